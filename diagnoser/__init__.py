@@ -1,0 +1,43 @@
+"""diagnoser: rule-based fault diagnosis for invoice-issuing systems."""
+
+from .diagnoser import Diagnoser, combine
+from .diagnosis import (
+    Diagnosis,
+    Evidence,
+    Plan,
+    PlanStep,
+    Priority,
+    RankedFault,
+    SymptomRef,
+    Unrecognised,
+)
+from .errors import DiagnoserError, Issue, KnowledgeBaseError, Location, Severity, TicketError
+from .knowledge import KnowledgeBase, lint_knowledge_base, load_knowledge_base
+from .ticket import Scope, Ticket
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Diagnoser",
+    "DiagnoserError",
+    "Diagnosis",
+    "Evidence",
+    "Issue",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "Location",
+    "Plan",
+    "PlanStep",
+    "Priority",
+    "RankedFault",
+    "Scope",
+    "Severity",
+    "SymptomRef",
+    "Ticket",
+    "TicketError",
+    "Unrecognised",
+    "__version__",
+    "combine",
+    "lint_knowledge_base",
+    "load_knowledge_base",
+]

@@ -1,0 +1,218 @@
+"""The `diagnoser` command line. Data goes to stdout; errors and progress to stderr.
+
+Exit codes: 0 a fault was identified (or the command succeeded), 1 nothing identified or a
+check failed, 2 usage error, 3 invalid knowledge base, 4 invalid input, 70 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from . import __version__
+from .diagnoser import Diagnoser
+from .errors import DiagnoserError, KnowledgeBaseError, Severity, TicketError
+from .report import Format, detect_language, render
+
+EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_KB, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"diagnoser: error: {message}", err=True)
+    sys.exit(code)
+
+
+def kb_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--rules and --knowledge, also read from DIAGNOSER_RULES and DIAGNOSER_KNOWLEDGE."""
+    path = click.Path(exists=True, file_okay=False, path_type=Path)
+    func = click.option(
+        "--knowledge",
+        type=path,
+        envvar="DIAGNOSER_KNOWLEDGE",
+        help="Knowledge directory (default: the shipped one).",
+    )(func)
+    func = click.option(
+        "--rules",
+        type=path,
+        envvar="DIAGNOSER_RULES",
+        help="Rules directory (default: the shipped one).",
+    )(func)
+    return func
+
+
+def _diagnoser(rules: Path | None, knowledge: Path | None) -> Diagnoser:
+    return Diagnoser.from_paths(rules=rules, knowledge=knowledge)
+
+
+def _metric(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip()] = float(raw)
+        except ValueError:
+            raise click.BadParameter(f"{item!r} is not NAME=NUMBER (e.g. cpu_percent=95)") from None
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="diagnoser")
+def cli() -> None:
+    """Rule-based fault diagnosis for invoice-issuing systems."""
+
+
+@cli.command()
+@click.option("--text", "-t", help="What the caller or ticket says ('-' reads stdin).")
+@click.option("--code", "-c", "codes", multiple=True, help="An error code (repeatable).")
+@click.option("--symptom", "-s", "symptoms", multiple=True, help="A symptom id (repeatable).")
+@click.option(
+    "--metric",
+    "-m",
+    "metrics",
+    multiple=True,
+    callback=_metric,
+    help="A monitoring metric NAME=NUMBER (repeatable).",
+)
+@click.option("--scope", help="Impact scope: single_user, site, region or city.")
+@click.option("--system", help="The invoicing system, when known (e.g. generic).")
+@click.option("--affected-users", type=click.IntRange(min=0), help="How many users are affected.")
+@click.option("--id", "ticket_id", default="", help="A ticket id to carry into the output.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice([f.value for f in Format]),
+    default=Format.TEXT.value,
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help="Report language (default: the input's language, else the locale).",
+)
+@kb_options
+def diagnose(
+    text: str | None,
+    codes: tuple[str, ...],
+    symptoms: tuple[str, ...],
+    metrics: dict[str, float],
+    scope: str | None,
+    system: str | None,
+    affected_users: int | None,
+    ticket_id: str,
+    fmt: str,
+    lang: str | None,
+    rules: Path | None,
+    knowledge: Path | None,
+) -> None:
+    """Diagnose one incident from text, error codes, symptoms and metrics."""
+    if text == "-":
+        text = sys.stdin.read()
+    if not (text and text.strip()) and not codes and not symptoms and not metrics:
+        raise click.UsageError("give at least one of --text, --code, --symptom or --metric")
+    ticket: dict[str, Any] = {
+        "id": ticket_id,
+        "text": text or "",
+        "error_codes": list(codes),
+        "symptoms": list(symptoms),
+        "metrics": metrics,
+        "scope": scope,
+        "system": system,
+        "affected_users": affected_users,
+    }
+    result = _diagnoser(rules, knowledge).diagnose(ticket)
+    click.echo(render(result, Format(fmt), lang or detect_language(text or "")), nl=False)
+    sys.exit(EXIT_OK if result.diagnoses else EXIT_NOTHING)
+
+
+@cli.group()
+def kb() -> None:
+    """Check and test a knowledge base."""
+
+
+@kb.command("lint")
+@kb_options
+def kb_lint(rules: Path | None, knowledge: Path | None) -> None:
+    """Report every problem of the rules and knowledge with file:line."""
+    from ._resources import default_paths
+    from .knowledge import lint_knowledge_base
+
+    default_rules, default_knowledge = default_paths()
+    issues = lint_knowledge_base(rules or default_rules, knowledge or default_knowledge)
+    for issue in issues:
+        click.echo(str(issue))
+    errors = sum(i.severity is Severity.ERROR for i in issues)
+    click.echo(f"{errors} error(s), {len(issues) - errors} warning(s)", err=True)
+    sys.exit(EXIT_NOTHING if errors else EXIT_OK)
+
+
+@kb.command("test")
+@kb_options
+def kb_test(rules: Path | None, knowledge: Path | None) -> None:
+    """Run the rule fixture cases (rules/cases/*.yaml)."""
+    from .casetest import coverage_issues, load_cases, run_case
+
+    diagnoser = _diagnoser(rules, knowledge)
+    assert diagnoser.kb.rules_path is not None
+    cases, issues = load_cases(diagnoser.kb.rules_path, set(diagnoser.kb.rules))
+    issues += coverage_issues(diagnoser, cases)
+    failed = 0
+    for loaded in cases:
+        result = run_case(diagnoser, loaded)
+        if not result.ok:
+            failed += 1
+            why = "passes but is marked as a known gap" if result.passed else result.message
+            click.echo(f"FAIL {result.location}: {result.rule}: {result.name}: {why}")
+    for issue in issues:
+        click.echo(str(issue))
+    gaps = sum(1 for c in cases if c.case.known_gap)
+    click.echo(
+        f"{len(cases) - failed} passed, {failed} failed ({gaps} known gaps); "
+        f"{len(issues)} problem(s)",
+        err=True,
+    )
+    sys.exit(EXIT_NOTHING if failed or issues else EXIT_OK)
+
+
+def main() -> None:
+    """Entry point: turns every error into one clear message and a documented exit code."""
+    try:
+        cli.main(standalone_mode=False, prog_name="diagnoser")
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KnowledgeBaseError as exc:
+        _fail(str(exc), EXIT_KB)
+    except TicketError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except DiagnoserError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except SystemExit:
+        raise
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_OK)
+    except Exception as exc:  # one clear line instead of a traceback, unless asked
+        if os.environ.get("DIAGNOSER_DEBUG"):
+            traceback.print_exc()
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc} (set DIAGNOSER_DEBUG=1 for details)",
+            EXIT_INTERNAL,
+        )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,78 @@
+"""Error-code normalisation: one canonical spelling per code, whatever the ticket wrote."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# A marker followed by digits is the seed's generic style: "E1001", "错误代码1001",
+# "error code: 1001" all mean 1001. Codes with their own letters (GSPERR300, 0x11,
+# PEPPOL-EN16931-R003) or signs and leading zeros (-79, 00404) are kept as they are.
+_MARKED_DIGITS = re.compile(
+    r"(?:错误代码|错误码|错误号|报错代码|报错码|代码|故障码|error\s*code|errno|error|err|code|e)"
+    r"\s*(?:no\.?|#)?\s*[:=#-]?\s*(\d+)",
+    re.IGNORECASE,
+)
+_HEX = re.compile(r"0x[0-9a-f]+", re.IGNORECASE)
+
+
+def canonical_code(raw: str) -> str:
+    """The canonical form of an error code ('' if nothing is left)."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    marked = _MARKED_DIGITS.fullmatch(text)
+    if marked:
+        return marked.group(1)
+    if _HEX.fullmatch(text):
+        return "0x" + text[2:].lower()
+    return text.upper()
+
+
+# Codes written after an explicit marker in free text: "错误代码1001", "error code: 2150".
+# The captured token must contain a digit, so "code is wrong" captures nothing.
+TEXT_MARKED = re.compile(
+    r"(?:错误代码|错误码|错误号|报错代码|报错码|故障码|代码|提示码|返回码|error\s*code|errno|err(?:or)?"
+    r"\s*(?:no\.?|#)|code)\s*(?:是|为|:|=|#)?\s*"
+    r"(-?(?=[0-9a-z_-]*\d)[0-9a-z][0-9a-z_]*(?:-[0-9a-z]+)*)",
+    re.IGNORECASE,
+)
+# "E1001" standing on its own.
+TEXT_E_CODE = re.compile(r"(?<![0-9a-z_])e(\d{3,5})(?![0-9a-z_])", re.IGNORECASE)
+# Any token that could be a code; only tokens found in the catalog count.
+TEXT_TOKEN = re.compile(
+    r"(?<![0-9a-z_.])(-?[0-9a-z][0-9a-z_]*(?:-[0-9a-z]+)*)(?![0-9a-z_])", re.IGNORECASE
+)
+# A number followed by a unit is an amount or a quantity, not a code.
+_UNIT_AFTER = re.compile(
+    r"\s*(?:元|块|万|%|张|次|秒|分钟|小时|天|个|人|ms|s\b|yuan|rmb|cny|users?)", re.IGNORECASE
+)
+
+
+def codes_in_text(text: str, known: frozenset[str]) -> list[tuple[str, int, int]]:
+    """(canonical code, start, end) for each code found in `text`, in order, without repeats.
+
+    Codes after an explicit marker are taken whatever they are; bare tokens only when the
+    catalog (or a rule) knows them and they are not an amount or a quantity.
+    """
+    found: dict[str, tuple[int, int]] = {}
+    spans: list[tuple[int, int]] = []
+
+    def add(code: str, start: int, end: int) -> None:
+        if code and code not in found:
+            found[code] = (start, end)
+        spans.append((start, end))
+
+    for m in TEXT_MARKED.finditer(text):
+        add(canonical_code(m.group(1)), m.start(), m.end())
+    for m in TEXT_E_CODE.finditer(text):
+        if not any(s <= m.start() < e for s, e in spans):
+            add(m.group(1), m.start(), m.end())
+    for m in TEXT_TOKEN.finditer(text):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        token = m.group(1)
+        if not any(ch.isdigit() for ch in token):
+            continue
+        code = canonical_code(token)
+        if code in known and not _UNIT_AFTER.match(text, m.end()):
+            add(code, m.start(), m.end())
+    return sorted(((c, s, e) for c, (s, e) in found.items()), key=lambda x: x[1])

@@ -1,0 +1,307 @@
+"""The experta adapter: the only module of diagnoser that imports experta.
+
+It owns everything experta needs to behave as a library should:
+
+* the Python >= 3.10 install workaround (experta pins frozendict 1.2, which subclasses
+  ``collections.Mapping``, removed in 3.10) — an alias that exists only while frozendict is
+  first imported;
+* undoing the ``logging.basicConfig()`` experta runs at import time;
+* a deterministic agenda: ties are broken on the compiled rule's stable order, not on hashes
+  that change from process to process;
+* removal of retracted activations by equality over the whole agenda (the stock strategy only
+  probes neighbours and can fire a rule on a retracted fact);
+* predicates that cannot abort a run: every test is guarded and counts as "no match" on error.
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import collections.abc
+import logging
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import DiagnoserError
+from .models import Condition, Group, RuleSpec
+
+log = logging.getLogger("diagnoser.engine")
+
+
+def _import_experta() -> Any:
+    """Import experta with the frozendict workaround and without its logging side effect."""
+    root = logging.getLogger()
+    handlers_before = list(root.handlers)
+    aliased = not hasattr(collections, "Mapping")
+    if aliased:
+        collections.Mapping = collections.abc.Mapping  # type: ignore[attr-defined]
+    try:
+        import experta
+        import frozendict  # noqa: F401  (must be imported while the alias exists)
+    finally:
+        if aliased:
+            del collections.Mapping  # type: ignore[attr-defined]
+        for handler in root.handlers[:]:
+            if handler not in handlers_before:
+                root.removeHandler(handler)
+    return experta
+
+
+_experta = _import_experta()
+from experta import AND, NOT, OR, Fact, KnowledgeEngine, P, Rule  # noqa: E402
+from experta.abstract import Strategy  # noqa: E402
+
+EXPERTA_VERSION: str = getattr(_experta, "__version__", "1.9.4")
+
+
+class EngineError(DiagnoserError):
+    """The inference run could not complete (e.g. rules that keep deriving new facts)."""
+
+
+class SymptomFact(Fact):  # type: ignore[misc]
+    """Working-memory fact: a symptom id, its value, a certainty and where it came from."""
+
+
+@dataclass(frozen=True)
+class FactIn:
+    """A symptom fact as the rest of diagnoser sees it (plain data, no experta types)."""
+
+    id: str
+    value: Any = True
+    cf: float = 1.0
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One rule firing: what it concluded, with which certainty, from which facts."""
+
+    rule: str
+    fault: str | None
+    derive: str | None
+    certainty: float
+    evidence: tuple[FactIn, ...]
+
+
+@dataclass
+class RunResult:
+    """Everything one inference run produced, in firing order."""
+
+    firings: list[Firing] = field(default_factory=list)
+
+
+# --- predicates --------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise TypeError("a flag is not a number")
+    number = float(value)
+    if math.isnan(number):
+        raise ValueError("NaN")
+    return number
+
+
+def _comparison(op: str, operand: float) -> Callable[[Any], bool]:
+    if op == "gt":
+        return lambda v: _number(v) > operand
+    if op == "gte":
+        return lambda v: _number(v) >= operand
+    if op == "lt":
+        return lambda v: _number(v) < operand
+    return lambda v: _number(v) <= operand
+
+
+def build_test(op: str, operand: Any) -> Callable[[Any], bool]:
+    """The unguarded test for one operator; see `guarded` for what the engine runs."""
+    if op in ("gt", "gte", "lt", "lte"):
+        return _comparison(op, float(operand))
+    if op == "in":
+        members = frozenset(operand)
+        numbers = frozenset(x for x in operand if isinstance(x, int | float))
+        return lambda v: (
+            v in members or (bool(numbers) and not isinstance(v, bool) and _number(v) in numbers)
+        )
+    if op == "matches":
+        regex = re.compile(operand, re.IGNORECASE)
+        return lambda v: regex.search(str(v)) is not None
+    if op == "equals" and isinstance(operand, int | float) and not isinstance(operand, bool):
+        target = float(operand)
+        return lambda v: _number(v) == target
+    raise ValueError(f"no predicate for operator {op!r}")
+
+
+def guarded(test: Callable[[Any], bool], where: str) -> Callable[[Any], bool]:
+    """Wrap a test so an exception means 'no match' instead of aborting the whole run."""
+
+    def safe(value: Any) -> bool:
+        try:
+            return bool(test(value))
+        except Exception as exc:  # a bad value must not abort the diagnosis
+            log.debug("%s: test failed on %r: %s", where, value, exc)
+            return False
+
+    return safe
+
+
+# --- agenda ----------------------------------------------------------------------------------
+
+
+class StableStrategy(Strategy):  # type: ignore[misc]
+    """Depth-first like experta's default, with stable tie-breaks and exact removal."""
+
+    @staticmethod
+    def _key(activation: Any) -> tuple[Any, ...]:
+        order = getattr(activation.rule._wrapped, "diagnoser_order", 0)
+        facts = sorted((f["__factid__"] for f in activation.facts), reverse=True)
+        # the agenda pops from the right: higher salience, newer facts, lower order first
+        return (activation.rule.salience, facts, -order)
+
+    def _update_agenda(self, agenda: Any, added: Iterable[Any], removed: Iterable[Any]) -> None:
+        activations = agenda.activations
+        for act in removed:
+            act.key = self._key(act)
+            for i, candidate in enumerate(activations):
+                if candidate == act:
+                    del activations[i]
+                    break
+        for act in sorted(added, key=self._key):
+            act.key = self._key(act)
+            bisect.insort(activations, act)
+
+
+class _BaseEngine(KnowledgeEngine):  # type: ignore[misc]
+    __strategy__ = StableStrategy
+
+    _deffacts_cache: list[Any] | None = None
+
+    def get_deffacts(self) -> list[Any]:
+        # stock experta walks every member with inspect.getmembers on each reset()
+        if self._deffacts_cache is None:
+            self._deffacts_cache = super().get_deffacts()
+        return self._deffacts_cache
+
+
+# --- compiling rules ---------------------------------------------------------------------------
+
+Normaliser = Callable[[str, Any], Any]
+
+
+class _Compiler:
+    def __init__(self, spec: RuleSpec, normalise: Normaliser) -> None:
+        self.spec = spec
+        self.normalise = normalise
+        self.bound = 0
+
+    def pattern(self, cond: Condition) -> Any:
+        op, operand = cond.operator, cond.operand
+        if op == "present":
+            return SymptomFact(id=cond.symptom)
+        if op == "in":
+            operand = tuple(self.normalise(cond.symptom, x) for x in operand)
+        elif op == "equals":
+            operand = self.normalise(cond.symptom, operand)
+        if op == "equals" and not (
+            isinstance(operand, int | float) and not isinstance(operand, bool)
+        ):
+            return SymptomFact(id=cond.symptom, value=operand)
+        test = guarded(build_test(op, operand), f"rule {self.spec.id}: {cond.describe()}")
+        return SymptomFact(id=cond.symptom, value=P(test))
+
+    def positive(self, cond: Condition) -> Any:
+        name = f"e{self.bound}"
+        self.bound += 1
+        return name << self.pattern(cond)
+
+    def item(self, item: Condition | Group) -> Any:
+        return self.group(item) if isinstance(item, Group) else self.positive(item)
+
+    def group(self, group: Group) -> Any:
+        parts = [self.item(i) for i in group.all]
+        if group.any:
+            alternatives = [self.item(i) for i in group.any]
+            parts.append(alternatives[0] if len(alternatives) == 1 else OR(*alternatives))
+        parts.extend(NOT(self.pattern(c)) for c in group.none)
+        return parts[0] if len(parts) == 1 else AND(*parts)
+
+
+def _identity(symptom: str, value: Any) -> Any:
+    return value
+
+
+class CompiledRules:
+    """A rule set compiled once into an experta engine class; make one engine per thread."""
+
+    def __init__(
+        self,
+        rules: Sequence[RuleSpec],
+        normalise: Normaliser = _identity,
+        max_firings: int = 10_000,
+    ) -> None:
+        self.rules = tuple(sorted(rules, key=lambda r: r.id))
+        self.max_firings = max_firings
+        namespace: dict[str, Any] = {}
+        for order, spec in enumerate(self.rules):
+            lhs = _Compiler(spec, normalise).group(spec.when)
+            # derivations run before conclusions so traces read cause → effect
+            salience = 10 if spec.then.derive else 0
+            namespace[f"rule_{order}"] = Rule(lhs, salience=salience)(_make_rhs(order, spec))
+        self.engine_class: type[Any] = type("CompiledEngine", (_BaseEngine,), namespace)
+
+    def new_engine(self) -> Engine:
+        """A fresh engine (building its network costs milliseconds; reuse it)."""
+        return Engine(self)
+
+
+def _make_rhs(order: int, spec: RuleSpec) -> Callable[..., None]:
+    # a factory, so each closure captures its own rule (not the loop's last one)
+    def rhs(engine: Any, **bound: Any) -> None:
+        engine.diagnoser_fire(spec, [bound[k] for k in sorted(bound) if k[:1] == "e"])
+
+    rhs.diagnoser_order = order  # type: ignore[attr-defined]
+    rhs.__name__ = f"rule_{spec.id}"
+    return rhs
+
+
+def _plain(fact: Any) -> FactIn:
+    return FactIn(id=fact["id"], value=fact["value"], cf=fact["cf"], source=fact["source"])
+
+
+class Engine:
+    """One experta engine; not thread-safe — use one per thread."""
+
+    def __init__(self, compiled: CompiledRules) -> None:
+        self._compiled = compiled
+        self._ke = compiled.engine_class()
+        self._ke.diagnoser_fire = self._fire
+        self._result = RunResult()
+
+    def _fire(self, spec: RuleSpec, facts: list[Any]) -> None:
+        premise = min((f["cf"] for f in facts), default=1.0)
+        then = spec.then
+        cf = round(then.certainty * premise, 6)
+        evidence = tuple(_plain(f) for f in facts)
+        self._result.firings.append(Firing(spec.id, then.fault, then.derive, cf, evidence))
+        if then.derive is not None:
+            self._ke.declare(
+                SymptomFact(id=then.derive, value=then.value, cf=cf, source=f"rule:{spec.id}")
+            )
+
+    def run(self, facts: Iterable[FactIn]) -> RunResult:
+        """Reset, declare `facts`, run to quiescence and return the firings."""
+        self._result = result = RunResult()
+        ke = self._ke
+        ke.reset()
+        declared = [SymptomFact(id=f.id, value=f.value, cf=f.cf, source=f.source) for f in facts]
+        if declared:
+            ke.declare(*declared)
+        ke.run(self._compiled.max_firings)
+        if len(result.firings) >= self._compiled.max_firings:
+            raise EngineError(
+                f"inference did not settle after {self._compiled.max_firings} firings; "
+                "check the rules for derivations that feed each other"
+            )
+        return result

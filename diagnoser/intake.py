@@ -1,0 +1,254 @@
+"""Intake: a ticket becomes symptom facts; whatever matched nothing is reported, not dropped."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .codes import canonical_code, codes_in_text
+from .diagnosis import Unrecognised
+from .engine import FactIn
+from .knowledge import KnowledgeBase
+from .models import SymptomKind
+from .ticket import Ticket
+
+TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an explicit symptom
+
+_CLAUSE = re.compile(r"[。！？!?；;，,、\n]+|\.(?=\s|$)")
+_NEG_EN = re.compile(
+    r"\b(?:not|no|never|without|isn't|wasn't|aren't|don't|doesn't|didn't|hasn't|haven't)"
+    r"(?:\s+[\w'-]+){0,2}\s*$",
+    re.IGNORECASE,
+)
+_NEG_ZH = (
+    "不是",
+    "并非",
+    "并不",
+    "没有出现",
+    "未出现",
+    "没出现",
+    "排除",
+    "不存在",
+    "没有",
+    "没",
+    "无需",
+)
+_WORDISH = re.compile(r"[\w\u4e00-\u9fff]{2,}")
+
+
+def normalise_text(text: str) -> str:
+    """NFKC (full-width to half-width, compatibility forms) and collapsed spaces."""
+    return re.sub(r"[ \t\r\f\v]+", " ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def _negated(before: str) -> bool:
+    tail = before.rstrip()
+    return bool(_NEG_EN.search(tail)) or tail.endswith(_NEG_ZH)
+
+
+@dataclass
+class Vocabulary:
+    """The knowledge base compiled for intake: regexes per symptom and system, known codes."""
+
+    symptom_patterns: list[tuple[str, re.Pattern[str]]]
+    system_patterns: list[tuple[str, re.Pattern[str]]]
+    system_names: dict[str, str]
+    known_codes: frozenset[str]
+    metrics: frozenset[str]
+    flags: frozenset[str]
+    uses_text: bool
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> Vocabulary:
+        """Compile the vocabulary of `kb` once."""
+
+        def compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
+            return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+        symptom_patterns = [
+            (s.id, compiled(s.patterns.all()))
+            for s in sorted(kb.symptoms.values(), key=lambda s: s.id)
+            if s.patterns.all()
+        ]
+        system_patterns = [
+            (s.system, compiled(s.patterns.all()))
+            for s in sorted(kb.systems.values(), key=lambda s: s.system)
+            if s.patterns.all()
+        ]
+        names: dict[str, str] = {}
+        for s in kb.systems.values():
+            for name in (s.system, s.name.zh, s.name.en):
+                names[name.lower()] = s.system
+        rule_codes: set[str] = set()
+        uses_text = False
+        for rule in kb.rules.values():
+            for cond in rule.when.conditions():
+                if cond.symptom == "text":
+                    uses_text = True
+                if cond.symptom == "error_code" and cond.operator in ("equals", "in"):
+                    values = cond.operand if cond.operator == "in" else (cond.operand,)
+                    rule_codes.update(canonical_code(str(v)) for v in values)
+        catalog = {canonical_code(e.code) for s in kb.systems.values() for e in s.codes}
+        return cls(
+            symptom_patterns=symptom_patterns,
+            system_patterns=system_patterns,
+            system_names=names,
+            known_codes=frozenset(catalog | rule_codes),
+            metrics=frozenset(s.id for s in kb.symptoms.values() if s.kind is SymptomKind.METRIC),
+            flags=frozenset(s.id for s in kb.symptoms.values() if s.kind is SymptomKind.FLAG),
+            uses_text=uses_text,
+        )
+
+
+@dataclass
+class Intake:
+    """Facts for the engine, and what could not be understood."""
+
+    facts: list[FactIn] = field(default_factory=list)
+    unrecognised: list[Unrecognised] = field(default_factory=list)
+    systems: list[str] = field(default_factory=list)
+
+    def add(self, fact: FactIn) -> None:
+        """Add a fact; a repeat of the same symptom and value keeps the more certain one."""
+        for i, old in enumerate(self.facts):
+            if old.id == fact.id and old.value == fact.value:
+                if fact.cf > old.cf:
+                    self.facts[i] = fact
+                return
+        self.facts.append(fact)
+
+
+def _did_you_mean(name: str, choices: frozenset[str] | set[str]) -> str:
+    hint = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
+    return f"; did you mean {hint[0]!r}?" if hint else ""
+
+
+def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
+    """Turn one ticket into symptom facts."""
+    out = Intake()
+    text = normalise_text(ticket.text)
+
+    for sid in ticket.symptoms:
+        if sid in vocab.flags:
+            out.add(FactIn(sid, True, 1.0, "ticket"))
+        elif sid in kb.symptoms:
+            out.unrecognised.append(
+                Unrecognised(
+                    kind="symptom",
+                    value=sid,
+                    reason=f"{sid!r} takes a value; pass it as a metric or a ticket field",
+                )
+            )
+        else:
+            out.unrecognised.append(
+                Unrecognised(
+                    kind="symptom",
+                    value=sid,
+                    reason="not a symptom of the knowledge base" + _did_you_mean(sid, vocab.flags),
+                )
+            )
+
+    for name, value in sorted(ticket.metrics.items()):
+        if name in vocab.metrics:
+            out.add(FactIn(name, value, 1.0, "metric"))
+        else:
+            out.unrecognised.append(
+                Unrecognised(
+                    kind="metric",
+                    value=f"{name}={value:g}",
+                    reason="not a metric of the knowledge base"
+                    + _did_you_mean(name, vocab.metrics),
+                )
+            )
+
+    if ticket.scope is not None:
+        out.add(FactIn("scope", ticket.scope.value, 1.0, "ticket"))
+    if ticket.affected_users is not None:
+        out.add(FactIn("affected_users", ticket.affected_users, 1.0, "ticket"))
+
+    # systems: named by the ticket, or recognised in its text
+    if ticket.system:
+        system = vocab.system_names.get(ticket.system.strip().lower())
+        if system is None:
+            for sid, regex in vocab.system_patterns:
+                if regex.search(ticket.system):
+                    system = sid
+                    break
+        if system is None:
+            out.unrecognised.append(
+                Unrecognised(
+                    kind="system",
+                    value=ticket.system,
+                    reason="not a system of the knowledge base"
+                    + _did_you_mean(ticket.system, set(kb.systems)),
+                )
+            )
+        else:
+            out.systems.append(system)
+            out.add(FactIn("system", system, 1.0, "ticket"))
+    covered: list[tuple[int, int]] = []
+    for sid, regex in vocab.system_patterns:
+        match = regex.search(text)
+        if match:
+            covered.append(match.span())
+            if sid not in out.systems:
+                out.systems.append(sid)
+                out.add(FactIn("system", sid, TEXT_CF, "text"))
+
+    # error codes: given explicitly, or written in the text
+    codes: list[tuple[str, str]] = []
+    for raw in ticket.error_codes:
+        code = canonical_code(raw)
+        if code:
+            codes.append((code, "ticket"))
+        else:
+            out.unrecognised.append(
+                Unrecognised(kind="error_code", value=raw, reason="empty error code")
+            )
+    for code, start, end in codes_in_text(text, vocab.known_codes):
+        covered.append((start, end))
+        codes.append((code, "text"))
+    seen_codes: set[str] = set()
+    for code, source in codes:
+        if code in seen_codes:
+            continue
+        seen_codes.add(code)
+        out.add(FactIn("error_code", code, 1.0, source))
+        meanings = kb.code_meanings(code)
+        named = [(s, e) for s, e in meanings if s in out.systems]
+        for system, entry in named or meanings:
+            for fault in entry.faults:
+                out.add(FactIn("code_fault", fault, entry.certainty, f"code:{system}/{entry.code}"))
+        if not meanings and code not in vocab.known_codes:
+            out.unrecognised.append(
+                Unrecognised(kind="error_code", value=code, reason="not in any error-code catalog")
+            )
+
+    # symptoms written in the text, unless negated ("no paper jam", "不是网络问题")
+    for sid, regex in vocab.symptom_patterns:
+        for match in regex.finditer(text):
+            covered.append(match.span())
+            clause_start = max(
+                (m.end() for m in _CLAUSE.finditer(text, 0, match.start())), default=0
+            )
+            if not _negated(text[clause_start : match.start()]):
+                out.add(FactIn(sid, True, TEXT_CF, "text"))
+                break
+
+    if text:
+        if vocab.uses_text:
+            out.add(FactIn("text", text, 1.0, "ticket"))
+        start = 0
+        for sep in [*_CLAUSE.finditer(text), None]:
+            end = sep.start() if sep else len(text)
+            clause = text[start:end].strip()
+            if _WORDISH.search(clause) and not any(s < end and e > start for s, e in covered):
+                out.unrecognised.append(
+                    Unrecognised(
+                        kind="text", value=clause, reason="matched no symptom, code or system"
+                    )
+                )
+            start = sep.end() if sep else end
+    return out

@@ -1,0 +1,523 @@
+"""Loading and checking the knowledge base: every problem at once, each with file and line."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ._yaml import LineMap, YamlError, load_yaml
+from .codes import canonical_code
+from .errors import Issue, KnowledgeBaseError, Location, Severity
+from .models import (
+    CATEGORY_IDS,
+    Category,
+    CategoryFile,
+    Condition,
+    ErrorCode,
+    Fault,
+    LocalizedText,
+    RuleSpec,
+    RuleStatus,
+    Symptom,
+    SymptomFile,
+    SymptomKind,
+    SystemProfile,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+CASES_DIR = "cases"  # rules/cases/ holds the rule fixture cases, not rules
+
+
+def _lt(zh: str, en: str) -> LocalizedText:
+    return LocalizedText(zh=zh, en=en)
+
+
+# Facts that intake produces itself; rules may test them like any symptom.
+BUILTIN_SYMPTOMS: tuple[Symptom, ...] = (
+    Symptom(id="error_code", kind=SymptomKind.VALUE, name=_lt("错误代码", "error code")),
+    Symptom(
+        id="code_fault",
+        kind=SymptomKind.VALUE,
+        name=_lt("错误代码指向的故障", "fault documented for an error code"),
+    ),
+    Symptom(id="system", kind=SymptomKind.VALUE, name=_lt("开票系统", "invoicing system")),
+    Symptom(id="scope", kind=SymptomKind.VALUE, name=_lt("影响范围", "impact scope")),
+    Symptom(
+        id="affected_users", kind=SymptomKind.METRIC, name=_lt("受影响用户数", "affected users")
+    ),
+    Symptom(id="text", kind=SymptomKind.VALUE, name=_lt("工单原文", "ticket text")),
+)
+BUILTIN_IDS = frozenset(s.id for s in BUILTIN_SYMPTOMS)
+
+
+@dataclass
+class KnowledgeBase:
+    """A validated knowledge base: categories, faults, symptoms, systems and rules."""
+
+    categories: dict[str, Category]
+    faults: dict[str, Fault]
+    symptoms: dict[str, Symptom]
+    systems: dict[str, SystemProfile]
+    rules: dict[str, RuleSpec]
+    locations: dict[str, Location] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    rules_path: Path | None = None
+    knowledge_path: Path | None = None
+
+    def code_meanings(self, code: str) -> list[tuple[str, ErrorCode]]:
+        """(system, entry) for every system whose catalog has `code` (canonical form)."""
+        return [
+            (system_id, entry)
+            for system_id, system in sorted(self.systems.items())
+            for entry in system.codes
+            if canonical_code(entry.code) == code
+        ]
+
+    def location(self, kind: str, ident: str) -> Location | None:
+        """Where a fault, rule, symptom or system was defined."""
+        return self.locations.get(f"{kind}:{ident}")
+
+
+# --- reading files ------------------------------------------------------------------------------
+
+
+def _yaml_files(root: Path, skip: str | None = None) -> Iterator[Path]:
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in (".yaml", ".yml") or not path.is_file():
+            continue
+        if skip and skip in path.relative_to(root).parts[:-1]:
+            continue
+        yield path
+
+
+def _data_path(data: Any, loc: tuple[Any, ...], aliases: dict[str, str]) -> tuple[Any, ...]:
+    """Keep only the parts of a pydantic error location that exist in the YAML data."""
+    out: list[Any] = []
+    for part in loc:
+        key = aliases.get(part, part) if isinstance(part, str) else part
+        if (isinstance(data, dict) and key in data) or (
+            isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data)
+        ):
+            data = data[key]
+            out.append(key)
+    return tuple(out)
+
+
+_KNOWN_KEYS: set[str] = set()
+
+
+def _collect_keys(model: type[BaseModel]) -> None:
+    for name, info in model.model_fields.items():
+        _KNOWN_KEYS.add(info.alias or name)
+
+
+for _m in (
+    Category,
+    CategoryFile,
+    Fault,
+    Symptom,
+    SymptomFile,
+    SystemProfile,
+    ErrorCode,
+    RuleSpec,
+    Condition,
+):
+    _collect_keys(_m)
+_KNOWN_KEYS.update({"all", "any", "none", "fault", "derive", "value", "certainty", "because"})
+
+
+def _describe(err: Any) -> str:
+    loc = ".".join(str(p) for p in err["loc"] if p not in ("condition", "group"))
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        key = str(err["loc"][-1])
+        hint = difflib.get_close_matches(key, sorted(_KNOWN_KEYS), n=1)
+        msg = f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        return msg
+    if err["type"] == "string_type" and isinstance(err.get("input"), dict):
+        msg += " (quote the text: an unquoted ': ' makes YAML read it as a mapping)"
+    elif (
+        err["type"] not in ("missing",)
+        and "input" in err
+        and not isinstance(err["input"], dict | list)
+    ):
+        msg += f" (got {err['input']!r})"
+    return f"{loc}: {msg}" if loc else msg
+
+
+def _validate(model: type[M], data: Any, lines: LineMap, issues: list[Issue]) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            path = _data_path(data, tuple(err["loc"]), {"in_": "in"})
+            issues.append(Issue(lines.at(path), _describe(err), code="schema"))
+        return None
+
+
+def _read(path: Path, shown: str, issues: list[Issue]) -> tuple[Any, LineMap] | None:
+    try:
+        return load_yaml(path, shown)
+    except YamlError as exc:
+        issues.append(exc.issue)
+        return None
+
+
+def _suggest(name: str, choices: Iterable[str]) -> str:
+    hint = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+# --- the loader ---------------------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(self, rules_root: Path, knowledge_root: Path) -> None:
+        self.rules_root = rules_root
+        self.knowledge_root = knowledge_root
+        self.issues: list[Issue] = []
+        self.locations: dict[str, Location] = {}
+        self.lines: dict[str, LineMap] = {}
+
+    def shown(self, path: Path) -> str:
+        return str(path)
+
+    def register(self, kind: str, ident: str, where: Location) -> bool:
+        key = f"{kind}:{ident}"
+        if key in self.locations:
+            first = self.locations[key]
+            self.issues.append(
+                Issue(
+                    where,
+                    f"duplicate {kind} id {ident!r} (first defined at {first})",
+                    code="duplicate-id",
+                )
+            )
+            return False
+        self.locations[key] = where
+        return True
+
+    def check_stem(self, path: Path, ident: str, lines: LineMap, key: str) -> None:
+        if path.stem != ident:
+            self.issues.append(
+                Issue(
+                    lines.at((key,)),
+                    f"{key} {ident!r} does not match the file name {path.name!r}; "
+                    f"rename the file to {ident}{path.suffix} or change the {key}",
+                    code="file-name",
+                )
+            )
+
+    def load(self) -> KnowledgeBase:
+        for root, what in ((self.rules_root, "rules"), (self.knowledge_root, "knowledge")):
+            if not root.is_dir():
+                self.issues.append(
+                    Issue(Location(str(root)), f"{what} directory does not exist", code="missing")
+                )
+        categories = self.load_categories()
+        faults = self.load_faults()
+        symptoms = self.load_symptoms()
+        systems = self.load_systems()
+        rules = self.load_rules()
+        kb = KnowledgeBase(
+            categories=categories,
+            faults=faults,
+            symptoms=symptoms,
+            systems=systems,
+            rules=rules,
+            locations=self.locations,
+            rules_path=self.rules_root,
+            knowledge_path=self.knowledge_root,
+        )
+        self.cross_check(kb)
+        kb.issues = sorted(self.issues, key=lambda i: (i.location, i.message))
+        return kb
+
+    def load_categories(self) -> dict[str, Category]:
+        path = self.knowledge_root / "categories.yaml"
+        out: dict[str, Category] = {}
+        if not path.is_file():
+            if self.knowledge_root.is_dir():
+                self.issues.append(
+                    Issue(Location(self.shown(path)), "file is missing", code="missing")
+                )
+            return out
+        read = _read(path, self.shown(path), self.issues)
+        if read is None:
+            return out
+        data, lines = read
+        parsed = _validate(CategoryFile, data, lines, self.issues)
+        if parsed is None:
+            return out
+        for i, cat in enumerate(parsed.categories):
+            if self.register("category", cat.id, lines.at(("categories", i, "id"))):
+                out[cat.id] = cat
+        for cid in CATEGORY_IDS:
+            if cid not in out:
+                self.issues.append(Issue(lines.at(), f"category {cid!r} is not defined"))
+        return out
+
+    def load_faults(self) -> dict[str, Fault]:
+        out: dict[str, Fault] = {}
+        root = self.knowledge_root / "faults"
+        for path in _yaml_files(root):
+            read = _read(path, self.shown(path), self.issues)
+            if read is None:
+                continue
+            data, lines = read
+            fault = _validate(Fault, data, lines, self.issues)
+            if fault is None:
+                continue
+            self.check_stem(path, fault.id, lines, "id")
+            if self.register("fault", fault.id, lines.at(("id",))):
+                out[fault.id] = fault
+                self.lines[f"fault:{fault.id}"] = lines
+        return out
+
+    def load_symptoms(self) -> dict[str, Symptom]:
+        out: dict[str, Symptom] = {s.id: s for s in BUILTIN_SYMPTOMS}
+        for s in BUILTIN_SYMPTOMS:
+            self.locations[f"symptom:{s.id}"] = Location("<built-in>")
+        for path in _yaml_files(self.knowledge_root / "symptoms"):
+            read = _read(path, self.shown(path), self.issues)
+            if read is None:
+                continue
+            data, lines = read
+            parsed = _validate(SymptomFile, data, lines, self.issues)
+            if parsed is None:
+                continue
+            for i, symptom in enumerate(parsed.symptoms):
+                where = lines.at(("symptoms", i, "id"))
+                if symptom.id in BUILTIN_IDS:
+                    self.issues.append(
+                        Issue(
+                            where,
+                            f"symptom id {symptom.id!r} is reserved for a built-in fact",
+                            code="duplicate-id",
+                        )
+                    )
+                elif self.register("symptom", symptom.id, where):
+                    out[symptom.id] = symptom
+        return out
+
+    def load_systems(self) -> dict[str, SystemProfile]:
+        out: dict[str, SystemProfile] = {}
+        for path in _yaml_files(self.knowledge_root / "systems"):
+            read = _read(path, self.shown(path), self.issues)
+            if read is None:
+                continue
+            data, lines = read
+            system = _validate(SystemProfile, data, lines, self.issues)
+            if system is None:
+                continue
+            self.check_stem(path, system.system, lines, "system")
+            if not self.register("system", system.system, lines.at(("system",))):
+                continue
+            out[system.system] = system
+            self.lines[f"system:{system.system}"] = lines
+            seen: dict[str, int] = {}
+            for i, entry in enumerate(system.codes):
+                code = canonical_code(entry.code)
+                if code in seen:
+                    self.issues.append(
+                        Issue(
+                            lines.at(("codes", i, "code")),
+                            f"code {entry.code!r} is listed twice in system {system.system!r} "
+                            f"(first at entry {seen[code] + 1})",
+                            code="duplicate-id",
+                        )
+                    )
+                seen.setdefault(code, i)
+        return out
+
+    def load_rules(self) -> dict[str, RuleSpec]:
+        out: dict[str, RuleSpec] = {}
+        for path in _yaml_files(self.rules_root, skip=CASES_DIR):
+            read = _read(path, self.shown(path), self.issues)
+            if read is None:
+                continue
+            data, lines = read
+            rule = _validate(RuleSpec, data, lines, self.issues)
+            if rule is None:
+                continue
+            self.check_stem(path, rule.id, lines, "id")
+            if self.register("rule", rule.id, lines.at(("id",))):
+                out[rule.id] = rule
+                self.lines[f"rule:{rule.id}"] = lines
+        return out
+
+    # --- whole-set checks ---------------------------------------------------------------------
+
+    def cross_check(self, kb: KnowledgeBase) -> None:
+        for rule in kb.rules.values():
+            self.check_rule_refs(kb, rule)
+        for system in kb.systems.values():
+            lines = self.lines[f"system:{system.system}"]
+            for i, entry in enumerate(system.codes):
+                for j, fault in enumerate(entry.faults):
+                    if fault not in kb.faults:
+                        self.issues.append(
+                            Issue(
+                                lines.at(("codes", i, "faults", j)),
+                                f"unknown fault {fault!r}{_suggest(fault, kb.faults)}",
+                                code="unknown-ref",
+                            )
+                        )
+        self.check_cycles(kb)
+        reachable = {r.then.fault for r in kb.rules.values() if r.status != RuleStatus.DEPRECATED}
+        reachable |= {f for s in kb.systems.values() for e in s.codes for f in e.faults}
+        for fid in sorted(set(kb.faults) - reachable):
+            self.issues.append(
+                Issue(
+                    self.locations[f"fault:{fid}"],
+                    f"fault {fid!r} is concluded by no rule and no error code",
+                    severity=Severity.WARNING,
+                    code="unreachable",
+                )
+            )
+
+    def check_rule_refs(self, kb: KnowledgeBase, rule: RuleSpec) -> None:
+        lines = self.lines[f"rule:{rule.id}"]
+        if rule.then.fault and rule.then.fault not in kb.faults:
+            self.issues.append(
+                Issue(
+                    lines.at(("then", "fault")),
+                    f"unknown fault {rule.then.fault!r}{_suggest(rule.then.fault, kb.faults)}",
+                    code="unknown-ref",
+                )
+            )
+        if rule.then.derive:
+            target = kb.symptoms.get(rule.then.derive)
+            if target is None:
+                self.issues.append(
+                    Issue(
+                        lines.at(("then", "derive")),
+                        f"unknown symptom {rule.then.derive!r}"
+                        f"{_suggest(rule.then.derive, kb.symptoms)}",
+                        code="unknown-ref",
+                    )
+                )
+            elif rule.then.derive in ("error_code", "code_fault", "text"):
+                self.issues.append(
+                    Issue(
+                        lines.at(("then", "derive")),
+                        f"symptom {rule.then.derive!r} comes only from the ticket",
+                        code="invalid",
+                    )
+                )
+        for path, cond in _walk_conditions(rule):
+            symptom = kb.symptoms.get(cond.symptom)
+            where = lines.at((*path, "symptom"))
+            if symptom is None:
+                self.issues.append(
+                    Issue(
+                        where,
+                        f"unknown symptom {cond.symptom!r}{_suggest(cond.symptom, kb.symptoms)}",
+                        code="unknown-ref",
+                    )
+                )
+                continue
+            op = cond.operator
+            if op in ("gt", "gte", "lt", "lte") and symptom.kind is not SymptomKind.METRIC:
+                self.issues.append(
+                    Issue(
+                        where,
+                        f"{op} compares numbers, but {cond.symptom!r} is a "
+                        f"{symptom.kind.value}, not a metric",
+                        code="type",
+                    )
+                )
+            if op in ("equals", "in") and symptom.kind is SymptomKind.FLAG:
+                self.issues.append(
+                    Issue(
+                        where,
+                        f"{cond.symptom!r} is a flag (present or not); use it without an operator",
+                        severity=Severity.WARNING,
+                        code="type",
+                    )
+                )
+            if cond.symptom == "code_fault":
+                for value in cond.operand if op == "in" else [cond.operand]:
+                    if op in ("equals", "in") and value not in kb.faults:
+                        self.issues.append(
+                            Issue(
+                                where,
+                                f"unknown fault {value!r}{_suggest(str(value), kb.faults)}",
+                                code="unknown-ref",
+                            )
+                        )
+
+    def check_cycles(self, kb: KnowledgeBase) -> None:
+        """Derivations that feed each other would never settle: reject them."""
+        graph: dict[str, set[str]] = {}
+        for rule in kb.rules.values():
+            if rule.then.derive and rule.status != RuleStatus.DEPRECATED:
+                for _, cond in _walk_conditions(rule, negated=False):
+                    graph.setdefault(cond.symptom, set()).add(rule.then.derive)
+        state: dict[str, int] = {}
+
+        def visit(node: str, trail: list[str]) -> list[str] | None:
+            state[node] = 1
+            for nxt in sorted(graph.get(node, ())):
+                if state.get(nxt) == 1:
+                    return [*trail[trail.index(nxt) :], nxt] if nxt in trail else [node, nxt]
+                if nxt not in state:
+                    found = visit(nxt, [*trail, nxt])
+                    if found:
+                        return found
+            state[node] = 2
+            return None
+
+        for start in sorted(graph):
+            if start not in state:
+                cycle = visit(start, [start])
+                if cycle:
+                    culprit = next(
+                        r
+                        for r in sorted(kb.rules.values(), key=lambda r: r.id)
+                        if r.then.derive == cycle[1]
+                    )
+                    self.issues.append(
+                        Issue(
+                            self.locations[f"rule:{culprit.id}"],
+                            "derived symptoms form a cycle: " + " → ".join(cycle),
+                            code="cycle",
+                        )
+                    )
+                    return
+
+
+def _walk_conditions(
+    rule: RuleSpec, negated: bool = True
+) -> Iterator[tuple[tuple[Any, ...], Condition]]:
+    def walk(group: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Condition]]:
+        for key in ("all", "any"):
+            for i, item in enumerate(getattr(group, key)):
+                if isinstance(item, Condition):
+                    yield (*path, key, i), item
+                else:
+                    yield from walk(item, (*path, key, i))
+        if negated:
+            for i, cond in enumerate(group.none):
+                yield (*path, "none", i), cond
+
+    yield from walk(rule.when, ("when",))
+
+
+def load_knowledge_base(rules: Path | str, knowledge: Path | str) -> KnowledgeBase:
+    """Load and check a knowledge base; raise KnowledgeBaseError listing every error found."""
+    kb = _Loader(Path(rules), Path(knowledge)).load()
+    if any(i.severity is Severity.ERROR for i in kb.issues):
+        raise KnowledgeBaseError(kb.issues)
+    return kb
+
+
+def lint_knowledge_base(rules: Path | str, knowledge: Path | str) -> list[Issue]:
+    """Every issue (errors and warnings) of a knowledge base, without raising."""
+    return _Loader(Path(rules), Path(knowledge)).load().issues

@@ -1,0 +1,362 @@
+"""Knowledge and rule models (pydantic v2); unknown keys are rejected everywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictStr,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+FAULT_ID = r"^(software|hardware|network|operation|external)\.[a-z][a-z0-9_]*$"
+SYMPTOM_ID = r"^[a-z][a-z0-9_]*$"
+RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
+CATEGORY_IDS = ("software", "hardware", "network", "operation", "external")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class LocalizedText(_Model):
+    """A text in Chinese and English; both are required so reports work in either language."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        """The text in `lang` ('zh' or 'en')."""
+        return self.zh if lang == "zh" else self.en
+
+
+class Category(_Model):
+    """One of the five fault categories of the seed (II.2, II.3)."""
+
+    id: Literal["software", "hardware", "network", "operation", "external"]
+    name: LocalizedText
+    description: LocalizedText
+
+
+class CategoryFile(_Model):
+    """knowledge/categories.yaml: the five categories."""
+
+    categories: tuple[Category, ...] = Field(min_length=1)
+
+
+class Severity(StrEnum):
+    """How bad a fault is for the business, before its impact scope is known."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class CauseKind(StrEnum):
+    """Cause classes of seed II.3, plus human error for operation faults."""
+
+    TECHNICAL = "technical"
+    MAINTENANCE = "maintenance"
+    EXTERNAL = "external"
+    HUMAN = "human"
+
+
+class Cause(_Model):
+    """A typical cause of a fault."""
+
+    kind: CauseKind
+    text: LocalizedText
+
+
+class Phase(StrEnum):
+    """The emergency process of seed V, in its order."""
+
+    CONTAIN = "contain"
+    ISOLATE = "isolate"
+    CONTACT = "contact"
+    FALLBACK = "fallback"
+
+
+PHASE_ORDER = {p: i for i, p in enumerate(Phase)}
+
+
+class Principle(StrEnum):
+    """The three principles of seed III."""
+
+    RESPOND_AT_ONCE = "respond_at_once"
+    DATA_SAFETY = "data_safety"
+    COMPLIANCE = "compliance"
+
+
+class Step(_Model):
+    """One emergency step, tagged with its phase and the principles it applies."""
+
+    phase: Phase
+    text: LocalizedText
+    principles: tuple[Principle, ...] = ()
+
+
+class Fault(_Model):
+    """A fault type: what it is, why it happens and what to do about it."""
+
+    id: str = Field(pattern=FAULT_ID)
+    title: LocalizedText
+    description: LocalizedText
+    severity: Severity
+    causes: tuple[Cause, ...] = Field(min_length=1)
+    emergency_steps: tuple[Step, ...] = Field(min_length=1)
+    workaround: tuple[LocalizedText, ...] = ()
+    recovery: tuple[LocalizedText, ...] = ()
+    prevention: tuple[LocalizedText, ...] = ()
+    customer_notice: LocalizedText | None = None
+    references: tuple[StrictStr, ...] = Field(min_length=1)
+
+    @property
+    def category(self) -> str:
+        """The category part of the id."""
+        return self.id.split(".", 1)[0]
+
+    @field_validator("emergency_steps")
+    @classmethod
+    def _seed_order(cls, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+        order = [PHASE_ORDER[s.phase] for s in steps]
+        if order != sorted(order):
+            raise ValueError(
+                "emergency steps must follow the order contain → isolate → contact → fallback"
+            )
+        return steps
+
+
+class SymptomKind(StrEnum):
+    """flag: present or not; metric: a number; value: a word such as a scope or a code."""
+
+    FLAG = "flag"
+    METRIC = "metric"
+    VALUE = "value"
+
+
+class Patterns(_Model):
+    """Regular expressions (case-insensitive) that recognise a symptom or system in ticket text."""
+
+    zh: tuple[StrictStr, ...] = ()
+    en: tuple[StrictStr, ...] = ()
+
+    @model_validator(mode="after")
+    def _compile(self) -> Patterns:
+        for lang in ("zh", "en"):
+            for i, pattern in enumerate(getattr(self, lang)):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"{lang}[{i}]: invalid regular expression: {exc}") from exc
+        return self
+
+    def all(self) -> tuple[str, ...]:
+        """Every pattern, both languages."""
+        return self.zh + self.en
+
+
+class Symptom(_Model):
+    """A symptom of the vocabulary: what rules reason over."""
+
+    id: str = Field(pattern=SYMPTOM_ID)
+    name: LocalizedText
+    kind: SymptomKind = SymptomKind.FLAG
+    unit: str | None = None
+    description: LocalizedText | None = None
+    patterns: Patterns = Patterns()
+
+
+class SymptomFile(_Model):
+    """A file of knowledge/symptoms/: a list of symptoms."""
+
+    symptoms: tuple[Symptom, ...] = Field(min_length=1)
+
+
+class ErrorCode(_Model):
+    """What one error code means in one system."""
+
+    code: StrictStr = Field(min_length=1)
+    message: LocalizedText
+    faults: tuple[str, ...] = Field(min_length=1)
+    certainty: float = Field(default=0.6, gt=0, le=1)
+    note: LocalizedText | None = None
+    references: tuple[StrictStr, ...] = ()
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_is_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(
+                f"error code {value!r} must be a quoted string: YAML reads unquoted codes such as "
+                "0x11 or 00404 as numbers and changes them"
+            )
+        return value
+
+
+class SystemProfile(_Model):
+    """An invoicing system and its error-code catalog; id = file name."""
+
+    system: str = Field(pattern=SYMPTOM_ID)
+    name: LocalizedText
+    description: LocalizedText | None = None
+    patterns: Patterns = Patterns()
+    references: tuple[StrictStr, ...] = ()
+    codes: tuple[ErrorCode, ...] = ()
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+OPERATORS = ("equals", "in", "gt", "gte", "lt", "lte", "present", "matches")
+
+
+class Condition(_Model):
+    """A test on one symptom fact; without an operator it tests that the symptom is present."""
+
+    symptom: str = Field(pattern=SYMPTOM_ID)
+    equals: StrictStr | int | float | bool | None = None
+    in_: tuple[StrictStr | int | float, ...] | None = Field(default=None, alias="in", min_length=1)
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    present: Literal[True] | None = None
+    matches: StrictStr | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Condition:
+        used = [op for op in OPERATORS if self.value_of(op) is not None]
+        if len(used) > 1:
+            raise ValueError(f"one operator per condition, got {', '.join(used)}")
+        if self.matches is not None:
+            try:
+                re.compile(self.matches)
+            except re.error as exc:
+                raise ValueError(f"matches: invalid regular expression: {exc}") from exc
+        return self
+
+    def value_of(self, op: str) -> Any:
+        """The operand given for `op`, or None."""
+        return self.in_ if op == "in" else getattr(self, op)
+
+    @property
+    def operator(self) -> str:
+        """The operator of this condition ('present' when none is given)."""
+        for op in OPERATORS:
+            if self.value_of(op) is not None:
+                return op
+        return "present"
+
+    @property
+    def operand(self) -> Any:
+        """The operand of this condition (True for 'present')."""
+        value = self.value_of(self.operator)
+        return True if value is None else value
+
+    def describe(self) -> str:
+        """A short human-readable form, e.g. 'cpu_percent >= 90'."""
+        op = self.operator
+        if op == "present":
+            return self.symptom
+        signs = {"equals": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+        if op in signs:
+            return f"{self.symptom} {signs[op]} {self.operand}"
+        if op == "in":
+            return f"{self.symptom} in [{', '.join(map(str, self.operand))}]"
+        return f"{self.symptom} matches /{self.operand}/"
+
+
+def _item_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "condition" if "symptom" in value else "group"
+    return "condition" if isinstance(value, Condition) else "group"
+
+
+Item = Annotated[
+    Annotated[Condition, Tag("condition")] | Annotated["Group", Tag("group")],
+    Discriminator(_item_kind),
+]
+
+
+class Group(_Model):
+    """all: every item holds; any: at least one holds; none: no item holds."""
+
+    all: tuple[Item, ...] = ()
+    any: tuple[Item, ...] = ()
+    none: tuple[Condition, ...] = ()
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Group:
+        if not (self.all or self.any):
+            raise ValueError("a condition group needs at least one 'all' or 'any' item")
+        return self
+
+    def conditions(self) -> list[Condition]:
+        """Every condition in this group and its nested groups."""
+        out: list[Condition] = []
+        for item in (*self.all, *self.any):
+            out.extend(item.conditions() if isinstance(item, Group) else [item])
+        out.extend(self.none)
+        return out
+
+
+class Conclusion(_Model):
+    """What a rule concludes: a fault with a certainty factor, or a derived symptom."""
+
+    fault: str | None = Field(default=None, pattern=FAULT_ID)
+    derive: str | None = Field(default=None, pattern=SYMPTOM_ID)
+    value: StrictStr | int | float | bool = True
+    certainty: float = Field(gt=0, le=1)
+    because: LocalizedText
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Conclusion:
+        if (self.fault is None) == (self.derive is None):
+            raise ValueError("'then' needs exactly one of 'fault' or 'derive'")
+        if self.fault is not None and self.value is not True:
+            raise ValueError("'value' is only for 'derive'")
+        return self
+
+
+class RuleStatus(StrEnum):
+    """Lifecycle of a rule (deprecated rules are loaded and linted but not compiled)."""
+
+    STABLE = "stable"
+    TEST = "test"
+    EXPERIMENTAL = "experimental"
+    DEPRECATED = "deprecated"
+
+
+class RuleSpec(_Model):
+    """A declarative rule: one YAML file, id = file name."""
+
+    id: str = Field(pattern=RULE_ID)
+    title: str = Field(min_length=1)
+    description: str | None = None
+    status: RuleStatus
+    author: str = Field(min_length=1)
+    date: dt.date
+    modified: dt.date | None = None
+    references: tuple[StrictStr, ...] = Field(min_length=1)
+    tags: tuple[str, ...] = ()
+    falsepositives: tuple[str, ...] = ()
+    when: Group
+    then: Conclusion
+
+    @model_validator(mode="after")
+    def _dates(self) -> RuleSpec:
+        if self.modified is not None and self.modified < self.date:
+            raise ValueError("'modified' is earlier than 'date'")
+        return self

@@ -1,0 +1,58 @@
+"""Triage: the priority of a diagnosis from the fault's severity and the impact scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .diagnosis import Priority
+from .models import LocalizedText, Severity
+from .ticket import Scope
+
+_BY_SEVERITY = {
+    Severity.CRITICAL: Priority.P1,
+    Severity.HIGH: Priority.P2,
+    Severity.MEDIUM: Priority.P3,
+    Severity.LOW: Priority.P4,
+}
+# The seed (II.3): the wider the impact, the more urgent — the whole city is the top priority.
+_BY_SCOPE = {
+    Scope.CITY: Priority.P1,
+    Scope.REGION: Priority.P2,
+    Scope.SITE: Priority.P3,
+    Scope.SINGLE_USER: Priority.P4,
+}
+_BY_USERS = ((1000, Priority.P1), (100, Priority.P2), (10, Priority.P3))
+
+RESPONSE_TIME: dict[Priority, LocalizedText] = {
+    Priority.P1: LocalizedText(zh="立即响应，15 分钟内", en="at once, within 15 minutes"),
+    Priority.P2: LocalizedText(zh="1 小时内", en="within 1 hour"),
+    Priority.P3: LocalizedText(zh="4 小时内", en="within 4 hours"),
+    Priority.P4: LocalizedText(zh="下一个工作日内", en="within the next business day"),
+}
+
+_ORDER = list(Priority)
+
+
+def widest_scope(scopes: Iterable[str]) -> Scope | None:
+    """The widest of the given scope values (unknown values are ignored)."""
+    known = [Scope(s) for s in scopes if s in Scope._value2member_map_]
+    return max(known, key=list(Scope).index, default=None)
+
+
+def triage(
+    severity: Severity | None, scope: Scope | None, affected_users: int | None
+) -> tuple[Priority | None, str]:
+    """The most urgent priority any of the three signals calls for, and why."""
+    if severity is None:
+        return None, ""
+    candidates = [(_BY_SEVERITY[severity], f"severity {severity.value}")]
+    if scope is not None:
+        candidates.append((_BY_SCOPE[scope], f"scope {scope.value}"))
+    if affected_users is not None:
+        for threshold, priority in _BY_USERS:
+            if affected_users >= threshold:
+                candidates.append((priority, f"{affected_users} affected users"))
+                break
+    best = min(candidates, key=lambda c: _ORDER.index(c[0]))[0]
+    reasons = [why for p, why in candidates if p == best]
+    return best, f"{best.value}: " + ", ".join(reasons)
