@@ -78,6 +78,8 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, LineMap]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
+        # an error at the end of the stream points past the last line; point at the last one
+        line = min(line, max(1, len(text.splitlines())))
         problem = exc.problem or exc.context or "malformed YAML"
         raise YamlError(Issue(Location(shown, line), f"malformed YAML: {problem}")) from exc
     except yaml.YAMLError as exc:

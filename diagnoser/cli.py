@@ -185,6 +185,43 @@ def kb_test(rules: Path | None, knowledge: Path | None) -> None:
     sys.exit(EXIT_NOTHING if failed or issues else EXIT_OK)
 
 
+@cli.command()
+@click.argument("tickets", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--label-field",
+    default="expected",
+    show_default=True,
+    help="Field holding the resolved root cause (a fault id, or a list: first = root).",
+)
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--misses/--no-misses", default=True, help="List the tickets diagnosed wrongly.")
+@kb_options
+def evaluate(
+    tickets: Path,
+    label_field: str,
+    fmt: str,
+    misses: bool,
+    rules: Path | None,
+    knowledge: Path | None,
+) -> None:
+    """Accuracy on labelled tickets (JSONL or a JSON array): top-1 / top-3 and confusion."""
+    import json
+
+    from .evaluation import evaluate as run_evaluation
+    from .evaluation import format_text, read_labelled
+
+    result = run_evaluation(_diagnoser(rules, knowledge), read_labelled(tickets), label_field)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_text(result, show_misses=misses), nl=False)
+    for error in result.errors:
+        click.echo(f"diagnoser: {error}", err=True)
+    sys.exit(EXIT_INPUT if result.errors else EXIT_OK)
+
+
 def main() -> None:
     """Entry point: turns every error into one clear message and a documented exit code."""
     try:

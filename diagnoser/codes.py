@@ -43,7 +43,16 @@ TEXT_TOKEN = re.compile(
 )
 # A number followed by a unit is an amount or a quantity, not a code.
 _UNIT_AFTER = re.compile(
-    r"\s*(?:元|块|万|%|张|次|秒|分钟|小时|天|个|人|ms|s\b|yuan|rmb|cny|users?)", re.IGNORECASE
+    r"\s*(?:元|块|万|%|张|次|秒|分钟|小时|天|个|人|户|家|笔|条|单|台|ms\b|s\b|yuan|rmb|cny|rs\b|"
+    r"rupees?|eur|euros?|usd|users?|invoices?|bills?|orders?|items?|pcs|times|seconds?|minutes?|"
+    r"hours?|days?|merchants?|shops?|stores?|sites?|rooms?|tickets?)",
+    re.IGNORECASE,
+)
+# A number right after a document-number label is that document's number, not a code.
+_LABEL_BEFORE = re.compile(
+    r"(?:发票号(?:码)?|票号|单号|订单号?|流水号|编号|房间?|工号|电话|手机|invoice\s*(?:no\.?|number|#)|"
+    r"order\s*(?:no\.?|number|#)?|room|ticket|phone|tel|no\.|#)\s*[:=]?\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -51,7 +60,8 @@ def codes_in_text(text: str, known: frozenset[str]) -> list[tuple[str, int, int]
     """(canonical code, start, end) for each code found in `text`, in order, without repeats.
 
     Codes after an explicit marker are taken whatever they are; bare tokens only when the
-    catalog (or a rule) knows them and they are not an amount or a quantity.
+    catalog (or a rule) knows them, and they are neither an amount or a quantity ("1001元",
+    "110 invoices") nor a document number ("发票号00002", "order 6655").
     """
     found: dict[str, tuple[int, int]] = {}
     spans: list[tuple[int, int]] = []
@@ -69,10 +79,12 @@ def codes_in_text(text: str, known: frozenset[str]) -> list[tuple[str, int, int]
     for m in TEXT_TOKEN.finditer(text):
         if any(s <= m.start() < e for s, e in spans):
             continue
-        token = m.group(1)
-        if not any(ch.isdigit() for ch in token):
-            continue
-        code = canonical_code(token)
-        if code in known and not _UNIT_AFTER.match(text, m.end()):
+        code = canonical_code(m.group(1))
+        if (
+            code in known
+            and len(code) >= 3
+            and not _UNIT_AFTER.match(text, m.end())
+            and not _LABEL_BEFORE.search(text, max(0, m.start() - 16), m.start())
+        ):
             add(code, m.start(), m.end())
     return sorted(((c, s, e) for c, (s, e) in found.items()), key=lambda x: x[1])

@@ -119,7 +119,7 @@ class Diagnoser:
 
     def diagnose(self, ticket: Ticket | Mapping[str, Any]) -> Diagnosis:
         """Diagnose one ticket (a Ticket or a dict with the ticket fields)."""
-        parsed = Ticket.parse(ticket if isinstance(ticket, Ticket) else dict(ticket))
+        parsed = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
         intake = take_in(parsed, self.kb, self._vocab)
         run = self._engine().run(intake.facts)
         return self._conclude(parsed, intake.facts, intake.unrecognised, run.firings)

@@ -168,6 +168,10 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
     if ticket.affected_users is not None:
         out.add(FactIn("affected_users", ticket.affected_users, 1.0, "ticket"))
 
+    if ticket.reported_at is not None:
+        out.add(FactIn("day_of_month", ticket.reported_at.day, 1.0, "ticket"))
+        out.add(FactIn("hour", ticket.reported_at.hour, 1.0, "ticket"))
+
     # systems: named by the ticket, or recognised in its text
     if ticket.system:
         system = vocab.system_names.get(ticket.system.strip().lower())

@@ -52,8 +52,16 @@ BUILTIN_SYMPTOMS: tuple[Symptom, ...] = (
         id="affected_users", kind=SymptomKind.METRIC, name=_lt("受影响用户数", "affected users")
     ),
     Symptom(id="text", kind=SymptomKind.VALUE, name=_lt("工单原文", "ticket text")),
+    Symptom(
+        id="day_of_month",
+        kind=SymptomKind.METRIC,
+        name=_lt("报障日期（几号）", "day of the month reported"),
+    ),
+    Symptom(id="hour", kind=SymptomKind.METRIC, name=_lt("报障时刻（小时）", "hour reported")),
 )
 BUILTIN_IDS = frozenset(s.id for s in BUILTIN_SYMPTOMS)
+# built-in facts no rule may derive (scope and system may be derived)
+TICKET_ONLY = frozenset({"error_code", "code_fault", "text", "day_of_month", "hour"})
 
 
 @dataclass
@@ -184,6 +192,15 @@ class _Loader:
         self.issues: list[Issue] = []
         self.locations: dict[str, Location] = {}
         self.lines: dict[str, LineMap] = {}
+        # ids of entries whose own file is invalid: already reported, so references to them
+        # are not reported again as unknown
+        self.invalid: set[str] = set()
+
+    def remember_invalid(self, kind: str, data: Any, key: str = "id") -> None:
+        items = data if isinstance(data, list) else [data]
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get(key), str):
+                self.invalid.add(f"{kind}:{item[key]}")
 
     def shown(self, path: Path) -> str:
         return str(path)
@@ -273,6 +290,7 @@ class _Loader:
             data, lines = read
             fault = _validate(Fault, data, lines, self.issues)
             if fault is None:
+                self.remember_invalid("fault", data)
                 continue
             self.check_stem(path, fault.id, lines, "id")
             if self.register("fault", fault.id, lines.at(("id",))):
@@ -291,6 +309,8 @@ class _Loader:
             data, lines = read
             parsed = _validate(SymptomFile, data, lines, self.issues)
             if parsed is None:
+                if isinstance(data, dict):
+                    self.remember_invalid("symptom", data.get("symptoms"))
                 continue
             for i, symptom in enumerate(parsed.symptoms):
                 where = lines.at(("symptoms", i, "id"))
@@ -345,6 +365,7 @@ class _Loader:
             data, lines = read
             rule = _validate(RuleSpec, data, lines, self.issues)
             if rule is None:
+                self.remember_invalid("rule", data)
                 continue
             self.check_stem(path, rule.id, lines, "id")
             if self.register("rule", rule.id, lines.at(("id",))):
@@ -361,7 +382,7 @@ class _Loader:
             lines = self.lines[f"system:{system.system}"]
             for i, entry in enumerate(system.codes):
                 for j, fault in enumerate(entry.faults):
-                    if fault not in kb.faults:
+                    if not self.known(kb.faults, "fault", fault):
                         self.issues.append(
                             Issue(
                                 lines.at(("codes", i, "faults", j)),
@@ -382,9 +403,13 @@ class _Loader:
                 )
             )
 
+    def known(self, table: dict[str, Any], kind: str, ident: str) -> bool:
+        """Defined, or defined in a file that is itself invalid (and reported already)."""
+        return ident in table or f"{kind}:{ident}" in self.invalid
+
     def check_rule_refs(self, kb: KnowledgeBase, rule: RuleSpec) -> None:
         lines = self.lines[f"rule:{rule.id}"]
-        if rule.then.fault and rule.then.fault not in kb.faults:
+        if rule.then.fault and not self.known(kb.faults, "fault", rule.then.fault):
             self.issues.append(
                 Issue(
                     lines.at(("then", "fault")),
@@ -393,8 +418,7 @@ class _Loader:
                 )
             )
         if rule.then.derive:
-            target = kb.symptoms.get(rule.then.derive)
-            if target is None:
+            if not self.known(kb.symptoms, "symptom", rule.then.derive):
                 self.issues.append(
                     Issue(
                         lines.at(("then", "derive")),
@@ -403,7 +427,7 @@ class _Loader:
                         code="unknown-ref",
                     )
                 )
-            elif rule.then.derive in ("error_code", "code_fault", "text"):
+            elif rule.then.derive in TICKET_ONLY:
                 self.issues.append(
                     Issue(
                         lines.at(("then", "derive")),
@@ -415,6 +439,8 @@ class _Loader:
             symptom = kb.symptoms.get(cond.symptom)
             where = lines.at((*path, "symptom"))
             if symptom is None:
+                if f"symptom:{cond.symptom}" in self.invalid:
+                    continue
                 self.issues.append(
                     Issue(
                         where,

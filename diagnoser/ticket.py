@@ -148,7 +148,7 @@ class Ticket(BaseModel):
         return parse_scope(value) if isinstance(value, str) else value
 
     @classmethod
-    def parse(cls, data: Ticket | dict[str, Any]) -> Ticket:
+    def parse(cls, data: Any) -> Ticket:
         """A Ticket from a Ticket or a dict; raise TicketError naming the ticket and the field."""
         if isinstance(data, Ticket):
             return data

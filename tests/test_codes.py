@@ -1,0 +1,66 @@
+"""Error-code normalisation and extraction from free text."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnoser.codes import canonical_code, codes_in_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("E1001", "1001"),
+        ("e1001", "1001"),
+        ("错误代码1001", "1001"),
+        ("错误代码：1001", "1001"),  # full-width colon
+        ("error code: 1001", "1001"),
+        ("Error Code #1001", "1001"),
+        ("ERR-1001", "1001"),
+        (" 1001 ", "1001"),
+        ("１００１", "1001"),  # full-width digits
+        ("0x11", "0x11"),
+        ("0X0D", "0x0d"),
+        ("-79", "-79"),
+        ("GSPERR300", "GSPERR300"),
+        ("gsperr300", "GSPERR300"),
+        ("00404", "00404"),
+        ("09d106", "09D106"),
+        ("PEPPOL-EN16931-R003", "PEPPOL-EN16931-R003"),
+        ("Errno 110", "110"),
+        ("   ", ""),
+    ],
+)
+def test_canonical_code(raw, canonical):
+    assert canonical_code(raw) == canonical
+
+
+KNOWN = frozenset(
+    {"1001", "0x11", "-79", "GSPERR300", "2150", "00404", "00002", "110", "6655", "DB_FULL", "FFFF"}
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("开票时提示错误代码1001，无法连接服务器", ["1001"]),
+        ("got E1001 then 2150 duplicate irn", ["1001", "2150"]),
+        ("返回码-79 要刷脸", ["-79"]),
+        ("Ei : GSPERR300 down", ["GSPERR300"]),
+        ("scarto 00404 fattura duplicata", ["00404"]),
+        ("报0x11", ["0x11"]),
+        ("error code 7777 on save", ["7777"]),  # after a marker, even an unknown code counts
+        ("金额1001元开不出来", []),  # an amount, not a code
+        ("1001 users affected", []),
+        ("the error code is wrong", []),
+        ("invoice no. 12345 missing", []),  # unknown bare number: not a code
+        ("1001 1001 again 1001", ["1001"]),
+        ("110 invoices stuck", []),
+        ("发票号00002开不出来", []),
+        ("order 6655 failed", []),
+        ("报错 DB_FULL 存储满", ["DB_FULL"]),  # catalogued codes without digits count too
+        ("卡返回ffff", ["FFFF"]),
+    ],
+)
+def test_codes_in_text(text, codes):
+    assert [c for c, _, _ in codes_in_text(text, KNOWN)] == codes

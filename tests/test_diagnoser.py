@@ -1,0 +1,126 @@
+"""The library API: Diagnoser, Ticket in, Diagnosis out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from diagnoser import Diagnoser, Diagnosis, Ticket, TicketError, combine
+
+
+def test_mycin_combination():
+    assert combine([]) == 0
+    assert combine([0.6]) == 0.6
+    assert combine([0.6, 0.5]) == pytest.approx(0.8)
+    assert combine([0.5, 0.6]) == combine([0.6, 0.5])
+    assert combine([1.0, 0.3]) == 1.0
+
+
+def test_dict_and_ticket_give_the_same_diagnosis(mini):
+    data = {"id": "t1", "text": "the invoice printer jammed"}
+    assert mini.diagnose(data) == mini.diagnose(Ticket(**data))
+
+
+def test_ranked_explained_diagnosis(mini):
+    got = mini.diagnose({"id": "t2", "text": "系统很慢，卡死", "metrics": {"cpu_percent": 97}})
+    assert isinstance(got, Diagnosis)
+    top = got.diagnoses[0]
+    assert (top.fault_id, top.category) == ("software.resource_exhaustion", "software")
+    # two rules support it: 0.85 × 0.9 (text certainty) and 0.6, combined MYCIN-style
+    assert top.certainty == pytest.approx(combine([0.765, 0.6]), abs=1e-4)
+    rules = [e.rule for e in top.evidence]
+    assert rules == ["resource-slow-under-load", "resource-high-usage"]
+    used = {(s.id, s.source) for s in top.evidence[0].symptoms}
+    assert ("high_cpu", "rule:derive-high_cpu") in used
+    assert got.plan is not None and got.plan.fault_id == top.fault_id
+    assert [s.phase.value for s in got.plan.steps] == ["contain", "isolate", "contact", "fallback"]
+
+
+def test_scope_raises_the_priority(mini):
+    alone = mini.diagnose({"text": "printer jammed"})
+    citywide = mini.diagnose({"text": "printer jammed", "scope": "city"})
+    many = mini.diagnose({"text": "printer jammed", "affected_users": 150})
+    assert (alone.priority.value, citywide.priority.value, many.priority.value) == (
+        "P3",
+        "P1",
+        "P2",
+    )
+    assert "scope city" in citywide.priority_reason
+
+
+def test_nothing_recognised(mini):
+    got = mini.diagnose({"id": "x", "text": "hello"})
+    assert got.diagnoses == () and got.priority is None and got.plan is None
+    assert [u.value for u in got.unrecognised] == ["hello"]
+
+
+def test_bad_tickets_raise_a_clear_error_naming_the_ticket(mini):
+    with pytest.raises(TicketError, match=r"ticket 'T-9': metrics.cpu_percent"):
+        mini.diagnose({"id": "T-9", "metrics": {"cpu_percent": "high"}})
+    with pytest.raises(TicketError, match="unknown scope 'galaxy'"):
+        mini.diagnose({"id": "T-9", "scope": "galaxy"})
+    with pytest.raises(TicketError, match="must be given as text"):
+        mini.diagnose({"id": "T-9", "error_codes": [404]})
+    with pytest.raises(TicketError, match="a ticket must be a mapping"):
+        mini.diagnose(["not", "a", "ticket"])  # type: ignore[arg-type]
+
+
+def test_unknown_fields_are_kept_as_extra(mini):
+    ticket = Ticket.parse({"id": 7, "text": "x", "priority": "high", "assignee": "li"})
+    assert ticket.id == "7" and ticket.extra == {"priority": "high", "assignee": "li"}
+
+
+def test_the_library_never_prints(mini, capsys):
+    mini.diagnose({"text": "printer jammed, 1001, slow", "metrics": {"cpu_percent": "99"}})
+    Diagnoser.from_paths(rules=mini.kb.rules_path, knowledge=mini.kb.knowledge_path)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_one_diagnoser_shared_by_threads(mini):
+    tickets = [
+        {"id": str(i), "text": t}
+        for i, t in enumerate(["printer jammed", "无法连接服务器", "系统很慢 卡死"] * 20)
+    ]
+    expected = [mini.diagnose(t).model_dump() for t in tickets]
+    results: dict[int, list] = {}
+
+    def work(n: int) -> None:
+        results[n] = [mini.diagnose(t).model_dump() for t in tickets]
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(results[n] == expected for n in range(4))
+
+
+def test_identical_json_in_two_processes():
+    code = (
+        "from diagnoser import Diagnoser;"
+        "print(Diagnoser().diagnose({'id':'t','text':'开票时提示错误代码1001，无法连接服务器，"
+        "打印机卡纸，系统很慢','metrics':{'cpu_percent':99}}).model_dump_json())"
+    )
+    outs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
+        for seed in ("11", "12")
+    ]
+    assert outs[0] == outs[1]
+    assert json.loads(outs[0])["diagnoses"]
+
+
+def test_json_contract(mini):
+    data = json.loads(mini.diagnose({"id": "c1", "error_codes": ["1001"]}).model_dump_json())
+    assert {"id", "diagnoses", "priority", "plan", "unrecognised"} <= set(data)
+    first = data["diagnoses"][0]
+    assert {"fault_id", "category", "certainty", "evidence"} <= set(first)

@@ -1,0 +1,91 @@
+"""Intake: tickets become symptom facts; nothing the ticket says is silently dropped."""
+
+from __future__ import annotations
+
+from diagnoser import Ticket
+from diagnoser.intake import take_in
+
+
+def _intake(d, **ticket):
+    return take_in(Ticket.parse({"id": "t", **ticket}), d.kb, d._vocab)
+
+
+def _facts(result):
+    return {(f.id, f.value) for f in result.facts}
+
+
+def test_explicit_symptoms_metrics_scope_and_time(mini):
+    got = _intake(
+        mini,
+        symptoms=["paper_jam"],
+        metrics={"cpu_percent": 97},
+        scope="全市",
+        affected_users=12,
+        reported_at="2026-11-28T09:30:00",
+    )
+    assert {
+        ("paper_jam", True),
+        ("cpu_percent", 97.0),
+        ("scope", "city"),
+        ("affected_users", 12),
+        ("day_of_month", 28),
+        ("hour", 9),
+    } <= _facts(got)
+    assert got.unrecognised == []
+
+
+def test_unknown_symptoms_and_metrics_are_reported_with_a_suggestion(mini):
+    got = _intake(mini, symptoms=["paper_jamm"], metrics={"cpu_pct": 97})
+    reasons = {(u.kind, u.value): u.reason for u in got.unrecognised}
+    assert "did you mean 'paper_jam'?" in reasons[("symptom", "paper_jamm")]
+    assert "did you mean 'cpu_percent'?" in reasons[("metric", "cpu_pct=97")]
+    assert not got.facts
+
+
+def test_codes_from_field_and_text_are_normalised_once(mini):
+    got = _intake(mini, error_codes=["E1001"], text="又报错误代码1001了")
+    codes = [f for f in got.facts if f.id == "error_code"]
+    assert [(f.value, f.source) for f in codes] == [("1001", "ticket")]
+
+
+def test_a_code_means_every_documented_fault_when_no_system_is_named(mini):
+    got = _intake(mini, error_codes=["1001"])
+    meanings = {(f.value, f.source, f.cf) for f in got.facts if f.id == "code_fault"}
+    assert meanings == {
+        ("network.disconnected", "code:generic/1001", 0.7),
+        ("hardware.printer_failure", "code:demo_printer/1001", 0.8),
+    }
+
+
+def test_a_named_system_picks_its_own_meaning(mini):
+    by_field = _intake(mini, error_codes=["1001"], system="generic")
+    assert {f.value for f in by_field.facts if f.id == "code_fault"} == {"network.disconnected"}
+    by_text = _intake(mini, text="demo print service says 1001")
+    assert {f.value for f in by_text.facts if f.id == "code_fault"} == {"hardware.printer_failure"}
+    assert ("system", "demo_printer") in _facts(by_text)
+
+
+def test_unknown_codes_and_systems_are_unrecognised(mini):
+    got = _intake(mini, error_codes=["ZZ-9"], system="nosuch")
+    kinds = {(u.kind, u.value) for u in got.unrecognised}
+    assert ("error_code", "ZZ-9") in kinds and ("system", "nosuch") in kinds
+
+
+def test_text_in_chinese_and_english(mini):
+    assert ("paper_jam", True) in _facts(_intake(mini, text="打印机又卡纸了"))
+    assert ("paper_jam", True) in _facts(_intake(mini, text="Printer JAMMED again"))
+    # full-width letters are normalised before matching
+    assert ("paper_jam", True) in _facts(_intake(mini, text="ＰＲＩＮＴＥＲ ＪＡＭＭＥＤ"))
+
+
+def test_negated_symptoms_are_not_facts(mini):
+    for text in ("printer not jammed", "没有卡纸", "不是卡纸的问题", "it doesn't jam"):
+        assert ("paper_jam", True) not in _facts(_intake(mini, text=text)), text
+    # negation stays inside its clause
+    assert ("paper_jam", True) in _facts(_intake(mini, text="没有断网，但是卡纸了"))
+
+
+def test_clauses_that_match_nothing_are_returned(mini):
+    got = _intake(mini, text="你好，打印机卡纸了，麻烦尽快处理。thanks!")
+    texts = [u.value for u in got.unrecognised if u.kind == "text"]
+    assert texts == ["你好", "麻烦尽快处理", "thanks"]
