@@ -5,6 +5,7 @@ from __future__ import annotations
 import locale
 import os
 import re
+import unicodedata
 from enum import StrEnum
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -45,6 +46,38 @@ PHASE_NAMES = {
 }
 
 
+_NO_LINE_START = "，。、；：！？）」』》,.;:!?)"
+
+
+def display_width(text: str) -> int:
+    """Terminal columns taken by `text` (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap(text: str, width: int = 80, indent: int = 0, first: int | None = None) -> str:
+    """Wrap to `width` columns, CJK-aware: English breaks at spaces, Chinese anywhere.
+
+    `first` is the width already used on the first line (defaults to `indent`); continuation
+    lines are indented by `indent` spaces.
+    """
+    used = indent if first is None else first
+    lines: list[str] = []
+    line = ""
+    for token in re.findall(r"[\u3000-\u9fff\uff00-\uffef]|\S+\s*|\s+", text):
+        # a line never starts with closing punctuation (，。、；：！？）): it stays with its word
+        if (
+            line
+            and token[0] not in _NO_LINE_START
+            and used + display_width(line + token.rstrip()) > width
+        ):
+            lines.append(line.rstrip())
+            line, used = token.lstrip(), indent
+        else:
+            line += token
+    lines.append(line.rstrip())
+    return ("\n" + " " * indent).join(lines)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(templates_path())),
@@ -54,6 +87,7 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
         autoescape=False,  # plain-text templates; HTML templates will use autoescaping
     )
+    env.filters["wrap"] = wrap
     env.filters["pct"] = lambda x: f"{x * 100:.0f}%"
     env.filters["bar"] = lambda x, width=20: (
         "█" * round(x * width) + "░" * (width - round(x * width))
