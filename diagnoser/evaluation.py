@@ -155,12 +155,13 @@ def format_text(ev: Evaluation, show_misses: bool = True) -> str:
             f"{fid:38} {c['n']:>4} {ev.rate(c['top1'], c['n']):>7.0%} "
             f"{ev.rate(c['top3'], c['n']):>7.0%}"
         )
-    cats = sorted({e for e, _ in ev.confusion} | {g for _, g in ev.confusion})
-    width = max([len(c) for c in cats] + [9])
+    rows = sorted({e for e, _ in ev.confusion})
+    cols = [*sorted(set(rows) | {g for _, g in ev.confusion if g != NONE}), NONE]
+    width = max([len(c) for c in rows] + [9])
     lines += ["", "confusion (rows: expected category, columns: top-1 category)"]
-    lines.append(" " * width + "".join(f" {c[:9]:>9}" for c in cats))
-    for e in cats:
-        row = "".join(f" {ev.confusion.get((e, g), 0) or '.':>9}" for g in cats)
+    lines.append(" " * width + "".join(f" {c[:9]:>9}" for c in cols))
+    for e in rows:
+        row = "".join(f" {ev.confusion.get((e, g), 0) or '.':>9}" for g in cols)
         lines.append(f"{e:{width}}{row}")
     if show_misses and ev.misses:
         lines += ["", "disagreements (expected → top 3):"]

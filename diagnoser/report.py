@@ -46,6 +46,8 @@ PHASE_NAMES = {
 }
 
 
+# one CJK character, or a run of other non-space characters with its trailing spaces
+_TOKENS = re.compile(r"[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+\s*|\s+")
 _NO_LINE_START = "，。、；：！？）」』》,.;:!?)"
 
 
@@ -58,23 +60,22 @@ def wrap(text: str, width: int = 80, indent: int = 0, first: int | None = None) 
     """Wrap to `width` columns, CJK-aware: English breaks at spaces, Chinese anywhere.
 
     `first` is the width already used on the first line (defaults to `indent`); continuation
-    lines are indented by `indent` spaces.
+    lines are indented by `indent` spaces. Closing punctuation never starts a line: the token
+    before it moves down with it.
     """
     used = indent if first is None else first
     lines: list[str] = []
-    line = ""
-    for token in re.findall(r"[\u3000-\u9fff\uff00-\uffef]|\S+\s*|\s+", text):
-        # a line never starts with closing punctuation (，。、；：！？）): it stays with its word
-        if (
-            line
-            and token[0] not in _NO_LINE_START
-            and used + display_width(line + token.rstrip()) > width
-        ):
-            lines.append(line.rstrip())
-            line, used = token.lstrip(), indent
-        else:
-            line += token
-    lines.append(line.rstrip())
+    line: list[str] = []
+    for token in _TOKENS.findall(text):
+        if line and used + display_width("".join(line) + token.rstrip()) > width:
+            carry: list[str] = []
+            if token[0] in _NO_LINE_START and len(line) > 1:
+                carry = [line.pop()]
+            lines.append("".join(line).rstrip())
+            line, used = [t.lstrip() for t in carry], indent
+            token = token.lstrip() if not line else token
+        line.append(token)
+    lines.append("".join(line).rstrip())
     return ("\n" + " " * indent).join(lines)
 
 
