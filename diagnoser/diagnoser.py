@@ -87,6 +87,7 @@ class Diagnoser:
         *,
         min_certainty: float = 0.05,
         max_results: int = 10,
+        stock_matcher: bool = False,
     ) -> None:
         if kb is None:
             kb = load_knowledge_base(*default_paths())
@@ -95,7 +96,9 @@ class Diagnoser:
         self.max_results = max_results
         active = [r for r in kb.rules.values() if r.status is not RuleStatus.DEPRECATED]
         self.rules: dict[str, RuleSpec] = {r.id: r for r in [*active, *code_rules(kb)]}
-        self._compiled = CompiledRules(list(self.rules.values()), normalise=_normalise)
+        self._compiled = CompiledRules(
+            list(self.rules.values()), normalise=_normalise, stock_matcher=stock_matcher
+        )
         self._vocab = Vocabulary.build(kb)
         self._local = threading.local()
 

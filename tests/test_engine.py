@@ -239,3 +239,33 @@ def test_only_the_adapter_imports_experta():
         if re.search(r"^\s*(from|import)\s+(experta|frozendict)\b", p.read_text(), re.M)
     )
     assert importers == ["engine.py"]
+
+
+def _all_tickets():
+    import json
+
+    from diagnoser._resources import default_paths
+    from diagnoser.casetest import load_cases
+
+    rules, _ = default_paths()
+    ids = {p.stem for p in rules.rglob("*.yaml") if "cases" not in p.parts}
+    tickets = [c.case.ticket for c in load_cases(rules, ids)[0]]
+    examples = ROOT / "examples/tickets/tickets.jsonl"
+    if examples.exists():
+        for line in examples.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            record.pop("expected", None)
+            tickets.append(record)
+    return tickets
+
+
+def test_the_fast_matcher_matches_exactly_like_experta_s_own(shipped):
+    from diagnoser import Diagnoser
+
+    stock = Diagnoser(shipped.kb, stock_matcher=True)
+    tickets = _all_tickets()
+    assert len(tickets) > 100
+    for ticket in tickets:
+        fast, slow = shipped.diagnose(ticket), stock.diagnose(ticket)
+        assert fast.trace == slow.trace, ticket
+        assert fast == slow
