@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import unicodedata
@@ -22,19 +23,14 @@ _NEG_EN = re.compile(
     r"(?:\s+[\w'-]+){0,2}\s*$",
     re.IGNORECASE,
 )
-_NEG_ZH = (
-    "不是",
-    "并非",
-    "并不",
-    "没有出现",
-    "未出现",
-    "没出现",
-    "排除",
-    "不存在",
-    "没有",
-    "没",
-    "无需",
+# Chinese negation right before the symptom: "没卡纸", "也不卡纸", "无报错", "未发现病毒".
+_NEG_ZH = re.compile(
+    r"(?:不是|并非|并不|没有出现|未出现|没出现|排除了?|不存在|没有|没发现|未发现|也没|没|不|未|无|无需)$"
 )
+# Strong cues may stand a few characters before the symptom: "不是我们输错的", "排除了网络故障".
+_NEG_ZH_WIDE = re.compile(r"(?:不是|并非|并不是|排除了?)[\u4e00-\u9fff]{1,4}$")
+# A question is not a denial: "是不是没插盘" asks whether the disk is missing.
+_QUESTION_ZH = re.compile(r"(?:是不是|是否|有没有)[\u4e00-\u9fff]{0,4}$")
 _WORDISH = re.compile(r"[\w\u4e00-\u9fff]{2,}")
 
 
@@ -44,8 +40,13 @@ def normalise_text(text: str) -> str:
 
 
 def _negated(before: str) -> bool:
+    """Whether the clause text just before a symptom denies it."""
     tail = before.rstrip()
-    return bool(_NEG_EN.search(tail)) or tail.endswith(_NEG_ZH)
+    if _NEG_EN.search(tail):
+        return True
+    if _QUESTION_ZH.search(tail):
+        return False
+    return bool(_NEG_ZH.search(tail) or _NEG_ZH_WIDE.search(tail))
 
 
 @dataclass
@@ -231,15 +232,13 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
             )
 
     # symptoms written in the text, unless negated ("no paper jam", "不是网络问题")
+    clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(text)]
     for sid, regex in vocab.symptom_patterns:
         for match in regex.finditer(text):
-            covered.append(match.span())
-            clause_start = max(
-                (m.end() for m in _CLAUSE.finditer(text, 0, match.start())), default=0
-            )
-            if not _negated(text[clause_start : match.start()]):
+            covered.append(match.span())  # every mention is understood, even a repeated one
+            start = clause_starts[bisect.bisect_right(clause_starts, match.start()) - 1]
+            if not _negated(text[start : match.start()]):
                 out.add(FactIn(sid, True, TEXT_CF, "text"))
-                break
 
     if text:
         if vocab.uses_text:

@@ -79,10 +79,27 @@ def test_text_in_chinese_and_english(mini):
 
 
 def test_negated_symptoms_are_not_facts(mini):
-    for text in ("printer not jammed", "没有卡纸", "不是卡纸的问题", "it doesn't jam"):
+    for text in (
+        "printer not jammed",
+        "没有卡纸",
+        "不是卡纸的问题",
+        "it doesn't jam",
+        "也不卡纸",
+        "没卡纸",
+        "排除了卡纸",
+    ):
         assert ("paper_jam", True) not in _facts(_intake(mini, text=text)), text
     # negation stays inside its clause
     assert ("paper_jam", True) in _facts(_intake(mini, text="没有断网，但是卡纸了"))
+    # a cue may stand a few characters before the symptom
+    assert ("paper_jam", True) not in _facts(_intake(mini, text="不是打印机卡纸"))
+    # a question is not a denial
+    assert ("paper_jam", True) in _facts(_intake(mini, text="是不是卡纸了"))
+
+
+def test_every_mention_counts_as_understood(mini):
+    got = _intake(mini, text="卡纸，又卡纸，还是卡纸")
+    assert [u.value for u in got.unrecognised] == []
 
 
 def test_clauses_that_match_nothing_are_returned(mini):
