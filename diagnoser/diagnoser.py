@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,10 @@ def _normalise(symptom: str, value: Any) -> Any:
     return canonical_code(str(value)) if symptom == "error_code" else value
 
 
+def _fact_order(fact: FactIn) -> tuple[str, str, str, str, float]:
+    return (fact.id, type(fact.value).__name__, str(fact.value), fact.source, fact.cf)
+
+
 def _ref(fact: FactIn) -> SymptomRef:
     return SymptomRef(id=fact.id, value=fact.value, certainty=fact.cf, source=fact.source)
 
@@ -87,6 +92,7 @@ class Diagnoser:
         *,
         min_certainty: float = 0.05,
         max_results: int = 10,
+        cache_size: int = 4096,
         stock_matcher: bool = False,
     ) -> None:
         if kb is None:
@@ -101,6 +107,12 @@ class Diagnoser:
         )
         self._vocab = Vocabulary.build(kb)
         self._local = threading.local()
+        # engine results keyed by the canonical fact set: backlogs repeat symptom sets heavily
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[FactIn, ...], tuple[Firing, ...]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.cache_hits = 0
+        self.cache_misses = 0
 
     @classmethod
     def from_paths(
@@ -124,8 +136,27 @@ class Diagnoser:
         """Diagnose one ticket (a Ticket or a dict with the ticket fields)."""
         parsed = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
         intake = take_in(parsed, self.kb, self._vocab)
-        run = self._engine().run(intake.facts)
-        return self._conclude(parsed, intake.facts, intake.unrecognised, run.firings)
+        # a canonical order, so equal fact sets give equal runs (and may share a cache entry)
+        facts = tuple(sorted(intake.facts, key=_fact_order))
+        firings = self._run(facts)
+        return self._conclude(parsed, list(facts), intake.unrecognised, list(firings))
+
+    def _run(self, facts: tuple[FactIn, ...]) -> tuple[Firing, ...]:
+        if self.cache_size <= 0:
+            return tuple(self._engine().run(facts).firings)
+        with self._cache_lock:
+            cached = self._cache.get(facts)
+            if cached is not None:
+                self._cache.move_to_end(facts)
+                self.cache_hits += 1
+                return cached
+            self.cache_misses += 1
+        firings = tuple(self._engine().run(facts).firings)
+        with self._cache_lock:
+            self._cache[facts] = firings
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return firings
 
     def _conclude(
         self,

@@ -131,3 +131,20 @@ def test_json_contract(mini):
     assert {"id", "diagnoses", "priority", "plan", "unrecognised"} <= set(data)
     first = data["diagnoses"][0]
     assert {"fault_id", "category", "certainty", "evidence"} <= set(first)
+
+
+def test_the_result_cache_is_transparent(shipped):
+    from tests.test_engine import _all_tickets
+
+    uncached = Diagnoser(shipped.kb, cache_size=0)
+    cached = Diagnoser(shipped.kb, cache_size=64)
+    tickets = _all_tickets()
+    for ticket in tickets + tickets:  # the second pass is served from the cache where it fits
+        assert cached.diagnose(ticket) == uncached.diagnose(ticket)
+    assert cached.cache_hits > 0 and len(cached._cache) <= 64
+    # the same symptoms in another order and another ticket id share one entry
+    a = cached.diagnose({"id": "a", "symptoms": ["paper_jam", "print_failure"]})
+    hits = cached.cache_hits
+    b = cached.diagnose({"id": "b", "symptoms": ["print_failure", "paper_jam"]})
+    assert cached.cache_hits == hits + 1
+    assert a.model_copy(update={"id": "b"}) == b
