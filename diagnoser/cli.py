@@ -222,6 +222,9 @@ def evaluate(
     sys.exit(EXIT_INPUT if result.errors else EXIT_OK)
 
 
+# --- command modules: each registers its commands below this line -----------------------------
+
+
 def main() -> None:
     """Entry point: turns every error into one clear message and a documented exit code."""
     try:
