@@ -65,16 +65,13 @@ class Vocabulary:
     def build(cls, kb: KnowledgeBase) -> Vocabulary:
         """Compile the vocabulary of `kb` once."""
 
-        def compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
-            return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
         symptom_patterns = [
-            (s.id, compiled(s.patterns.all()))
+            (s.id, s.patterns.compiled())
             for s in sorted(kb.symptoms.values(), key=lambda s: s.id)
             if s.patterns.all()
         ]
         system_patterns = [
-            (s.system, compiled(s.patterns.all()))
+            (s.system, s.patterns.compiled())
             for s in sorted(kb.systems.values(), key=lambda s: s.system)
             if s.patterns.all()
         ]

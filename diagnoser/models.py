@@ -153,17 +153,29 @@ class Patterns(_Model):
 
     @model_validator(mode="after")
     def _compile(self) -> Patterns:
-        for lang in ("zh", "en"):
-            for i, pattern in enumerate(getattr(self, lang)):
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise ValueError(f"{lang}[{i}]: invalid regular expression: {exc}") from exc
+        # One compile of the combined pattern — the very one intake uses, so re's cache serves
+        # it again there; only when it fails is each pattern compiled alone to name the culprit.
+        if not self.all():
+            return self
+        try:
+            self.compiled()
+        except re.error as combined:
+            for lang in ("zh", "en"):
+                for i, pattern in enumerate(getattr(self, lang)):
+                    try:
+                        re.compile(pattern)
+                    except re.error as exc:
+                        raise ValueError(f"{lang}[{i}]: invalid regular expression: {exc}") from exc
+            raise ValueError(f"the patterns do not combine: {combined}") from combined
         return self
 
     def all(self) -> tuple[str, ...]:
         """Every pattern, both languages."""
         return self.zh + self.en
+
+    def compiled(self) -> re.Pattern[str]:
+        """All patterns as one case-insensitive alternation."""
+        return re.compile("|".join(f"(?:{p})" for p in self.all()), re.IGNORECASE)
 
 
 class Symptom(_Model):

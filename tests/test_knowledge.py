@@ -164,3 +164,10 @@ def test_deprecated_rules_are_not_compiled(kb_copy):
     d = Diagnoser.from_paths(rules=rules, knowledge=knowledge)
     assert "printer-jam-or-offline" in d.kb.rules
     assert "printer-jam-or-offline" not in d.rules
+
+
+def test_a_broken_pattern_is_named(kb_copy):
+    rules, knowledge = kb_copy
+    _edit(knowledge / "symptoms/core.yaml", "zh: ['卡纸', '夹纸']", "zh: ['卡纸', '夹(纸']")
+    (error,) = _errors(rules, knowledge)
+    assert "core.yaml" in error and "zh[1]: invalid regular expression" in error
