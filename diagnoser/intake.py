@@ -6,6 +6,7 @@ import bisect
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .codes import canonical_code, codes_in_text
@@ -53,8 +54,9 @@ def _negated(before: str) -> bool:
 class Vocabulary:
     """The knowledge base compiled for intake: regexes per symptom and system, known codes."""
 
-    symptom_patterns: list[tuple[str, re.Pattern[str]]]
-    system_patterns: list[tuple[str, re.Pattern[str]]]
+    # (id, regex for patterns with Chinese characters, regex for the others)
+    symptom_patterns: list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]]
+    system_patterns: list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]]
     system_names: dict[str, str]
     known_codes: frozenset[str]
     metrics: frozenset[str]
@@ -66,12 +68,12 @@ class Vocabulary:
         """Compile the vocabulary of `kb` once."""
 
         symptom_patterns = [
-            (s.id, s.patterns.compiled())
+            (s.id, *s.patterns.compiled())
             for s in sorted(kb.symptoms.values(), key=lambda s: s.id)
             if s.patterns.all()
         ]
         system_patterns = [
-            (s.system, s.patterns.compiled())
+            (s.system, *s.patterns.compiled())
             for s in sorted(kb.systems.values(), key=lambda s: s.system)
             if s.patterns.all()
         ]
@@ -116,6 +118,21 @@ class Intake:
                     self.facts[i] = fact
                 return
         self.facts.append(fact)
+
+
+def _matches(regexes: list[re.Pattern[str] | None], text: str) -> Iterator[re.Match[str]]:
+    """Matches of (Chinese-character patterns, other patterns) in `text`.
+
+    The first regex only runs when the text has Chinese characters: it cannot match otherwise.
+    """
+    cjk, other = regexes
+    if cjk is not None and _HAS_CJK.search(text):
+        yield from cjk.finditer(text)
+    if other is not None:
+        yield from other.finditer(text)
+
+
+_HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _did_you_mean(name: str, choices: frozenset[str] | set[str]) -> str:
@@ -174,8 +191,8 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
     if ticket.system:
         system = vocab.system_names.get(ticket.system.strip().lower())
         if system is None:
-            for sid, regex in vocab.system_patterns:
-                if regex.search(ticket.system):
+            for sid, *regexes in vocab.system_patterns:
+                if any(True for _ in _matches(regexes, ticket.system)):
                     system = sid
                     break
         if system is None:
@@ -191,9 +208,8 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
             out.systems.append(system)
             out.add(FactIn("system", system, 1.0, "ticket"))
     covered: list[tuple[int, int]] = []
-    for sid, regex in vocab.system_patterns:
-        match = regex.search(text)
-        if match:
+    for sid, *regexes in vocab.system_patterns:
+        for match in _matches(regexes, text):
             covered.append(match.span())
             if sid not in out.systems:
                 out.systems.append(sid)
@@ -230,8 +246,8 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
 
     # symptoms written in the text, unless negated ("no paper jam", "不是网络问题")
     clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(text)]
-    for sid, regex in vocab.symptom_patterns:
-        for match in regex.finditer(text):
+    for sid, *regexes in vocab.symptom_patterns:
+        for match in _matches(regexes, text):
             covered.append(match.span())  # every mention is understood, even a repeated one
             start = clause_starts[bisect.bisect_right(clause_starts, match.start()) - 1]
             if not _negated(text[start : match.start()]):

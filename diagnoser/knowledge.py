@@ -77,15 +77,17 @@ class KnowledgeBase:
     issues: list[Issue] = field(default_factory=list)
     rules_path: Path | None = None
     knowledge_path: Path | None = None
+    _code_index: dict[str, list[tuple[str, ErrorCode]]] | None = field(default=None, repr=False)
 
     def code_meanings(self, code: str) -> list[tuple[str, ErrorCode]]:
         """(system, entry) for every system whose catalog has `code` (canonical form)."""
-        return [
-            (system_id, entry)
-            for system_id, system in sorted(self.systems.items())
-            for entry in system.codes
-            if canonical_code(entry.code) == code
-        ]
+        if self._code_index is None:
+            index: dict[str, list[tuple[str, ErrorCode]]] = {}
+            for system_id, system in sorted(self.systems.items()):
+                for entry in system.codes:
+                    index.setdefault(canonical_code(entry.code), []).append((system_id, entry))
+            self._code_index = index
+        return list(self._code_index.get(code, ()))
 
     def location(self, kind: str, ident: str) -> Location | None:
         """Where a fault, rule, symptom or system was defined."""

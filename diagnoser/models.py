@@ -173,9 +173,24 @@ class Patterns(_Model):
         """Every pattern, both languages."""
         return self.zh + self.en
 
-    def compiled(self) -> re.Pattern[str]:
-        """All patterns as one case-insensitive alternation."""
-        return re.compile("|".join(f"(?:{p})" for p in self.all()), re.IGNORECASE)
+    def compiled(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        """(patterns with Chinese characters, all others), each one case-insensitive alternation.
+
+        Intake runs the first only on text that has Chinese characters, which saves most of the
+        matching on English tickets.
+        """
+        cjk = tuple(p for p in self.all() if _CJK.search(p))
+        other = tuple(p for p in self.all() if not _CJK.search(p))
+        return _alternation(cjk), _alternation(other)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _alternation(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 class Symptom(_Model):
