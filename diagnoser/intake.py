@@ -13,7 +13,7 @@ from .codes import canonical_code, codes_in_text
 from .diagnosis import Unrecognised
 from .engine import FactIn
 from .knowledge import KnowledgeBase
-from .models import SymptomKind
+from .models import SymptomKind, fold_case
 from .ticket import Ticket
 
 TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an explicit symptom
@@ -192,7 +192,7 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
         system = vocab.system_names.get(ticket.system.strip().lower())
         if system is None:
             for sid, *regexes in vocab.system_patterns:
-                if any(True for _ in _matches(regexes, ticket.system)):
+                if any(True for _ in _matches(regexes, fold_case(ticket.system))):
                     system = sid
                     break
         if system is None:
@@ -208,8 +208,9 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
             out.systems.append(system)
             out.add(FactIn("system", system, 1.0, "ticket"))
     covered: list[tuple[int, int]] = []
+    folded = fold_case(text)  # patterns match lower-cased text; positions index `text` too
     for sid, *regexes in vocab.system_patterns:
-        for match in _matches(regexes, text):
+        for match in _matches(regexes, folded):
             covered.append(match.span())
             if sid not in out.systems:
                 out.systems.append(sid)
@@ -247,7 +248,7 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
     # symptoms written in the text, unless negated ("no paper jam", "不是网络问题")
     clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(text)]
     for sid, *regexes in vocab.symptom_patterns:
-        for match in _matches(regexes, text):
+        for match in _matches(regexes, folded):
             covered.append(match.span())  # every mention is understood, even a repeated one
             start = clause_starts[bisect.bisect_right(clause_starts, match.start()) - 1]
             if not _negated(text[start : match.start()]):

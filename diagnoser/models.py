@@ -174,10 +174,11 @@ class Patterns(_Model):
         return self.zh + self.en
 
     def compiled(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
-        """(patterns with Chinese characters, all others), each one case-insensitive alternation.
+        """(patterns with Chinese characters, all others), each as one alternation.
 
-        Intake runs the first only on text that has Chinese characters, which saves most of the
-        matching on English tickets.
+        Both are meant for lower-cased text (see `fold_case`): a group whose patterns are all
+        lower case is compiled without IGNORECASE, which matches two to three times faster.
+        Intake runs the first group only on text that has Chinese characters.
         """
         cjk = tuple(p for p in self.all() if _CJK.search(p))
         other = tuple(p for p in self.all() if not _CJK.search(p))
@@ -187,10 +188,32 @@ class Patterns(_Model):
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+def _has_upper(pattern: str) -> bool:
+    """Whether a pattern has an upper-case letter outside an escape (\\S, \\B, … don't count)."""
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i].isupper():
+            return True
+        i += 1
+    return False
+
+
 def _alternation(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    flags = re.IGNORECASE if any(_has_upper(p) for p in patterns) else 0
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+
+
+def fold_case(text: str) -> str:
+    """Lower-cased text of the same length, so match positions still index the original."""
+    folded = text.lower()
+    if len(folded) == len(text):
+        return folded
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 class Symptom(_Model):
