@@ -225,6 +225,16 @@ class Symptom(_Model):
     unit: str | None = None
     description: LocalizedText | None = None
     patterns: Patterns = Patterns()
+    # how `diagnoser interactive` asks about a flag on the phone, and what asking costs:
+    # 1 ask the caller, 2 needs a look at the device or screen, 3 needs a test or the admin
+    question: LocalizedText | None = None
+    cost: int = Field(default=1, ge=1, le=3)
+
+    @model_validator(mode="after")
+    def _question_for_flags(self) -> Symptom:
+        if self.question is not None and self.kind is not SymptomKind.FLAG:
+            raise ValueError("'question' is for flag symptoms only (a yes/no question)")
+        return self
 
 
 class SymptomFile(_Model):
