@@ -6,6 +6,7 @@ check failed, 2 usage error, 3 invalid knowledge base, 4 invalid input, 70 inter
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import traceback
@@ -18,7 +19,7 @@ import click
 from . import __version__
 from .diagnoser import Diagnoser
 from .errors import DiagnoserError, KnowledgeBaseError, Severity, TicketError
-from .report import Format, detect_language, render
+from .report import Format, detect_language, render, write_atomic
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_KB, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
@@ -65,6 +66,17 @@ def _metric(
     return out
 
 
+def _timestamp(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date and time such as 2026-11-24T09:12 or 2026-11-24 09:12+08:00"
+        ) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="diagnoser")
 def cli() -> None:
@@ -88,18 +100,38 @@ def cli() -> None:
 @click.option("--affected-users", type=click.IntRange(min=0), help="How many users are affected.")
 @click.option("--id", "ticket_id", default="", help="A ticket id to carry into the output.")
 @click.option(
+    "--reported-at",
+    callback=_timestamp,
+    help="When the fault was reported, ISO 8601 (e.g. 2026-11-24T09:12+08:00).",
+)
+@click.option(
     "--format",
     "-f",
     "fmt",
     type=click.Choice([f.value for f in Format]),
-    default=Format.TEXT.value,
-    show_default=True,
-    help="Output format.",
+    help="Output format: text, markdown, html or json "
+    "(default: from the -o file's suffix, else text).",
 )
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
     help="Report language (default: the input's language, else the locale).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the report to FILE (atomically) instead of stdout.",
+)
+@click.option(
+    "--template-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Report templates overriding the shipped ones (rendered sandboxed).",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="ANSI colour in the text report (default: on a terminal, unless NO_COLOR is set).",
 )
 @kb_options
 def diagnose(
@@ -111,8 +143,12 @@ def diagnose(
     system: str | None,
     affected_users: int | None,
     ticket_id: str,
-    fmt: str,
+    reported_at: dt.datetime | None,
+    fmt: str | None,
     lang: str | None,
+    output: Path | None,
+    template_dir: Path | None,
+    color: bool | None,
     rules: Path | None,
     knowledge: Path | None,
 ) -> None:
@@ -130,9 +166,30 @@ def diagnose(
         "scope": scope,
         "system": system,
         "affected_users": affected_users,
+        "reported_at": reported_at,
     }
-    result = _diagnoser(rules, knowledge).diagnose(ticket)
-    click.echo(render(result, Format(fmt), lang or detect_language(text or "")), nl=False)
+    diagnoser = _diagnoser(rules, knowledge)
+    result = diagnoser.diagnose(ticket)
+    report_format = Format(fmt) if fmt else (output and Format.from_path(output)) or Format.TEXT
+    if color is None:
+        color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    report = render(
+        result,
+        report_format,
+        lang or detect_language(text or ""),
+        color=color,
+        template_dir=template_dir,
+        diagnoser=diagnoser,
+    )
+    if output is None:
+        click.echo(report, nl=False, color=color)
+    else:
+        try:
+            write_atomic(output, report)
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot write {str(output)!r}: {exc.strerror or exc}", param_hint="'--output'"
+            ) from None
     sys.exit(EXIT_OK if result.diagnoses else EXIT_NOTHING)
 
 
@@ -185,44 +242,15 @@ def kb_test(rules: Path | None, knowledge: Path | None) -> None:
     sys.exit(EXIT_NOTHING if failed or issues else EXIT_OK)
 
 
-@cli.command()
-@click.argument("tickets", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--label-field",
-    default="expected",
-    show_default=True,
-    help="Field holding the resolved root cause (a fault id, or a list: first = root).",
-)
-@click.option(
-    "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option("--misses/--no-misses", default=True, help="List the tickets diagnosed wrongly.")
-@kb_options
-def evaluate(
-    tickets: Path,
-    label_field: str,
-    fmt: str,
-    misses: bool,
-    rules: Path | None,
-    knowledge: Path | None,
-) -> None:
-    """Accuracy on labelled tickets (JSONL or a JSON array): top-1 / top-3 and confusion."""
-    import json
+# --- command modules (imported last: they use the options defined above) -----------------------
+from .cli_batch import batch, evaluate  # noqa: E402
+from .cli_interactive import interactive  # noqa: E402
+from .cli_knowledge import codes, explain, kb_show  # noqa: E402
+from .cli_summary import summary  # noqa: E402
 
-    from .evaluation import evaluate as run_evaluation
-    from .evaluation import format_text, read_labelled
-
-    result = run_evaluation(_diagnoser(rules, knowledge), read_labelled(tickets), label_field)
-    if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(format_text(result, show_misses=misses), nl=False)
-    for error in result.errors:
-        click.echo(f"diagnoser: {error}", err=True)
-    sys.exit(EXIT_INPUT if result.errors else EXIT_OK)
-
-
-# --- command modules: each registers its commands below this line -----------------------------
+for _command in (batch, evaluate, interactive, explain, codes, summary):
+    cli.add_command(_command)
+kb.add_command(kb_show)
 
 
 def main() -> None:

@@ -113,6 +113,8 @@ class Diagnoser:
         self._cache_lock = threading.Lock()
         self.cache_hits = 0
         self.cache_misses = 0
+        # plain batch records keyed by what intake reads (see diagnose_record)
+        self._record_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 
     @classmethod
     def from_paths(
@@ -141,6 +143,95 @@ class Diagnoser:
         firings = self._run(facts)
         return self._conclude(parsed, list(facts), intake.unrecognised, list(firings))
 
+    def diagnose_record(self, ticket: Ticket | Mapping[str, Any]) -> dict[str, Any]:
+        """Diagnose one ticket into a plain record, for batch runs (same verdict as diagnose()).
+
+        The record holds id, diagnoses (fault_id, category, certainty), priority, scope, the
+        systems and canonical error codes recognised, evidence (rules and symptom ids per fault),
+        unrecognised input ("kind: value") and reported_at. No pydantic result is built, and
+        the part that depends only on what intake reads is cached per input: backlogs repeat
+        the same text and codes many times. The lists of a record may be shared with the
+        cache: copy before changing them. Raises TicketError as diagnose() does.
+        """
+        parsed = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
+        reported = parsed.reported_at
+        key = self._input_key(parsed)
+        body = self._record_cache.get(key)
+        if body is None:
+            body = self._record_body(parsed)
+            self._remember(key, body)
+        record = {"id": parsed.id, **body}
+        record["reported_at"] = reported.isoformat() if reported is not None else None
+        return record
+
+    @staticmethod
+    def _input_key(ticket: Ticket) -> tuple[Any, ...]:
+        """Everything of a ticket that intake and triage read.
+
+        Intake takes only the day of the month and the hour from reported_at (see
+        intake.take_in), so two tickets that differ only in minutes or ids share an entry.
+        """
+        reported = ticket.reported_at
+        return (
+            ticket.text,
+            ticket.error_codes,
+            ticket.symptoms,
+            tuple(sorted(ticket.metrics.items())),
+            ticket.scope,
+            ticket.affected_users,
+            ticket.system,
+            None if reported is None else (reported.day, reported.hour),
+        )
+
+    def _remember(self, key: tuple[Any, ...], body: dict[str, Any]) -> None:
+        if self.cache_size <= 0:
+            return
+        with self._cache_lock:
+            self._record_cache[key] = body
+            while len(self._record_cache) > self.cache_size:
+                self._record_cache.popitem(last=False)
+
+    def _record_body(self, ticket: Ticket) -> dict[str, Any]:
+        intake = take_in(ticket, self.kb, self._vocab)
+        facts = tuple(sorted(intake.facts, key=_fact_order))
+        plain, derived = self._rank(list(self._run(facts)))
+        scope = widest_scope(str(f.value) for f in [*facts, *derived] if f.id == "scope")
+        top = self.kb.faults[plain[0][0]] if plain else None
+        priority, _ = triage(
+            top.severity if top else None,
+            scope if isinstance(scope, Scope) else None,
+            ticket.affected_users,
+        )
+        evidence = []
+        for fault_id, _, supporting in plain:
+            symptoms: dict[str, None] = {}
+            for firing in supporting:
+                for fact in firing.evidence:
+                    symptoms[fact.id] = None
+            evidence.append(
+                {
+                    "fault_id": fault_id,
+                    "rules": [f.rule for f in supporting],
+                    "symptoms": [*symptoms],
+                }
+            )
+        return {
+            "diagnoses": [
+                {
+                    "fault_id": fault_id,
+                    "category": self.kb.faults[fault_id].category,
+                    "certainty": certainty,
+                }
+                for fault_id, certainty, _ in plain
+            ],
+            "priority": priority.value if priority is not None else None,
+            "scope": scope.value if scope else None,
+            "systems": list(intake.systems),
+            "error_codes": [str(f.value) for f in intake.facts if f.id == "error_code"],
+            "evidence": evidence,
+            "unrecognised": [f"{u.kind}: {u.value}" for u in intake.unrecognised],
+        }
+
     def _run(self, facts: tuple[FactIn, ...]) -> tuple[Firing, ...]:
         if self.cache_size <= 0:
             return tuple(self._engine().run(facts).firings)
@@ -158,13 +249,10 @@ class Diagnoser:
                 self._cache.popitem(last=False)
         return firings
 
-    def _conclude(
-        self,
-        ticket: Ticket,
-        facts: list[FactIn],
-        unrecognised: list[Any],
-        firings: list[Firing],
-    ) -> Diagnosis:
+    def _rank(
+        self, firings: list[Firing]
+    ) -> tuple[list[tuple[str, float, list[Firing]]], list[FactIn]]:
+        """(fault id, combined certainty, supporting firings) best first, and the derived facts."""
         best: dict[str, dict[str, Firing]] = {}
         derived: list[FactIn] = []
         for firing in firings:
@@ -178,33 +266,42 @@ class Diagnoser:
                 derived.append(
                     FactIn(firing.derive, then.value, firing.certainty, f"rule:{firing.rule}")
                 )
-        ranked: list[RankedFault] = []
+        ranked: list[tuple[str, float, list[Firing]]] = []
         for fault_id, per_rule in best.items():
             supporting = sorted(per_rule.values(), key=lambda f: (-f.certainty, f.rule))
             certainty = round(combine([f.certainty for f in supporting]), 4)
-            if certainty < self.min_certainty:
-                continue
-            fault = self.kb.faults[fault_id]
-            ranked.append(
-                RankedFault(
-                    fault_id=fault_id,
-                    category=fault.category,
-                    title=fault.title,
-                    severity=fault.severity,
-                    certainty=certainty,
-                    evidence=tuple(
-                        Evidence(
-                            rule=f.rule,
-                            certainty=f.certainty,
-                            because=self.rules[f.rule].then.because,
-                            symptoms=tuple(_ref(e) for e in f.evidence),
-                        )
-                        for f in supporting
-                    ),
-                )
+            if certainty >= self.min_certainty:
+                ranked.append((fault_id, certainty, supporting))
+        ranked.sort(key=lambda r: (-r[1], r[0]))
+        return ranked[: self.max_results], derived
+
+    def _conclude(
+        self,
+        ticket: Ticket,
+        facts: list[FactIn],
+        unrecognised: list[Any],
+        firings: list[Firing],
+    ) -> Diagnosis:
+        plain, derived = self._rank(firings)
+        ranked = [
+            RankedFault(
+                fault_id=fault_id,
+                category=self.kb.faults[fault_id].category,
+                title=self.kb.faults[fault_id].title,
+                severity=self.kb.faults[fault_id].severity,
+                certainty=certainty,
+                evidence=tuple(
+                    Evidence(
+                        rule=f.rule,
+                        certainty=f.certainty,
+                        because=self.rules[f.rule].then.because,
+                        symptoms=tuple(_ref(e) for e in f.evidence),
+                    )
+                    for f in supporting
+                ),
             )
-        ranked.sort(key=lambda r: (-r.certainty, r.fault_id))
-        ranked = ranked[: self.max_results]
+            for fault_id, certainty, supporting in plain
+        ]
 
         all_facts = [*facts, *derived]
         scope = widest_scope(str(f.value) for f in all_facts if f.id == "scope")
@@ -224,6 +321,7 @@ class Diagnoser:
             unrecognised=tuple(unrecognised),
             symptoms=tuple(_ref(f) for f in all_facts),
             trace=tuple(f"{f.rule} -> {f.fault or f.derive} @{f.certainty:g}" for f in firings),
+            reported_at=ticket.reported_at,
         )
 
     def plan(self, fault_id: str) -> Plan:

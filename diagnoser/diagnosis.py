@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Any
 
@@ -92,6 +93,9 @@ class Diagnosis(_Out):
     unrecognised: tuple[Unrecognised, ...] = ()
     symptoms: tuple[SymptomRef, ...] = ()
     trace: tuple[str, ...] = ()
+    # when the ticket says the fault was reported (its reported_at), if it says so; last, and
+    # optional, so the JSON contract only grows
+    reported_at: dt.datetime | None = None
 
     @property
     def top(self) -> RankedFault | None:

@@ -1,16 +1,12 @@
-"""Accuracy of a knowledge base on labelled tickets: top-1 / top-3, per fault, confusion."""
+"""Accuracy of a knowledge base on labelled tickets: top-1 / top-3 per fault and per category,
+a confusion matrix of categories, and the tickets where the diagnosis disagreed."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-from .diagnoser import Diagnoser
-from .errors import DiagnoserError
 
 NONE = "(none)"
 
@@ -33,6 +29,7 @@ class Evaluation:
     top1_fault: int = 0
     top3_fault: int = 0
     per_fault: dict[str, Counter[str]] = field(default_factory=dict)
+    per_category: dict[str, Counter[str]] = field(default_factory=dict)
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     misses: list[Miss] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -41,6 +38,35 @@ class Evaluation:
         """hits / total (0 when there is nothing to count)."""
         total = self.total if total is None else total
         return hits / total if total else 0.0
+
+    def add(
+        self, ticket_id: str, labels: tuple[str, ...], diagnoses: Iterable[Mapping[str, Any]]
+    ) -> None:
+        """Count one labelled ticket against its ranked diagnoses (fault_id, category)."""
+        expected = labels[0]
+        ranked = tuple(str(d["fault_id"]) for d in diagnoses)
+        top = ranked[0] if ranked else NONE
+        expected_category = expected.split(".", 1)[0]
+        got_category = top.split(".", 1)[0] if ranked else NONE
+        counts = self.per_fault.setdefault(expected, Counter())
+        by_category = self.per_category.setdefault(expected_category, Counter())
+        self.total += 1
+        counts["n"] += 1
+        by_category["n"] += 1
+        self.confusion[(expected_category, got_category)] += 1
+        if got_category == expected_category:
+            self.top1_category += 1
+            by_category["category"] += 1
+        if top == expected:
+            self.top1_fault += 1
+            counts["top1"] += 1
+            by_category["top1"] += 1
+        else:
+            self.misses.append(Miss(ticket_id, labels, ranked[:3]))
+        if expected in ranked[:3]:
+            self.top3_fault += 1
+            counts["top3"] += 1
+            by_category["top3"] += 1
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
@@ -57,6 +83,15 @@ class Evaluation:
                 }
                 for fid, c in sorted(self.per_fault.items())
             },
+            "per_category": {
+                cat: {
+                    "tickets": c["n"],
+                    "top1_category": round(self.rate(c["category"], c["n"]), 4),
+                    "top1": round(self.rate(c["top1"], c["n"]), 4),
+                    "top3": round(self.rate(c["top3"], c["n"]), 4),
+                }
+                for cat, c in sorted(self.per_category.items())
+            },
             "confusion": [
                 {"expected": e, "got": g, "count": n}
                 for (e, g), n in sorted(self.confusion.items())
@@ -66,77 +101,40 @@ class Evaluation:
         }
 
 
-def read_labelled(path: Path) -> Iterator[tuple[str, dict[str, Any] | None, str]]:
-    """(where, record, error) for each record of a JSONL file or a JSON array."""
-    text = path.read_text(encoding="utf-8-sig")
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield f"{path}:{exc.lineno}", None, f"invalid JSON: {exc.msg}"
-            return
-        for i, record in enumerate(records, 1):
-            yield f"{path}[{i}]", record, ""
-        return
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            yield f"{path}:{number}", json.loads(line), ""
-        except json.JSONDecodeError as exc:
-            yield f"{path}:{number}", None, f"invalid JSON: {exc.msg}"
-
-
-def _labels(record: dict[str, Any], label_field: str) -> tuple[str, ...]:
-    value = record.get(label_field)
+def _labels(value: Any, label_name: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"no label: {label_field!r} must be a fault id or a list of fault ids")
+        raise ValueError(f"no label: {label_name} must be a fault id or a list of fault ids")
     return tuple(value)
 
 
-def evaluate(
-    diagnoser: Diagnoser,
-    records: Iterable[tuple[str, dict[str, Any] | None, str]],
-    label_field: str = "expected",
+def evaluate_records(
+    records: Iterable[Mapping[str, Any]],
+    faults: Collection[str],
+    label_name: str = "'expected'",
 ) -> Evaluation:
-    """Diagnose each labelled record and compare with its first label (the root cause)."""
+    """Compare batch records (with the mapped "label") to their first label, the root cause.
+
+    Error records and records without a valid label are listed in `errors` as "source:line:
+    reason"; `faults` are the fault ids of the knowledge base, to catch labels that name none.
+    """
     result = Evaluation()
-    for where, record, error in records:
-        if record is None or not isinstance(record, dict):
-            result.errors.append(f"{where}: {error or 'a ticket must be a JSON object'}")
+    for record in records:
+        where = f"{record.get('source')}:{record.get('line')}"
+        if record.get("status") != "ok":
+            result.errors.append(f"{where}: {record.get('error')}")
             continue
         try:
-            labels = _labels(record, label_field)
-            unknown = [fid for fid in labels if fid not in diagnoser.kb.faults]
-            if unknown:
-                raise ValueError(f"unknown fault id(s) in the label: {', '.join(unknown)}")
-            ticket = {k: v for k, v in record.items() if k != label_field}
-            got = diagnoser.diagnose(ticket)
-        except (ValueError, DiagnoserError) as exc:
+            labels = _labels(record.get("label"), label_name)
+        except ValueError as exc:
             result.errors.append(f"{where}: {exc}")
             continue
-        expected = labels[0]
-        ranked = tuple(d.fault_id for d in got.diagnoses)
-        top = ranked[0] if ranked else NONE
-        expected_category = expected.split(".", 1)[0]
-        got_category = top.split(".", 1)[0] if ranked else NONE
-        counts = result.per_fault.setdefault(expected, Counter())
-        result.total += 1
-        counts["n"] += 1
-        result.confusion[(expected_category, got_category)] += 1
-        if got_category == expected_category:
-            result.top1_category += 1
-        if top == expected:
-            result.top1_fault += 1
-            counts["top1"] += 1
-        else:
-            result.misses.append(Miss(str(record.get("id", where)), labels, ranked[:3]))
-        if expected in ranked[:3]:
-            result.top3_fault += 1
-            counts["top3"] += 1
+        unknown = [fid for fid in labels if fid not in faults]
+        if unknown:
+            result.errors.append(f"{where}: unknown fault id(s) in the label: {', '.join(unknown)}")
+            continue
+        result.add(str(record.get("id") or where), labels, record.get("diagnoses") or ())
     return result
 
 
@@ -154,6 +152,12 @@ def format_text(ev: Evaluation, show_misses: bool = True) -> str:
         lines.append(
             f"{fid:38} {c['n']:>4} {ev.rate(c['top1'], c['n']):>7.0%} "
             f"{ev.rate(c['top3'], c['n']):>7.0%}"
+        )
+    lines += ["", f"{'category':38} {'n':>4} {'top-1':>7} {'top-3':>7} {'category':>9}"]
+    for cat, c in sorted(ev.per_category.items()):
+        lines.append(
+            f"{cat:38} {c['n']:>4} {ev.rate(c['top1'], c['n']):>7.0%} "
+            f"{ev.rate(c['top3'], c['n']):>7.0%} {ev.rate(c['category'], c['n']):>9.0%}"
         )
     rows = sorted({e for e, _ in ev.confusion})
     cols = [*sorted(set(rows) | {g for _, g in ev.confusion if g != NONE}), NONE]

@@ -43,9 +43,9 @@ def test_diagnose_chinese_text_as_json():
 def test_report_language_follows_the_input():
     zh = run("diagnose", "--text", "打印机卡纸", *KB)
     en = run("diagnose", "--text", "printer jammed", *KB)
-    assert "最可能的故障" in zh.output and "Most likely faults" in en.output
+    assert "最可能的故障" in zh.output and "What is most likely wrong" in en.output
     forced = run("diagnose", "--text", "打印机卡纸", "--lang", "en", *KB)
-    assert "Most likely faults" in forced.output
+    assert "What is most likely wrong" in forced.output
 
 
 def test_metrics_symptoms_and_scope():
@@ -182,6 +182,13 @@ def test_evaluate_reports_accuracy_confusion_and_bad_records(tmp_path):
     assert report["top1_fault_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
     assert {"expected": "software", "got": "(none)", "count": 1} in report["confusion"]
     assert [m["id"] for m in report["misses"]] == ["c"]
+    assert report["per_category"]["hardware"] == {
+        "tickets": 1,
+        "top1_category": 1.0,
+        "top1": 1.0,
+        "top3": 1.0,
+    }
+    assert report["per_category"]["software"]["top1"] == 0.0
     errors = "\n".join(report["errors"])
     assert f"{data}:4: invalid JSON" in errors
     assert f"{data}:5: no label" in errors
@@ -189,3 +196,84 @@ def test_evaluate_reports_accuracy_confusion_and_bad_records(tmp_path):
 
     text = CliRunner().invoke(cli, ["evaluate", str(data), *KB]).stdout
     assert "top-1 category accuracy: 66.7%" in text and "confusion" in text
+
+
+# --- diagnose: report output options ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "marker"),
+    [
+        ("report.html", "<!DOCTYPE html>"),
+        ("report.md", "# Incident diagnosis report"),
+        ("report.json", '"diagnoses"'),
+        ("report.txt", "Incident diagnosis report · Ticket"),
+    ],
+)
+def test_diagnose_output_file_format_from_suffix(tmp_path, name, marker):
+    out = tmp_path / name
+    result = run("diagnose", "--text", "printer jammed", "-o", str(out), *KB)
+    assert result.exit_code == 0 and result.output == ""
+    assert marker in out.read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left behind
+
+
+def test_diagnose_format_option_wins_over_the_suffix(tmp_path):
+    out = tmp_path / "report.txt"
+    run("diagnose", "--text", "printer jammed", "-o", str(out), "--format", "markdown", *KB)
+    assert out.read_text(encoding="utf-8").startswith("# Incident diagnosis report")
+
+
+def test_diagnose_output_to_a_missing_directory_is_a_usage_error(tmp_path):
+    out = tmp_path / "no" / "such" / "report.html"
+    result = run("diagnose", "--text", "printer jammed", "-o", str(out), *KB)
+    assert result.exit_code == 2 and "--output" in result.output
+
+
+def test_diagnose_html_and_markdown_to_stdout():
+    page = run("diagnose", "--code", "1001", "--format", "html", "--lang", "zh", *KB)
+    assert page.exit_code == 0 and '<html lang="zh-CN">' in page.output
+    markdown = run("diagnose", "--code", "1001", "--format", "markdown", *KB)
+    assert "## What to do now" in markdown.output
+
+
+def test_diagnose_colour_follows_the_options_and_no_color():
+    base = ["diagnose", "--text", "printer jammed", *KB]
+    assert "\x1b[" not in run(*base).output  # not a terminal
+    assert "\x1b[" in run(*base, "--color").output
+    assert "\x1b[" not in run(*base, "--no-color").output
+    # NO_COLOR turns off only the automatic choice, never an explicit --color
+    assert "\x1b[" in run(*base, "--color", env={"NO_COLOR": "1"}).output
+
+
+def test_diagnose_reported_at_is_shown(tmp_path):
+    result = run("diagnose", "-t", "printer jammed", "--reported-at", "2026-11-24T09:12+08:00", *KB)
+    assert "Fault reported: 2026-11-24 09:12 UTC+08:00" in result.output
+    data = json.loads(
+        run(
+            "diagnose", "-t", "x jammed", "--reported-at", "2026-11-24 09:12", "-f", "json", *KB
+        ).output
+    )
+    assert data["reported_at"] == "2026-11-24T09:12:00"
+    bad = run("diagnose", "-t", "printer jammed", "--reported-at", "yesterday", *KB)
+    assert bad.exit_code == 2 and "--reported-at" in bad.output
+
+
+def test_diagnose_template_dir(tmp_path):
+    (tmp_path / "report.txt.j2").write_text("{{ r.faults[0].id }} {{ r.priority }}\n")
+    result = run("diagnose", "-t", "printer jammed", "--template-dir", str(tmp_path), *KB)
+    assert result.output == "hardware.printer_failure P3\n"
+
+
+def test_diagnose_template_error_names_the_file_and_line(tmp_path, capsys, monkeypatch):
+    (tmp_path / "report.txt.j2").write_text("ok\n{{ r.faults[0].id \n")
+    monkeypatch.setattr(
+        "sys.argv",
+        ["diagnoser", "diagnose", "-t", "printer jammed", "--template-dir", str(tmp_path), *KB],
+    )
+    with pytest.raises(SystemExit) as caught:
+        main()
+    assert caught.value.code == 4
+    err = capsys.readouterr().err
+    assert err.startswith("diagnoser: error: report template ")
+    assert f"{tmp_path / 'report.txt.j2'}:2:" in err

@@ -1,0 +1,360 @@
+"""Column mapping: an exported row becomes a ticket dict, or a reason naming the field.
+
+Sources of a mapping, later ones winning per field: the built-in default, a preset
+(`--preset jira`), a mapping file (YAML or JSON: `field: Column` or `field: [Col1, Col2]`,
+optionally `preset: NAME`), and `--map field=Column` (repeat a field to give several columns).
+`metrics.NAME=Column` reads one metric from its own column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..ticket import MAX_TEXT
+from .errors import InputError
+from .presets import DEFAULT, PRESETS, Preset
+
+FIELDS = tuple(DEFAULT)
+MULTI = frozenset({"text", "error_codes", "symptoms"})  # every column found is used
+MAX_FIELD = MAX_TEXT  # characters of any one mapped field
+
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_TAG = re.compile(r"<(?:/?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*|!--.*?--)>", re.DOTALL)
+_BLOCK = re.compile(r"<(?:br|/p|/div|/li|/tr|/h[1-6]|p|div|li|tr)\b[^<>]*>", re.IGNORECASE)
+_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_LINES = re.compile(r"\s*\n\s*")
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S %z",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%d/%b/%y %I:%M %p",  # Jira CSV: 05/Jan/24 10:22 AM
+    "%d/%b/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M %p",
+    "%d.%m.%Y %H:%M",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+)
+
+
+def html_to_text(value: str) -> str:
+    """Plain text of an HTML body (blocks and <br> become line breaks, entities decoded)."""
+    if "<" not in value or not _TAG.search(value):
+        return html.unescape(value) if "&" in value else value
+    value = _DROP.sub(" ", value)
+    value = _BLOCK.sub("\n", value)
+    value = _TAG.sub("", value)
+    value = html.unescape(value)
+    return _LINES.sub("\n", _SPACES.sub(" ", value)).strip()
+
+
+def parse_date(value: str) -> str:
+    """An ISO timestamp from the date spellings helpdesk exports use; ValueError otherwise."""
+    text = value.strip()
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).isoformat()
+        except ValueError:
+            continue
+    raise ValueError(f"unrecognised date {value[:40]!r}")
+
+
+@dataclass
+class ColumnMap:
+    """field -> candidate columns, plus single metric columns."""
+
+    fields: dict[str, tuple[str, ...]]
+    metric_columns: dict[str, str] = field(default_factory=dict)
+    preset: str | None = None
+
+    @classmethod
+    def build(
+        cls,
+        preset: str | None = None,
+        map_file: str | Path | None = None,
+        overrides: Iterable[str] = (),
+        label_field: str | None = None,
+    ) -> ColumnMap:
+        """Combine the default, a preset, a mapping file and --map overrides."""
+        file_fields: dict[str, Any] = {}
+        if map_file is not None:
+            file_fields = _load_map_file(Path(map_file))
+            preset = preset or file_fields.pop("preset", None)
+            file_fields.pop("preset", None)
+        if preset is not None and preset not in PRESETS:
+            raise InputError(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
+        fields: Preset = {**DEFAULT, **(PRESETS[preset] if preset else {})}
+        metric_columns: dict[str, str] = {}
+        given: dict[str, list[str]] = {}
+        for name, columns in file_fields.items():
+            cols = [columns] if isinstance(columns, str) else columns
+            if not isinstance(cols, list) or not all(isinstance(c, str) for c in cols):
+                raise InputError(f"{map_file}: {name}: a column name or a list of them expected")
+            given[name] = list(cols)
+        cli: dict[str, list[str]] = {}
+        for item in overrides:
+            name, sep, column = item.partition("=")
+            if not sep or not name.strip() or not column.strip():
+                raise InputError(f"--map {item!r}: FIELD=COLUMN expected")
+            cli.setdefault(name.strip(), []).append(column.strip())
+        given.update(cli)
+        if label_field is not None:
+            given.setdefault("label", [label_field])
+        for name, cols in given.items():
+            if name.startswith("metrics.") and len(name) > 8:
+                metric_columns[name[8:]] = cols[-1]
+            elif name in fields:
+                fields[name] = tuple(cols)
+            else:
+                raise InputError(
+                    f"unknown field {name!r} in the mapping; fields: {', '.join(FIELDS)}, "
+                    "metrics.NAME"
+                )
+        return cls(fields=dict(fields), metric_columns=metric_columns, preset=preset)
+
+    def bind(self, columns: Sequence[str] | None) -> BoundMap:
+        """The mapping for one input: against a CSV header, or per record (columns=None)."""
+        return BoundMap(self, list(columns) if columns is not None else None)
+
+
+def _load_map_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the mapping file: {exc.strerror}") from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except (ValueError, Exception) as exc:  # yaml.YAMLError and json errors alike
+        raise InputError(f"{path}: not a valid mapping file: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a mapping of field: column is expected")
+    return data
+
+
+_MISSING = object()
+
+
+def _lookup(data: Mapping[str, Any], column: str) -> Any:
+    if column in data:
+        return data[column]
+    if "." in column:
+        node: Any = data
+        for part in column.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return _MISSING
+            node = node[part]
+        return node
+    return _MISSING
+
+
+class BoundMap:
+    """A ColumnMap bound to the columns of one input."""
+
+    def __init__(self, cmap: ColumnMap, header: list[str] | None) -> None:
+        self.cmap = cmap
+        self.header = header
+        self.fields: dict[str, tuple[str, ...]] = {}
+        self.metric_columns = dict(cmap.metric_columns)
+        folded = {h.strip().casefold(): h for h in header or ()}
+        for name, candidates in cmap.fields.items():
+            if header is None:
+                self.fields[name] = candidates
+                continue
+            found = []
+            for col in candidates:
+                real = col if col in header else folded.get(col.strip().casefold())
+                if real is not None and real not in found:
+                    found.append(real)
+            self.fields[name] = tuple(found)
+        if header is not None:
+            for metric, col in list(self.metric_columns.items()):
+                real = col if col in header else folded.get(col.strip().casefold())
+                if real is None:
+                    del self.metric_columns[metric]
+                else:
+                    self.metric_columns[metric] = real
+
+    def describe(self) -> dict[str, Any]:
+        """The resolved mapping, for --dry-run."""
+        out: dict[str, Any] = {}
+        for name, cols in self.fields.items():
+            out[name] = list(cols) if cols else None
+        for metric, col in self.metric_columns.items():
+            out[f"metrics.{metric}"] = col
+        return out
+
+    def apply(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], Any, str | None]:
+        """(ticket dict, label, error): error names the field and column when it is bad."""
+        ticket: dict[str, Any] = {}
+        label: Any = None
+        for name, cols in self.fields.items():
+            if not cols:
+                continue
+            if name in MULTI:
+                parts: list[Any] = []
+                used = []
+                for col in cols:
+                    value = _lookup(data, col)
+                    if value is _MISSING or value is None or value == "" or value == []:
+                        continue
+                    parts.append(value)
+                    used.append(col)
+                if not parts:
+                    continue
+                try:
+                    value = _multi(name, parts)
+                except ValueError as exc:
+                    return ticket, None, f"{name} (column {', '.join(used)}): {exc}"
+                col = ", ".join(used)
+            else:
+                for col in cols:
+                    value = _lookup(data, col)
+                    if value is not _MISSING and value is not None and value != "":
+                        break
+                else:
+                    continue
+            try:
+                value = _convert(name, value)
+            except ValueError as exc:
+                return ticket, None, f"{name} (column {col!r}): {exc}"
+            if name == "label":
+                label = value
+            elif value is not None:
+                ticket[name] = value
+        if self.metric_columns:
+            metrics = dict(ticket.get("metrics") or {})
+            for metric, col in self.metric_columns.items():
+                value = _lookup(data, col)
+                if value is _MISSING or value is None or value == "":
+                    continue
+                try:
+                    metrics[metric] = _number(value)
+                except ValueError as exc:
+                    return ticket, None, f"metrics.{metric} (column {col!r}): {exc}"
+            if metrics:
+                ticket["metrics"] = metrics
+        ticket_id = ticket.get("id")
+        if ticket_id is None:
+            return ticket, label, f"id: missing (columns tried: {', '.join(self.fields['id'])})"
+        return ticket, label, None
+
+
+def _check_text(value: str) -> str:
+    if len(value) > MAX_FIELD:
+        raise ValueError(f"too large: {len(value)} characters (limit {MAX_FIELD})")
+    if _BINARY.search(value):
+        raise ValueError("contains binary data (control characters)")
+    return value
+
+
+def _flat(parts: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for part in parts:
+        if isinstance(part, list | tuple):
+            out.extend(part)
+        else:
+            out.append(part)
+    return out
+
+
+def _multi(name: str, parts: list[Any]) -> Any:
+    items = _flat(parts)
+    if name == "text":
+        texts = []
+        for item in items:
+            if not isinstance(item, str):
+                raise ValueError(f"text expected, got {type(item).__name__}")
+            texts.append(html_to_text(_check_text(item)))
+        return _check_text("\n".join(t for t in texts if t))
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            _check_text(item)
+            out.extend(p for p in (x.strip() for x in item.replace(";", ",").split(",")) if p)
+        else:
+            out.append(item)  # the ticket model names what is wrong with it
+    return out
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"a number is needed, got {value!r}")
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().rstrip("%"))
+        except ValueError:
+            raise ValueError(f"a number is needed, got {value[:40]!r}") from None
+    else:
+        raise ValueError(f"a number is needed, got {type(value).__name__}")
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def _convert(name: str, value: Any) -> Any:
+    if isinstance(value, str):
+        _check_text(value)
+    if name == "id":
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValueError(f"text or an integer expected, got {type(value).__name__}")
+        value = str(value).strip()
+        return value or None
+    if name in ("scope", "system"):
+        if isinstance(value, list):  # a repeated CSV column: the first one given
+            value = value[0] if value else None
+        return value.strip() if isinstance(value, str) else value
+    if name == "affected_users":
+        if isinstance(value, str):
+            text = value.strip().replace(",", "")
+            if not text.isdigit():
+                raise ValueError(f"a whole number is needed, got {value[:40]!r}")
+            return int(text)
+        return value
+    if name == "reported_at":
+        return parse_date(value) if isinstance(value, str) else value
+    if name == "metrics":
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("{"):
+                try:
+                    value = json.loads(text)
+                except json.JSONDecodeError:
+                    raise ValueError("invalid JSON") from None
+            else:
+                pairs = {}
+                for item in re.split(r"[;,]", text):
+                    key, sep, raw = item.partition("=")
+                    if not sep:
+                        raise ValueError(f"NAME=NUMBER expected, got {item.strip()[:40]!r}")
+                    pairs[key.strip()] = _number(raw)
+                return pairs
+        if not isinstance(value, dict):
+            raise ValueError(f"a mapping of NAME: NUMBER expected, got {type(value).__name__}")
+        return {str(k): _number(v) for k, v in value.items()}
+    if name == "label":
+        if isinstance(value, str):
+            return [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
+        return value
+    return value

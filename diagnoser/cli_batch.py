@@ -1,0 +1,433 @@
+"""`diagnoser batch` and `diagnoser evaluate`: ticket backlogs in, one record per ticket out.
+
+The heavy modules (the batch runner, the knowledge base) are imported inside the commands, so
+that `diagnoser diagnose` does not pay for them at start-up.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .batch.presets import PRESETS
+from .cli import EXIT_INPUT, EXIT_OK, _fail, kb_options
+from .errors import DiagnoserError
+
+MAX_REPORTED = 20  # rejected records named on stderr; the rest are counted (see --rejects)
+
+
+def _input_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """An unreadable input or a bad mapping: one message and exit code 4."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DiagnoserError as exc:
+            _fail(str(exc), EXIT_INPUT)
+
+    return wrapper
+
+
+def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Inputs and how to read and map them: shared by batch and evaluate."""
+    options = [
+        click.argument("inputs", nargs=-1, required=True),
+        click.option(
+            "--input-format",
+            type=click.Choice(["csv", "tsv", "json", "jsonl"]),
+            help="Input format (default: from the file name, else from the content).",
+        ),
+        click.option(
+            "--encoding",
+            help="Input encoding (default: detected: BOM, strict UTF-8, then GB18030).",
+        ),
+        click.option("--preset", type=click.Choice(sorted(PRESETS)), help="Helpdesk export."),
+        click.option(
+            "--mapping",
+            "map_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Mapping file (YAML/JSON): field: Column or field: [Col1, Col2].",
+        ),
+        click.option(
+            "--map",
+            "overrides",
+            multiple=True,
+            metavar="FIELD=COLUMN",
+            help="Read FIELD from COLUMN (repeatable; repeat a field for several columns).",
+        ),
+        click.option(
+            "--workers",
+            "-j",
+            type=click.IntRange(min=0),
+            default=0,
+            help="Worker processes (default 0: one per core).",
+        ),
+        click.option(
+            "--executor",
+            type=click.Choice(["local", "dask"]),
+            default="local",
+            show_default=True,
+            help="Where to run: local processes or a Dask cluster.",
+        ),
+        click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address."),
+        click.option(
+            "--cache-size",
+            type=click.IntRange(min=0),
+            default=16384,
+            show_default=True,
+            help="Results cached per worker (0: no cache).",
+        ),
+        click.option(
+            "--chunk-size",
+            type=click.IntRange(min=1),
+            default=500,
+            show_default=True,
+            help="Tickets per task.",
+        ),
+        kb_options,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _config(
+    inputs: tuple[str, ...],
+    input_format: str | None,
+    encoding: str | None,
+    preset: str | None,
+    map_file: Path | None,
+    overrides: tuple[str, ...],
+    workers: int,
+    executor: str,
+    scheduler: str | None,
+    cache_size: int,
+    chunk_size: int,
+    rules: Path | None,
+    knowledge: Path | None,
+    label_field: str | None = None,
+) -> Any:
+    from .batch import BatchConfig, ColumnMap
+
+    for path in inputs:
+        if path != "-" and not Path(path).is_file():
+            raise click.BadParameter(f"{path}: no such file", param_hint="INPUT")
+    if executor == "dask" and not scheduler:
+        raise click.UsageError("--executor dask needs --scheduler ADDRESS")
+    return BatchConfig(
+        inputs=list(inputs),
+        fmt=input_format,
+        encoding=encoding,
+        columns=ColumnMap.build(preset, map_file, overrides, label_field),
+        rules=str(rules) if rules else None,
+        knowledge=str(knowledge) if knowledge else None,
+        workers=workers,
+        executor=executor,
+        scheduler=scheduler,
+        chunk_size=chunk_size,
+        cache_size=cache_size,
+    )
+
+
+class _Reporter:
+    """Progress and rejected records on stderr: a bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, quiet: bool, every: float = 10.0) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.every = every
+        self.last = 0.0
+        self.reported = 0
+        self.drawn = False
+
+    def progress(self, status: Any) -> None:
+        if self.quiet:
+            return
+        now = time.monotonic()
+        elapsed = max(now - status.started, 1e-9)
+        rate = f"{status.records / elapsed:,.0f}/s"
+        rejected = f", {status.rejected:,} rejected" if status.rejected else ""
+        if self.tty:
+            done = status.bytes_total and min(1.0, status.bytes_read / status.bytes_total)
+            bar = ""
+            if done is not None and status.bytes_total:
+                filled = int(done * 30)
+                bar = f"[{'#' * filled}{'.' * (30 - filled)}] {done:4.0%} "
+            click.echo(f"\r{bar}{status.records:,} records, {rate}{rejected}  ", nl=False, err=True)
+            self.drawn = True
+        elif now - self.last >= self.every:
+            self.last = now
+            click.echo(f"diagnoser: {status.records:,} records ({rate}){rejected}", err=True)
+
+    def records(self, records: list[dict[str, Any]]) -> None:
+        if self.quiet:
+            return
+        for record in records:
+            if record["status"] != "error":
+                continue
+            self.reported += 1
+            if self.reported <= MAX_REPORTED:
+                self.end_line()
+                reason = record["error"]
+                if record.get("id") and not reason.startswith("ticket "):
+                    reason = f"ticket {record['id']!r}: {reason}"
+                click.echo(f"diagnoser: {record['source']}:{record['line']}: {reason}", err=True)
+
+    def end_line(self) -> None:
+        if self.drawn:
+            click.echo("", err=True)
+            self.drawn = False
+
+
+@click.command()
+@input_options
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file, written atomically (default: stdout).",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(["jsonl", "csv"]),
+    help="Output format (default: from the output file name, else jsonl).",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the error records (JSONL) to this file.",
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted run of the same -o.")
+@click.option(
+    "--dry-run", is_flag=True, help="Show the resolved mapping and the first parsed records."
+)
+@click.option(
+    "--summary",
+    "summary_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a summary report (.html or .md).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress or rejection lines on stderr.")
+@_input_errors
+def batch(
+    inputs: tuple[str, ...],
+    input_format: str | None,
+    encoding: str | None,
+    preset: str | None,
+    map_file: Path | None,
+    overrides: tuple[str, ...],
+    workers: int,
+    executor: str,
+    scheduler: str | None,
+    cache_size: int,
+    chunk_size: int,
+    rules: Path | None,
+    knowledge: Path | None,
+    output: Path | None,
+    output_format: str | None,
+    rejects: Path | None,
+    resume: bool,
+    dry_run: bool,
+    summary_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Diagnose every ticket of CSV/TSV, JSON or JSONL exports ('-' is stdin; .gz works).
+
+    One record per input record, in input order; records that cannot be processed become
+    error records with their line and reason. Exit code 4 when any record was rejected.
+    """
+    config = _config(
+        inputs,
+        input_format,
+        encoding,
+        preset,
+        map_file,
+        overrides,
+        workers,
+        executor,
+        scheduler,
+        cache_size,
+        chunk_size,
+        rules,
+        knowledge,
+    )
+    if dry_run:
+        _dry_run(config)
+        return
+    if summary_path is not None and importlib.util.find_spec("diagnoser.summary") is None:
+        raise click.UsageError("--summary: summary support not installed")
+    out_format = output_format or (
+        "csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl"
+    )
+    from .batch import run_batch
+    from .batch.output import jsonl_line
+    from .batch.runner import state_path
+
+    reporter = _Reporter(quiet)
+    spool = tempfile.TemporaryFile("w+", encoding="utf-8") if summary_path else None  # noqa: SIM115 (closed by _summary)
+
+    def on_records(records: list[dict[str, Any]]) -> None:
+        reporter.records(records)
+        if spool is not None:
+            spool.writelines(map(jsonl_line, records))
+
+    try:
+        result = run_batch(
+            config,
+            output=output,
+            out_format=out_format,
+            rejects=rejects,
+            resume=resume,
+            stdout=sys.stdout if output is None else None,
+            on_records=on_records,
+            progress=reporter.progress,
+        )
+    except KeyboardInterrupt:
+        reporter.end_line()
+        if output is not None and state_path(output).exists():
+            done = json.loads(state_path(output).read_text(encoding="utf-8"))["records"]
+            click.echo(
+                f"diagnoser: interrupted; {output} is untouched; {done:,} records are kept "
+                f"for --resume in {output}.partial",
+                err=True,
+            )
+        else:
+            click.echo("diagnoser: interrupted", err=True)
+        sys.exit(130)
+    reporter.end_line()
+    if spool is not None and summary_path is not None:
+        _summary(spool, summary_path, config)
+    if not quiet:
+        rate = result.records / max(result.seconds, 1e-9)
+        where = f"; error records in {rejects}" if rejects and result.rejected else ""
+        more = result.rejected - MAX_REPORTED
+        hidden = f" ({more:,} not shown)" if more > 0 and not rejects else ""
+        click.echo(
+            f"diagnoser: {result.records:,} records in {result.seconds:.1f} s "
+            f"({rate:,.0f}/s), {result.rejected:,} rejected{hidden}{where}",
+            err=True,
+        )
+    sys.exit(EXIT_INPUT if result.rejected else EXIT_OK)
+
+
+def _summary(spool: Any, path: Path, config: Any) -> None:
+    from ._resources import default_paths
+    from .knowledge import load_knowledge_base
+    from .summary import write_summary  # type: ignore[import-not-found,unused-ignore]
+
+    default_rules, default_knowledge = default_paths()
+    kb = load_knowledge_base(config.rules or default_rules, config.knowledge or default_knowledge)
+
+    def records() -> Iterator[dict[str, Any]]:
+        spool.seek(0)
+        for line in spool:
+            yield json.loads(line)
+
+    try:
+        write_summary(records(), path, kb=kb)
+    finally:
+        spool.close()
+
+
+def _dry_run(config: Any, shown: int = 5) -> None:
+    from .batch.readers import read_records
+
+    for path in config.inputs:
+        click.echo(f"== {path}")
+        bound = None
+        for count, raw in enumerate(read_records(path, config.fmt, config.encoding), 1):
+            if raw.data is None:
+                click.echo(f"  line {raw.line}: error: {raw.error}")
+            else:
+                if bound is None:
+                    bound = config.columns.bind(raw.columns)
+                    if raw.columns is not None:
+                        click.echo(f"columns: {json.dumps(raw.columns, ensure_ascii=False)}")
+                    click.echo("mapping (field: columns used):")
+                    for name, cols in bound.describe().items():
+                        click.echo(f"  {name}: {', '.join(cols) if cols else '-'}")
+                ticket, label, error = bound.apply(raw.data)
+                shown_ticket = {**ticket, **({"label": label} if label is not None else {})}
+                line = json.dumps(shown_ticket, ensure_ascii=False)
+                click.echo(f"  line {raw.line}: " + (f"error: {error}" if error else line))
+            if count >= shown:
+                break
+
+
+@click.command()
+@input_options
+@click.option(
+    "--label-field",
+    metavar="COLUMN",
+    help="Column holding the resolved root cause (a fault id, or a list: first = root); "
+    "default: expected, label or root_cause, or the preset's; same as --map label=COLUMN.",
+)
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--misses/--no-misses", default=True, help="List the tickets diagnosed wrongly.")
+@_input_errors
+def evaluate(
+    inputs: tuple[str, ...],
+    input_format: str | None,
+    encoding: str | None,
+    preset: str | None,
+    map_file: Path | None,
+    overrides: tuple[str, ...],
+    workers: int,
+    executor: str,
+    scheduler: str | None,
+    cache_size: int,
+    chunk_size: int,
+    rules: Path | None,
+    knowledge: Path | None,
+    label_field: str | None,
+    fmt: str,
+    misses: bool,
+) -> None:
+    """Accuracy on labelled tickets: top-1 / top-3 per fault and category, confusion, misses.
+
+    Reads every format `batch` reads; the label is a field mapped like any other.
+    """
+    from ._resources import default_paths
+    from .batch.runner import iter_records
+    from .evaluation import evaluate_records, format_text
+    from .knowledge import load_knowledge_base
+
+    config = _config(
+        inputs,
+        input_format,
+        encoding,
+        preset,
+        map_file,
+        overrides,
+        workers,
+        executor,
+        scheduler,
+        cache_size,
+        chunk_size,
+        rules,
+        knowledge,
+        label_field,
+    )
+    default_rules, default_knowledge = default_paths()
+    kb = load_knowledge_base(config.rules or default_rules, config.knowledge or default_knowledge)
+    label_name = " or ".join(repr(c) for c in config.columns.fields["label"]) or "'label'"
+    result = evaluate_records(iter_records(config), set(kb.faults), label_name)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_text(result, show_misses=misses), nl=False)
+    for error in result.errors:
+        click.echo(f"diagnoser: {error}", err=True)
+    sys.exit(EXIT_INPUT if result.errors else EXIT_OK)

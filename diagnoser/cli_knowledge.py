@@ -1,0 +1,685 @@
+"""Knowledge commands: `explain` a fault, rule or symptom, look up `codes`, and `kb show`.
+
+Each command prints text (in `--lang`) or JSON, reads the knowledge base given by
+--rules/--knowledge (default: the shipped one) and exits 0 when it found what was asked, 1 when
+it did not (with close matches as suggestions), 3 when the knowledge base is invalid and 4 when
+an option names something the knowledge base does not have.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from ._resources import default_paths
+from .casetest import load_cases
+from .cli import EXIT_INPUT, EXIT_NOTHING, EXIT_OK, kb_options
+from .codes import canonical_code
+from .diagnoser import code_rules
+from .knowledge import KnowledgeBase, load_knowledge_base
+from .models import Condition, Fault, Group, RuleSpec, Symptom
+from .report import detect_language
+
+FORMATS = click.Choice(["text", "json"])
+
+
+def _lang_option(func: Any) -> Any:
+    return click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        help="Language of the text output (default: the locale's).",
+    )(func)
+
+
+def _format_option(func: Any) -> Any:
+    return click.option("--format", "-f", "fmt", type=FORMATS, default="text", show_default=True)(
+        func
+    )
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"diagnoser: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _load(rules: Path | None, knowledge: Path | None) -> KnowledgeBase:
+    default_rules, default_knowledge = default_paths()
+    return load_knowledge_base(rules or default_rules, knowledge or default_knowledge)
+
+
+def _all_rules(kb: KnowledgeBase) -> dict[str, RuleSpec]:
+    """The rules of the knowledge base and the built-in `code.<fault>` rules."""
+    return {r.id: r for r in sorted([*kb.rules.values(), *code_rules(kb)], key=lambda r: r.id)}
+
+
+def _where(kb: KnowledgeBase, kind: str, ident: str) -> str | None:
+    location = kb.location(kind, ident)
+    return str(location) if location else None
+
+
+def _suggest(name: str, choices: list[str], n: int = 3) -> str:
+    close = difflib.get_close_matches(name, sorted(choices), n=n, cutoff=0.5)
+    if not close:
+        return ""
+    quoted = [repr(c) for c in close]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f"; did you mean {listed}?"
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _conditions(rule: RuleSpec) -> Iterator[tuple[Condition, bool]]:
+    """(condition, required absent) for every condition of a rule."""
+
+    def walk(group: Group) -> Iterator[tuple[Condition, bool]]:
+        for item in (*group.all, *group.any):
+            if isinstance(item, Condition):
+                yield item, False
+            else:
+                yield from walk(item)
+        for cond in group.none:
+            yield cond, True
+
+    yield from walk(rule.when)
+
+
+# --- explain -----------------------------------------------------------------------------------
+
+
+class _Text:
+    """Collects the lines of a text explanation."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.lines: list[str] = []
+
+    def add(self, line: str = "") -> None:
+        self.lines.append(line)
+
+    def section(self, title_zh: str, title_en: str) -> None:
+        self.add()
+        self.add(title_zh if self.lang == "zh" else title_en)
+
+    def t(self, zh: str, en: str) -> str:
+        return zh if self.lang == "zh" else en
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _cond_text(kb: KnowledgeBase, cond: Condition, lang: str) -> str:
+    symptom = kb.symptoms.get(cond.symptom)
+    name = f" ({symptom.name.get(lang)})" if symptom else ""
+    return cond.describe() + name
+
+
+def _group_text(out: _Text, kb: KnowledgeBase, group: Group, indent: int) -> None:
+    pad = " " * indent
+    for key, zh, en in (("all", "全部满足：", "all of:"), ("any", "满足其一：", "any of:")):
+        items = getattr(group, key)
+        if not items:
+            continue
+        out.add(pad + out.t(zh, en))
+        for item in items:
+            if isinstance(item, Condition):
+                out.add(f"{pad}  - {_cond_text(kb, item, out.lang)}")
+            else:
+                out.add(f"{pad}  - " + out.t("一组：", "a group:"))
+                _group_text(out, kb, item, indent + 4)
+    if group.none:
+        out.add(pad + out.t("且都不成立：", "none of:"))
+        for cond in group.none:
+            out.add(f"{pad}  - {_cond_text(kb, cond, out.lang)}")
+
+
+def _fault_rules(rules: dict[str, RuleSpec], fault_id: str) -> list[RuleSpec]:
+    return [r for r in rules.values() if r.then.fault == fault_id]
+
+
+def _fault_codes(kb: KnowledgeBase, fault_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "system": system_id,
+            "code": entry.code,
+            "message": entry.message.model_dump(),
+            "certainty": entry.certainty,
+        }
+        for system_id, system in sorted(kb.systems.items())
+        for entry in system.codes
+        if fault_id in entry.faults
+    ]
+
+
+def _explain_fault(
+    kb: KnowledgeBase, rules: dict[str, RuleSpec], fault: Fault, fmt: str, lang: str
+) -> None:
+    concluding = _fault_rules(rules, fault.id)
+    codes = _fault_codes(kb, fault.id)
+    if fmt == "json":
+        _emit_json(
+            {
+                "kind": "fault",
+                **fault.model_dump(mode="json"),
+                "category": fault.category,
+                "location": _where(kb, "fault", fault.id),
+                "rules": [
+                    {
+                        "id": r.id,
+                        "status": r.status.value,
+                        "certainty": r.then.certainty,
+                        "because": r.then.because.model_dump(),
+                    }
+                    for r in concluding
+                ],
+                "codes": codes,
+            }
+        )
+        return
+    out = _Text(lang)
+    category = kb.categories.get(fault.category)
+    out.add(f"{fault.id} — {fault.title.get(lang)}")
+    out.add(
+        out.t("类别", "category")
+        + f": {fault.category}"
+        + (f" ({category.name.get(lang)})" if category else "")
+        + "  "
+        + out.t("严重程度", "severity")
+        + f": {fault.severity.value}"
+    )
+    where = _where(kb, "fault", fault.id)
+    if where:
+        out.add(out.t("定义于", "defined at") + f" {where}")
+    out.add()
+    out.add(fault.description.get(lang))
+    out.section("常见原因", "Causes")
+    for cause in fault.causes:
+        out.add(f"  - [{cause.kind.value}] {cause.text.get(lang)}")
+    out.section("得出此故障的规则", "Rules that conclude it")
+    if not concluding:
+        out.add("  " + out.t("（无）", "(none)"))
+    for rule in concluding:
+        out.add(f"  - {rule.id} @{rule.then.certainty:g} ({rule.status.value})")
+        out.add(f"      {rule.then.because.get(lang)}")
+    out.section("指向此故障的错误代码", "Error codes that point at it")
+    if not codes:
+        out.add("  " + out.t("（无）", "(none)"))
+    for code in codes:
+        message = code["message"][lang]
+        out.add(f"  - {code['system']} {code['code']}: {message} @{code['certainty']:g}")
+    out.section("应急处理", "Emergency plan")
+    for i, step in enumerate(fault.emergency_steps, 1):
+        out.add(f"  {i}. [{step.phase.value}] {step.text.get(lang)}")
+    for items, zh, en in (
+        (fault.workaround, "临时替代方案", "Workaround"),
+        (fault.recovery, "恢复", "Recovery"),
+        (fault.prevention, "预防", "Prevention"),
+    ):
+        if items:
+            out.section(zh, en)
+            for item in items:
+                out.add(f"  - {item.get(lang)}")
+    if fault.customer_notice:
+        out.section("告知客户", "Customer notice")
+        out.add(f"  {fault.customer_notice.get(lang)}")
+    out.section("出处", "References")
+    for ref in fault.references:
+        out.add(f"  - {ref}")
+    click.echo(str(out), nl=False)
+
+
+def _rule_cases(kb: KnowledgeBase, rule_id: str) -> list[dict[str, Any]]:
+    if kb.rules_path is None or rule_id not in kb.rules:
+        return []
+    cases, _ = load_cases(kb.rules_path, set(kb.rules))
+    return [
+        {
+            "name": c.case.name,
+            "fires": c.case.fires,
+            "top": c.case.top,
+            "known_gap": c.case.known_gap,
+            "location": str(c.location),
+        }
+        for c in cases
+        if c.rule == rule_id
+    ]
+
+
+def _explain_rule(kb: KnowledgeBase, rule: RuleSpec, fmt: str, lang: str) -> None:
+    builtin = rule.id not in kb.rules
+    cases = _rule_cases(kb, rule.id)
+    if fmt == "json":
+        _emit_json(
+            {
+                "kind": "rule",
+                **rule.model_dump(mode="json", by_alias=True, exclude_none=True),
+                "builtin": builtin,
+                "location": None if builtin else _where(kb, "rule", rule.id),
+                "cases": cases,
+            }
+        )
+        return
+    out = _Text(lang)
+    out.add(f"{rule.id} — {rule.title}")
+    meta = [
+        out.t("状态", "status") + f": {rule.status.value}",
+        out.t("作者", "author") + f": {rule.author}",
+        out.t("日期", "date") + f": {rule.date.isoformat()}",
+    ]
+    if rule.modified:
+        meta.append(out.t("修改", "modified") + f": {rule.modified.isoformat()}")
+    out.add(" · ".join(meta))
+    if rule.tags:
+        out.add(out.t("标签", "tags") + ": " + ", ".join(rule.tags))
+    if builtin:
+        out.add(out.t("内置规则（来自错误代码目录）", "built in (from the error-code catalogs)"))
+    else:
+        where = _where(kb, "rule", rule.id)
+        if where:
+            out.add(out.t("定义于", "defined at") + f" {where}")
+    if rule.description:
+        out.add()
+        out.add(rule.description)
+    out.section("条件", "When")
+    _group_text(out, kb, rule.when, 2)
+    out.section("结论", "Then")
+    if rule.then.fault:
+        fault = kb.faults.get(rule.then.fault)
+        title = f" ({fault.title.get(lang)})" if fault else ""
+        out.add(
+            "  "
+            + out.t("故障", "fault")
+            + f" {rule.then.fault}{title}, "
+            + out.t("确定度", "certainty")
+            + f" {rule.then.certainty:g}"
+        )
+    else:
+        value = "" if rule.then.value is True else f" = {rule.then.value}"
+        out.add(
+            "  "
+            + out.t("推出症状", "derives")
+            + f" {rule.then.derive}{value}, "
+            + out.t("确定度", "certainty")
+            + f" {rule.then.certainty:g}"
+        )
+    out.add("  " + out.t("理由", "because") + f": {rule.then.because.get(lang)}")
+    if rule.falsepositives:
+        out.section("可能误判", "False positives")
+        for item in rule.falsepositives:
+            out.add(f"  - {item}")
+    out.section("出处", "References")
+    for ref in rule.references:
+        out.add(f"  - {ref}")
+    if not builtin:
+        out.section("测试用例", "Cases")
+        if not cases:
+            out.add("  " + out.t("（无）", "(none)"))
+        for case in cases:
+            mark = out.t("触发", "fires") if case["fires"] else out.t("不触发", "must not fire")
+            gap = f" [{out.t('已知缺口', 'known gap')}]" if case["known_gap"] else ""
+            out.add(f"  - {mark}: {case['name']}{gap} ({case['location']})")
+    click.echo(str(out), nl=False)
+
+
+def _explain_symptom(
+    kb: KnowledgeBase, rules: dict[str, RuleSpec], symptom: Symptom, fmt: str, lang: str
+) -> None:
+    used = [
+        {"rule": r.id, "absent": absent, "concludes": r.then.fault or f"derive:{r.then.derive}"}
+        for r in rules.values()
+        for cond, absent in _conditions(r)
+        if cond.symptom == symptom.id
+    ]
+    used = [dict(t) for t in {tuple(sorted(u.items())) for u in used}]
+    used.sort(key=lambda u: (u["rule"], u["absent"]))
+    derived_by = [r.id for r in rules.values() if r.then.derive == symptom.id]
+    if fmt == "json":
+        _emit_json(
+            {
+                "kind": "symptom",
+                **symptom.model_dump(mode="json", exclude_none=True),
+                "location": _where(kb, "symptom", symptom.id),
+                "used_by": used,
+                "derived_by": derived_by,
+            }
+        )
+        return
+    out = _Text(lang)
+    out.add(f"{symptom.id} — {symptom.name.get(lang)} ({symptom.kind.value})")
+    where = _where(kb, "symptom", symptom.id)
+    if where:
+        out.add(out.t("定义于", "defined at") + f" {where}")
+    if symptom.description:
+        out.add(symptom.description.get(lang))
+    if symptom.question:
+        out.add(
+            out.t("电话里这样问", "asked on the phone as")
+            + f": {symptom.question.get(lang)} ("
+            + out.t("成本", "cost")
+            + f" {symptom.cost})"
+        )
+    out.add(out.t("文本模式", "text patterns") + f": {len(symptom.patterns.all())}")
+    out.section("用到它的规则", "Rules that test it")
+    if not used:
+        out.add("  " + out.t("（无）", "(none)"))
+    for use in used:
+        role = (
+            out.t("需要没有", "needs it absent") if use["absent"] else out.t("需要有", "needs it")
+        )
+        out.add(f"  - {use['rule']} ({role}) → {use['concludes']}")
+    if derived_by:
+        out.section("推出它的规则", "Rules that derive it")
+        for rule_id in derived_by:
+            out.add(f"  - {rule_id}")
+    click.echo(str(out), nl=False)
+
+
+@click.command()
+@click.argument("ident", metavar="FAULT_ID|RULE_ID")
+@_format_option
+@_lang_option
+@kb_options
+def explain(
+    ident: str, fmt: str, lang: str | None, rules: Path | None, knowledge: Path | None
+) -> None:
+    """What a fault, a rule (or a symptom) of the knowledge base is, and how it is used.
+
+    For a fault: its description, causes, the rules and error codes leading to it and its
+    emergency plan. For a rule: its conditions, conclusion, certainty, reasons, references and
+    fixture cases. A symptom id shows its question and the rules that test it.
+    """
+    kb = _load(rules, knowledge)
+    lang = lang or detect_language("")
+    everything = _all_rules(kb)
+    if ident in kb.faults:
+        _explain_fault(kb, everything, kb.faults[ident], fmt, lang)
+    elif ident in everything:
+        _explain_rule(kb, everything[ident], fmt, lang)
+    elif ident in kb.symptoms:
+        _explain_symptom(kb, everything, kb.symptoms[ident], fmt, lang)
+    else:
+        names = [*kb.faults, *kb.rules, *kb.symptoms]
+        _fail(f"no fault, rule or symptom {ident!r}{_suggest(ident, names)}", EXIT_NOTHING)
+    sys.exit(EXIT_OK)
+
+
+# --- codes -------------------------------------------------------------------------------------
+
+
+def _rule_codes(rules: dict[str, RuleSpec]) -> dict[str, list[RuleSpec]]:
+    """Canonical code -> the rules that test `error_code` against it."""
+    out: dict[str, list[RuleSpec]] = {}
+    for rule in rules.values():
+        for cond, _ in _conditions(rule):
+            if cond.symptom == "error_code" and cond.operator in ("equals", "in"):
+                values = cond.operand if cond.operator == "in" else (cond.operand,)
+                for value in values:
+                    found = out.setdefault(canonical_code(str(value)), [])
+                    if rule not in found:
+                        found.append(rule)
+    return out
+
+
+@click.command()
+@click.argument("code")
+@click.option("--system", help="Only this system's meaning (a system id of the knowledge base).")
+@_format_option
+@_lang_option
+@kb_options
+def codes(
+    code: str,
+    system: str | None,
+    fmt: str,
+    lang: str | None,
+    rules: Path | None,
+    knowledge: Path | None,
+) -> None:
+    """What an error code means in each invoicing system (E1001 and 错误代码1001 mean 1001)."""
+    canonical = canonical_code(code)
+    if not canonical:
+        raise click.BadParameter("an error code is needed", param_hint="CODE")
+    kb = _load(rules, knowledge)
+    lang = lang or detect_language("")
+    if system is not None and system not in kb.systems:
+        _fail(f"unknown system {system!r}{_suggest(system, list(kb.systems))}", EXIT_INPUT)
+    everywhere = kb.code_meanings(canonical)
+    meanings = [(s, e) for s, e in everywhere if system is None or s == system]
+    testing = _rule_codes({r.id: r for r in kb.rules.values()}).get(canonical, [])
+    if not meanings and not (testing and system is None):
+        if everywhere:
+            others = ", ".join(s for s, _ in everywhere)
+            _fail(
+                f"error code {canonical!r} is not in the catalog of {system!r}; "
+                f"it is documented for: {others}",
+                EXIT_NOTHING,
+            )
+        known = {canonical_code(e.code) for s in kb.systems.values() for e in s.codes}
+        known |= set(_rule_codes(_all_rules(kb)))
+        shown = f"{code!r}" + (f" (read as {canonical!r})" if canonical != code else "")
+        _fail(f"unknown error code {shown}{_suggest(canonical, sorted(known))}", EXIT_NOTHING)
+    data = {
+        "input": code,
+        "code": canonical,
+        "meanings": [
+            {
+                "system": system_id,
+                "system_name": kb.systems[system_id].name.model_dump(),
+                "code": entry.code,
+                "message": entry.message.model_dump(),
+                "faults": list(entry.faults),
+                "certainty": entry.certainty,
+                "note": entry.note.model_dump() if entry.note else None,
+                "references": list(entry.references),
+            }
+            for system_id, entry in meanings
+        ],
+        "rules": [
+            {"id": r.id, "concludes": r.then.fault or f"derive:{r.then.derive}"} for r in testing
+        ],
+    }
+    if fmt == "json":
+        _emit_json(data)
+        sys.exit(EXIT_OK)
+    out = _Text(lang)
+    head = out.t("错误代码", "Error code") + f" {canonical}"
+    if canonical != code:
+        head += " (" + out.t("输入", "typed as") + f" {code})"
+    out.add(head)
+    for meaning in data["meanings"]:
+        out.add()
+        out.add(f"{meaning['system']} — {meaning['system_name'][lang]}")
+        out.add("  " + out.t("含义", "message") + f": {meaning['message'][lang]}")
+        for fault_id in meaning["faults"]:
+            fault = kb.faults.get(fault_id)
+            title = f" ({fault.title.get(lang)})" if fault else ""
+            out.add(
+                "  " + out.t("故障", "fault") + f": {fault_id}{title} @{meaning['certainty']:g}"
+            )
+        if meaning["note"]:
+            out.add("  " + out.t("说明", "note") + f": {meaning['note'][lang]}")
+        for ref in meaning["references"]:
+            out.add("  " + out.t("出处", "reference") + f": {ref}")
+    if data["rules"]:
+        out.section("检查此代码的规则", "Rules that test this code")
+        for item in data["rules"]:
+            out.add(f"  - {item['id']} → {item['concludes']}")
+    click.echo(str(out), nl=False)
+    sys.exit(EXIT_OK)
+
+
+# --- kb show -----------------------------------------------------------------------------------
+
+
+def _overview(kb: KnowledgeBase) -> dict[str, Any]:
+    per_category = Counter(f.category for f in kb.faults.values())
+    builtin = code_rules(kb)
+    return {
+        "rules_path": str(kb.rules_path) if kb.rules_path else None,
+        "knowledge_path": str(kb.knowledge_path) if kb.knowledge_path else None,
+        "categories": {
+            cid: {"name": cat.name.model_dump(), "faults": per_category.get(cid, 0)}
+            for cid, cat in kb.categories.items()
+        },
+        "faults": len(kb.faults),
+        "faults_by_severity": dict(
+            sorted(Counter(f.severity.value for f in kb.faults.values()).items())
+        ),
+        "symptoms": len(kb.symptoms),
+        "symptoms_by_kind": dict(
+            sorted(Counter(s.kind.value for s in kb.symptoms.values()).items())
+        ),
+        "rules": len(kb.rules),
+        "rules_by_status": dict(sorted(Counter(r.status.value for r in kb.rules.values()).items())),
+        "derivations": sum(1 for r in kb.rules.values() if r.then.derive),
+        "code_rules": len(builtin),
+        "systems": {
+            sid: {"name": s.name.model_dump(), "codes": len(s.codes)}
+            for sid, s in sorted(kb.systems.items())
+        },
+    }
+
+
+LISTS = ("faults", "rules", "symptoms", "systems")
+
+
+def _listing(kb: KnowledgeBase, what: str) -> list[dict[str, Any]]:
+    if what == "faults":
+        return [
+            {
+                "id": f.id,
+                "severity": f.severity.value,
+                "title": f.title.model_dump(),
+                "rules": sum(1 for r in kb.rules.values() if r.then.fault == f.id),
+            }
+            for f in sorted(kb.faults.values(), key=lambda f: f.id)
+        ]
+    if what == "rules":
+        return [
+            {
+                "id": r.id,
+                "status": r.status.value,
+                "concludes": r.then.fault or f"derive:{r.then.derive}",
+                "certainty": r.then.certainty,
+            }
+            for r in sorted(kb.rules.values(), key=lambda r: r.id)
+        ]
+    if what == "symptoms":
+        return [
+            {
+                "id": s.id,
+                "kind": s.kind.value,
+                "name": s.name.model_dump(),
+                "question": s.question.model_dump() if s.question else None,
+                "cost": s.cost,
+            }
+            for s in sorted(kb.symptoms.values(), key=lambda s: s.id)
+        ]
+    return [
+        {"id": sid, "name": s.name.model_dump(), "codes": len(s.codes)}
+        for sid, s in sorted(kb.systems.items())
+    ]
+
+
+def _counts(counter: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counter.items())
+
+
+@click.command("show")
+@click.argument(
+    "lists", nargs=-1, type=click.Choice(LISTS), metavar="[faults|rules|symptoms|systems]..."
+)
+@_format_option
+@_lang_option
+@kb_options
+def kb_show(
+    lists: tuple[str, ...],
+    fmt: str,
+    lang: str | None,
+    rules: Path | None,
+    knowledge: Path | None,
+) -> None:
+    """An overview of a knowledge base: counts, and the lists named as arguments.
+
+    `diagnoser kb show` prints the counts; `diagnoser kb show faults rules` lists those too
+    (--rules is the option naming the rules directory, so lists are arguments).
+    """
+    kb = _load(rules, knowledge)
+    lang = lang or detect_language("")
+    overview = _overview(kb)
+    wanted = [w for w in LISTS if w in lists]
+    if fmt == "json":
+        _emit_json({**overview, **{f"{w}_list": _listing(kb, w) for w in wanted}})
+        sys.exit(EXIT_OK)
+    out = _Text(lang)
+    out.add(out.t("知识库", "Knowledge base"))
+    out.add("  " + out.t("规则目录", "rules") + f": {overview['rules_path']}")
+    out.add("  " + out.t("知识目录", "knowledge") + f": {overview['knowledge_path']}")
+    out.section(
+        out.t("故障类别", "Categories") + f": {len(overview['categories'])}",
+        out.t("故障类别", "Categories") + f": {len(overview['categories'])}",
+    )
+    for cid, cat in overview["categories"].items():
+        out.add(
+            f"  {cid:<10} {cat['faults']:>3} "
+            + out.t("个故障", "faults")
+            + f"  {cat['name'][lang]}"
+        )
+    out.add()
+    out.add(
+        out.t("故障", "Faults")
+        + f": {overview['faults']} ({_counts(overview['faults_by_severity'])})"
+    )
+    out.add(
+        out.t("症状", "Symptoms")
+        + f": {overview['symptoms']} ({_counts(overview['symptoms_by_kind'])})"
+    )
+    out.add(
+        out.t("规则", "Rules")
+        + f": {overview['rules']} ({_counts(overview['rules_by_status'])}); "
+        + out.t("其中推导规则", "derivations")
+        + f" {overview['derivations']}; "
+        + out.t("另有内置错误代码规则", "plus built-in code rules")
+        + f" {overview['code_rules']}"
+    )
+    out.section(
+        out.t("开票系统", "Systems") + f": {len(overview['systems'])}",
+        out.t("开票系统", "Systems") + f": {len(overview['systems'])}",
+    )
+    for sid, info in overview["systems"].items():
+        out.add(
+            f"  {sid:<16} {info['codes']:>3} "
+            + out.t("个代码", "codes")
+            + f"  {info['name'][lang]}"
+        )
+    for what in wanted:
+        items = _listing(kb, what)
+        titles = {
+            "faults": ("故障", "Faults"),
+            "rules": ("规则", "Rules"),
+            "symptoms": ("症状", "Symptoms"),
+            "systems": ("开票系统", "Systems"),
+        }
+        out.section(*titles[what])
+        for item in items:
+            if what == "faults":
+                out.add(f"  {item['id']:<36} {item['severity']:<8} {item['title'][lang]}")
+            elif what == "rules":
+                out.add(
+                    f"  {item['id']:<36} {item['status']:<12} → {item['concludes']} "
+                    f"@{item['certainty']:g}"
+                )
+            elif what == "symptoms":
+                cost = f"{out.t('成本', 'cost')} {item['cost']}" if item["kind"] == "flag" else ""
+                out.add(f"  {item['id']:<28} {item['kind']:<6} {cost:<7} {item['name'][lang]}")
+            else:
+                out.add(f"  {item['id']:<16} {item['codes']:>3}  {item['name'][lang]}")
+    click.echo(str(out), nl=False)
+    sys.exit(EXIT_OK)

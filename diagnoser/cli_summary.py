@@ -1,0 +1,132 @@
+"""`diagnoser summary`: the summary report of one or more batch result files (JSONL).
+
+This module does not import diagnoser.cli (which registers the command), so either can be
+imported first.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import DiagnoserError
+from .summary import summary_format, write_summary
+
+EXIT_INPUT = 4  # as in diagnoser.cli: some input lines could not be read
+
+
+def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
+    """The records of every results file, in order; an unreadable line becomes a rejected
+    record naming the file and line, and its message is added to `problems`."""
+    for path in paths:
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            raise click.FileError(str(path), hint=exc.strerror or str(exc)) from None
+        with handle:
+            for number, raw in enumerate(handle, start=1):
+                reason = None
+                try:
+                    text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    reason = f"not UTF-8 ({exc.reason} at byte {exc.start})"
+                else:
+                    if not text.strip():
+                        continue
+                    try:
+                        record = json.loads(text)
+                    except json.JSONDecodeError as exc:
+                        reason = f"invalid JSON: {exc.msg} (column {exc.colno})"
+                    else:
+                        if isinstance(record, dict):
+                            yield record
+                            continue
+                        reason = f"not a JSON object but {type(record).__name__}"
+                message = f"{path}:{number}: {reason}"
+                problems.append(message)
+                click.echo(f"diagnoser: error: {message}", err=True)
+                yield {
+                    "line": number,
+                    "source": str(path),
+                    "id": None,
+                    "status": "error",
+                    "error": f"unreadable result line: {reason}",
+                }
+
+
+@click.command("summary")
+@click.argument(
+    "results",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The report: .html (self-contained page) or .md (Markdown).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help="Report language (default: Chinese when most unrecognised ticket text is, else English).",
+)
+@click.option(
+    "--rules",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    envvar="DIAGNOSER_RULES",
+    help="Rules directory (default: the shipped one).",
+)
+@click.option(
+    "--knowledge",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    envvar="DIAGNOSER_KNOWLEDGE",
+    help="Knowledge directory, for fault titles (default: the shipped one).",
+)
+def summary(
+    results: tuple[Path, ...],
+    output: Path,
+    lang: str | None,
+    rules: Path | None,
+    knowledge: Path | None,
+) -> None:
+    """Summarise batch results (JSONL) into one report: what is failing, where, how badly.
+
+    Unreadable lines are reported as FILE:LINE on stderr and counted as rejected records; the
+    report is still written, and the exit code is then 4.
+    """
+    from ._resources import default_paths
+    from .knowledge import load_knowledge_base
+
+    try:
+        summary_format(output)  # an unknown suffix fails before any reading
+    except DiagnoserError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--output'") from None
+    if not output.resolve().parent.is_dir():
+        raise click.BadParameter(
+            f"cannot write {str(output)!r}: its directory does not exist", param_hint="'--output'"
+        )
+    default_rules, default_knowledge = default_paths()
+    kb = load_knowledge_base(rules or default_rules, knowledge or default_knowledge)
+    problems: list[str] = []
+    try:
+        result = write_summary(_read(results, problems), output, kb, lang)  # type: ignore[arg-type]
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write {str(output)!r}: {exc.strerror or exc}", param_hint="'--output'"
+        ) from None
+    click.echo(
+        f"{output}: {result.records} record(s), {result.diagnosed} diagnosed, "
+        f"{result.undiagnosed} undiagnosed, {result.rejected} rejected, {result.p1} P1",
+        err=True,
+    )
+    if problems:
+        click.echo(f"diagnoser: {len(problems)} unreadable line(s) counted as rejected", err=True)
+        sys.exit(EXIT_INPUT)
