@@ -19,12 +19,12 @@ from .diagnosis import (
     RankedFault,
     SymptomRef,
 )
-from .engine import CompiledRules, Engine, FactIn, Firing
-from .intake import Vocabulary, take_in
+from .engine import CompiledRules, Engine, FactIn, Firing, build_test, guarded
+from .intake import Intake, Vocabulary, take_in
 from .knowledge import KnowledgeBase, load_knowledge_base
-from .models import RuleSpec, RuleStatus
+from .models import RuleSpec, RuleStatus, SymptomKind
 from .ticket import Scope, Ticket
-from .triage import triage, widest_scope
+from .triage import triage, triage_band, widest_scope
 
 CODE_RULE_PREFIX = "code."
 
@@ -71,6 +71,28 @@ def _normalise(symptom: str, value: Any) -> Any:
     return canonical_code(str(value)) if symptom == "error_code" else value
 
 
+def _numeric_tests(kb: KnowledgeBase, rules: list[RuleSpec]) -> dict[str, list[Any]]:
+    """For each number-valued symptom, the distinct tests rules apply to it.
+
+    A symptom that some rule tests by `matches` is left out: only its value itself says what
+    that test does.
+    """
+    numeric = {s.id for s in kb.symptoms.values() if s.kind is SymptomKind.METRIC}
+    found: dict[str, dict[tuple[str, Any], Any]] = {sid: {} for sid in numeric}
+    for rule in rules:
+        for cond in rule.when.conditions():
+            tests = found.get(cond.symptom)
+            if tests is None or cond.operator == "present":
+                continue
+            if cond.operator not in ("gt", "gte", "lt", "lte", "equals", "in"):
+                found.pop(cond.symptom)
+                continue
+            key = (cond.operator, cond.operand)
+            if key not in tests:
+                tests[key] = guarded(build_test(*key), f"rule {rule.id}")
+    return {sid: [tests[k] for k in sorted(tests, key=repr)] for sid, tests in found.items()}
+
+
 def _fact_order(fact: FactIn) -> tuple[str, str, str, str, float]:
     return (fact.id, type(fact.value).__name__, str(fact.value), fact.source, fact.cf)
 
@@ -96,7 +118,8 @@ class Diagnoser:
         stock_matcher: bool = False,
     ) -> None:
         if kb is None:
-            kb = load_knowledge_base(*default_paths())
+            # the shipped knowledge base is linted by CI: its text patterns compile on first use
+            kb = load_knowledge_base(*default_paths(), check_patterns=False)
         self.kb = kb
         self.min_certainty = min_certainty
         self.max_results = max_results
@@ -113,6 +136,10 @@ class Diagnoser:
         self._cache_lock = threading.Lock()
         self.cache_hits = 0
         self.cache_misses = 0
+        self._tested = frozenset(
+            c.symptom for r in self.rules.values() for c in r.when.conditions()
+        )
+        self._numeric_tests = _numeric_tests(kb, list(self.rules.values()))
         # plain batch records keyed by what intake reads (see diagnose_record)
         self._record_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 
@@ -125,7 +152,11 @@ class Diagnoser:
     ) -> Diagnoser:
         """A Diagnoser over another knowledge base; a missing path means the shipped one."""
         default_rules, default_knowledge = default_paths()
-        kb = load_knowledge_base(rules or default_rules, knowledge or default_knowledge)
+        kb = load_knowledge_base(
+            rules or default_rules,
+            knowledge or default_knowledge,
+            check_patterns=bool(rules or knowledge),
+        )
         return cls(kb, **options)
 
     def _engine(self) -> Engine:
@@ -140,8 +171,12 @@ class Diagnoser:
         intake = take_in(parsed, self.kb, self._vocab)
         # a canonical order, so equal fact sets give equal runs (and may share a cache entry)
         facts = tuple(sorted(intake.facts, key=_fact_order))
-        firings = self._run(facts)
+        firings = self._run(self._engine_facts(facts))
         return self._conclude(parsed, list(facts), intake.unrecognised, list(firings))
+
+    def _engine_facts(self, facts: tuple[FactIn, ...]) -> tuple[FactIn, ...]:
+        """The facts some rule tests: the others cannot change a firing, only split the cache."""
+        return tuple(f for f in facts if f.id in self._tested)
 
     def diagnose_record(self, ticket: Ticket | Mapping[str, Any]) -> dict[str, Any]:
         """Diagnose one ticket into a plain record, for batch runs (same verdict as diagnose()).
@@ -158,30 +193,80 @@ class Diagnoser:
         key = self._input_key(parsed)
         body = self._record_cache.get(key)
         if body is None:
-            body = self._record_body(parsed)
+            # a new input may still say what an earlier one said: intake (cheap for a text read
+            # before) gives the facts, and equal facts give an equal record
+            intake = take_in(parsed, self.kb, self._vocab)
+            facts = tuple(sorted(intake.facts, key=_fact_order))
+            said = self._facts_key(parsed, intake, facts)
+            body = self._record_cache.get(said)
+            if body is None:
+                body = self._record_body(parsed, intake, facts)
+                self._remember(said, body)
             self._remember(key, body)
         record = {"id": parsed.id, **body}
         record["reported_at"] = reported.isoformat() if reported is not None else None
         return record
 
-    @staticmethod
-    def _input_key(ticket: Ticket) -> tuple[Any, ...]:
-        """Everything of a ticket that intake and triage read.
+    def _input_key(self, ticket: Ticket) -> tuple[Any, ...]:
+        """Everything of a ticket that can change its record, and nothing more.
 
-        Intake takes only the day of the month and the hour from reported_at (see
-        intake.take_in), so two tickets that differ only in minutes or ids share an entry.
+        A number counts only through the rule tests it passes (and, for affected_users, the
+        triage band): a record lists symptom ids, not values, so tickets whose numbers pass the
+        same tests share an entry. That is what makes timestamps (day and hour of reported_at)
+        and metrics cheap in a backlog.
         """
         reported = ticket.reported_at
         return (
             ticket.text,
             ticket.error_codes,
             ticket.symptoms,
-            tuple(sorted(ticket.metrics.items())),
+            tuple(sorted((k, self._signature(k, v)) for k, v in ticket.metrics.items())),
             ticket.scope,
-            ticket.affected_users,
+            None
+            if ticket.affected_users is None
+            else (
+                self._signature("affected_users", ticket.affected_users),
+                triage_band(ticket.affected_users),
+            ),
             ticket.system,
-            None if reported is None else (reported.day, reported.hour),
+            None
+            if reported is None
+            else (
+                self._signature("day_of_month", reported.day),
+                self._signature("hour", reported.hour),
+            ),
         )
+
+    def _facts_key(
+        self, ticket: Ticket, intake: Intake, facts: tuple[FactIn, ...]
+    ) -> tuple[Any, ...]:
+        """What a record is made of: the tested facts (numbers by the tests they pass), the
+        systems, codes and unrecognised input it lists, the scope and the triage band."""
+        return (
+            "facts",
+            tuple(
+                (
+                    f.id,
+                    self._signature(f.id, f.value) if f.id in self._numeric_tests else f.value,
+                    f.cf,
+                    f.source,
+                )
+                for f in self._engine_facts(facts)
+            ),
+            tuple(intake.systems),
+            tuple(str(f.value) for f in intake.facts if f.id == "error_code"),
+            tuple(f"{u.kind}: {u.value}" for u in intake.unrecognised),
+            ticket.scope,
+            triage_band(ticket.affected_users),
+        )
+
+    def _signature(self, symptom: str, value: Any) -> Any:
+        """The outcome of every rule test on `symptom` for `value` (the value itself when a
+        rule tests it in a way that is not a number comparison, or it is not a known metric)."""
+        tests = self._numeric_tests.get(symptom)
+        if tests is None:
+            return ("raw", value)
+        return tuple(test(value) for test in tests)
 
     def _remember(self, key: tuple[Any, ...], body: dict[str, Any]) -> None:
         if self.cache_size <= 0:
@@ -191,10 +276,10 @@ class Diagnoser:
             while len(self._record_cache) > self.cache_size:
                 self._record_cache.popitem(last=False)
 
-    def _record_body(self, ticket: Ticket) -> dict[str, Any]:
-        intake = take_in(ticket, self.kb, self._vocab)
-        facts = tuple(sorted(intake.facts, key=_fact_order))
-        plain, derived = self._rank(list(self._run(facts)))
+    def _record_body(
+        self, ticket: Ticket, intake: Intake, facts: tuple[FactIn, ...]
+    ) -> dict[str, Any]:
+        plain, derived = self._rank(list(self._run(self._engine_facts(facts))))
         scope = widest_scope(str(f.value) for f in [*facts, *derived] if f.id == "scope")
         top = self.kb.faults[plain[0][0]] if plain else None
         priority, _ = triage(

@@ -5,15 +5,19 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .codes import canonical_code, codes_in_text
 from .diagnosis import Unrecognised
 from .engine import FactIn
+from .errors import Issue, KnowledgeBaseError, Location
 from .knowledge import KnowledgeBase
-from .models import SymptomKind, fold_case
+from .models import Patterns, SymptomKind, fold_case
 from .ticket import Ticket
 
 TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an explicit symptom
@@ -50,33 +54,88 @@ def _negated(before: str) -> bool:
     return bool(_NEG_ZH.search(tail) or _NEG_ZH_WIDE.search(tail))
 
 
+@dataclass(frozen=True)
+class TextReading:
+    """What one ticket text says: symptoms (not denied), codes and systems, and the clauses
+    that matched nothing."""
+
+    text: str
+    symptoms: tuple[str, ...]
+    codes: tuple[str, ...]
+    systems: tuple[str, ...]
+    unrecognised: tuple[Unrecognised, ...]
+
+
 @dataclass
 class Vocabulary:
     """The knowledge base compiled for intake: regexes per symptom and system, known codes."""
 
-    # (id, regex for patterns with Chinese characters, regex for the others)
-    symptom_patterns: list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]]
-    system_patterns: list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]]
+    kb: KnowledgeBase
     system_names: dict[str, str]
     known_codes: frozenset[str]
     metrics: frozenset[str]
     flags: frozenset[str]
     uses_text: bool
 
+    cache_size: int = 8192
+    _readings: OrderedDict[str, TextReading] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _patterns: tuple[list[Any], list[Any]] | None = field(default=None, repr=False)
+
+    @property
+    def symptom_patterns(self) -> list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]]:
+        """(symptom id, regex of its patterns with Chinese characters, regex of the others)."""
+        return self._compiled()[0]
+
+    @property
+    def system_patterns(self) -> list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]]:
+        """(system id, regex of its patterns with Chinese characters, regex of the others)."""
+        return self._compiled()[1]
+
+    def _compiled(self) -> tuple[list[Any], list[Any]]:
+        # compiled on first use: a ticket with only codes or metrics never needs them
+        if self._patterns is None:
+            with self._lock:
+                if self._patterns is None:
+                    self._patterns = (
+                        [
+                            (s.id, *self._compile(s.patterns, "symptom", s.id))
+                            for s in sorted(self.kb.symptoms.values(), key=lambda s: s.id)
+                            if s.patterns.all()
+                        ],
+                        [
+                            (s.system, *self._compile(s.patterns, "system", s.system))
+                            for s in sorted(self.kb.systems.values(), key=lambda s: s.system)
+                            if s.patterns.all()
+                        ],
+                    )
+        return self._patterns
+
+    def _compile(
+        self, patterns: Patterns, kind: str, ident: str
+    ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        problem = patterns.check()
+        if problem:
+            where = self.kb.location(kind, ident) or Location(f"{kind} {ident}")
+            raise KnowledgeBaseError([Issue(where, f"{kind} {ident!r}: patterns.{problem}")])
+        return patterns.compiled()
+
+    def read_text(self, raw: str) -> TextReading:
+        """What `raw` says, from the cache when the same text was read before."""
+        reading = self._readings.get(raw)
+        if reading is None:
+            reading = read_text(raw, self)
+            if self.cache_size > 0:
+                with self._lock:
+                    self._readings[raw] = reading
+                    while len(self._readings) > self.cache_size:
+                        self._readings.popitem(last=False)
+        return reading
+
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Vocabulary:
         """Compile the vocabulary of `kb` once."""
 
-        symptom_patterns = [
-            (s.id, *s.patterns.compiled())
-            for s in sorted(kb.symptoms.values(), key=lambda s: s.id)
-            if s.patterns.all()
-        ]
-        system_patterns = [
-            (s.system, *s.patterns.compiled())
-            for s in sorted(kb.systems.values(), key=lambda s: s.system)
-            if s.patterns.all()
-        ]
         names: dict[str, str] = {}
         for s in kb.systems.values():
             for name in (s.system, s.name.zh, s.name.en):
@@ -92,8 +151,7 @@ class Vocabulary:
                     rule_codes.update(canonical_code(str(v)) for v in values)
         catalog = {canonical_code(e.code) for s in kb.systems.values() for e in s.codes}
         return cls(
-            symptom_patterns=symptom_patterns,
-            system_patterns=system_patterns,
+            kb=kb,
             system_names=names,
             known_codes=frozenset(catalog | rule_codes),
             metrics=frozenset(s.id for s in kb.symptoms.values() if s.kind is SymptomKind.METRIC),
@@ -140,10 +198,48 @@ def _did_you_mean(name: str, choices: frozenset[str] | set[str]) -> str:
     return f"; did you mean {hint[0]!r}?" if hint else ""
 
 
+def read_text(raw: str, vocab: Vocabulary) -> TextReading:
+    """Read one ticket text: systems, codes and symptoms it names, and what matched nothing."""
+    text = normalise_text(raw)
+    if not text:
+        return TextReading("", (), (), (), ())
+    covered: list[tuple[int, int]] = []
+    folded = fold_case(text)  # patterns match lower-cased text; positions index `text` too
+    systems: list[str] = []
+    for sid, *regexes in vocab.system_patterns:
+        for match in _matches(regexes, folded):
+            covered.append(match.span())
+            if sid not in systems:
+                systems.append(sid)
+    codes: list[str] = []
+    for code, start, end in codes_in_text(text, vocab.known_codes):
+        covered.append((start, end))
+        codes.append(code)
+    # symptoms written in the text, unless negated ("no paper jam", "不是网络问题")
+    symptoms: list[str] = []
+    clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(text)]
+    for sid, *regexes in vocab.symptom_patterns:
+        for match in _matches(regexes, folded):
+            covered.append(match.span())  # every mention is understood, even a repeated one
+            start = clause_starts[bisect.bisect_right(clause_starts, match.start()) - 1]
+            if sid not in symptoms and not _negated(text[start : match.start()]):
+                symptoms.append(sid)
+    unrecognised: list[Unrecognised] = []
+    start = 0
+    for sep in [*_CLAUSE.finditer(text), None]:
+        end = sep.start() if sep else len(text)
+        clause = text[start:end].strip()
+        if _WORDISH.search(clause) and not any(s < end and e > start for s, e in covered):
+            unrecognised.append(
+                Unrecognised(kind="text", value=clause, reason="matched no symptom, code or system")
+            )
+        start = sep.end() if sep else end
+    return TextReading(text, tuple(symptoms), tuple(codes), tuple(systems), tuple(unrecognised))
+
+
 def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
     """Turn one ticket into symptom facts."""
     out = Intake()
-    text = normalise_text(ticket.text)
 
     for sid in ticket.symptoms:
         if sid in vocab.flags:
@@ -207,14 +303,12 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
         else:
             out.systems.append(system)
             out.add(FactIn("system", system, 1.0, "ticket"))
-    covered: list[tuple[int, int]] = []
-    folded = fold_case(text)  # patterns match lower-cased text; positions index `text` too
-    for sid, *regexes in vocab.system_patterns:
-        for match in _matches(regexes, folded):
-            covered.append(match.span())
-            if sid not in out.systems:
-                out.systems.append(sid)
-                out.add(FactIn("system", sid, TEXT_CF, "text"))
+    # what the text says: computed once per distinct text (backlogs repeat texts a lot)
+    said = vocab.read_text(ticket.text)
+    for sid in said.systems:
+        if sid not in out.systems:
+            out.systems.append(sid)
+            out.add(FactIn("system", sid, TEXT_CF, "text"))
 
     # error codes: given explicitly, or written in the text
     codes: list[tuple[str, str]] = []
@@ -226,9 +320,7 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
             out.unrecognised.append(
                 Unrecognised(kind="error_code", value=raw, reason="empty error code")
             )
-    for code, start, end in codes_in_text(text, vocab.known_codes):
-        covered.append((start, end))
-        codes.append((code, "text"))
+    codes.extend((code, "text") for code in said.codes)
     seen_codes: set[str] = set()
     for code, source in codes:
         if code in seen_codes:
@@ -245,27 +337,9 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
                 Unrecognised(kind="error_code", value=code, reason="not in any error-code catalog")
             )
 
-    # symptoms written in the text, unless negated ("no paper jam", "不是网络问题")
-    clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(text)]
-    for sid, *regexes in vocab.symptom_patterns:
-        for match in _matches(regexes, folded):
-            covered.append(match.span())  # every mention is understood, even a repeated one
-            start = clause_starts[bisect.bisect_right(clause_starts, match.start()) - 1]
-            if not _negated(text[start : match.start()]):
-                out.add(FactIn(sid, True, TEXT_CF, "text"))
-
-    if text:
-        if vocab.uses_text:
-            out.add(FactIn("text", text, 1.0, "ticket"))
-        start = 0
-        for sep in [*_CLAUSE.finditer(text), None]:
-            end = sep.start() if sep else len(text)
-            clause = text[start:end].strip()
-            if _WORDISH.search(clause) and not any(s < end and e > start for s, e in covered):
-                out.unrecognised.append(
-                    Unrecognised(
-                        kind="text", value=clause, reason="matched no symptom, code or system"
-                    )
-                )
-            start = sep.end() if sep else end
+    for sid in said.symptoms:
+        out.add(FactIn(sid, True, TEXT_CF, "text"))
+    if said.text and vocab.uses_text:
+        out.add(FactIn("text", said.text, 1.0, "ticket"))
+    out.unrecognised.extend(said.unrecognised)
     return out

@@ -151,12 +151,14 @@ class Patterns(_Model):
     zh: tuple[StrictStr, ...] = ()
     en: tuple[StrictStr, ...] = ()
 
-    @model_validator(mode="after")
-    def _compile(self) -> Patterns:
-        # One compile of the combined pattern — the very one intake uses, so re's cache serves
-        # it again there; only when it fails is each pattern compiled alone to name the culprit.
+    def check(self) -> str | None:
+        """Why these patterns cannot be compiled, or None when they can.
+
+        Compiles the two alternations intake uses (so re's cache serves them again there);
+        only when one fails is each pattern compiled alone to name the culprit.
+        """
         if not self.all():
-            return self
+            return None
         try:
             self.compiled()
         except re.error as combined:
@@ -165,9 +167,9 @@ class Patterns(_Model):
                     try:
                         re.compile(pattern)
                     except re.error as exc:
-                        raise ValueError(f"{lang}[{i}]: invalid regular expression: {exc}") from exc
-            raise ValueError(f"the patterns do not combine: {combined}") from combined
-        return self
+                        return f"{lang}[{i}]: invalid regular expression: {exc}"
+            return f"the patterns do not combine: {combined}"
+        return None
 
     def all(self) -> tuple[str, ...]:
         """Every pattern, both languages."""

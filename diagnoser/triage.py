@@ -39,6 +39,15 @@ def widest_scope(scopes: Iterable[str]) -> Scope | None:
     return max(known, key=list(Scope).index, default=None)
 
 
+def triage_band(affected_users: int | None) -> Priority | None:
+    """The priority that the number of affected users alone calls for, if any."""
+    if affected_users is not None:
+        for threshold, priority in _BY_USERS:
+            if affected_users >= threshold:
+                return priority
+    return None
+
+
 def triage(
     severity: Severity | None, scope: Scope | None, affected_users: int | None
 ) -> tuple[Priority | None, str]:
@@ -48,11 +57,9 @@ def triage(
     candidates = [(_BY_SEVERITY[severity], f"severity {severity.value}")]
     if scope is not None:
         candidates.append((_BY_SCOPE[scope], f"scope {scope.value}"))
-    if affected_users is not None:
-        for threshold, priority in _BY_USERS:
-            if affected_users >= threshold:
-                candidates.append((priority, f"{affected_users} affected users"))
-                break
+    band = triage_band(affected_users)
+    if band is not None:
+        candidates.append((band, f"{affected_users} affected users"))
     best = min(candidates, key=lambda c: _ORDER.index(c[0]))[0]
     reasons = [why for p, why in candidates if p == best]
     return best, f"{best.value}: " + ", ".join(reasons)

@@ -171,3 +171,15 @@ def test_a_broken_pattern_is_named(kb_copy):
     _edit(knowledge / "symptoms/core.yaml", "zh: ['卡纸', '夹纸']", "zh: ['卡纸', '夹(纸']")
     (error,) = _errors(rules, knowledge)
     assert "core.yaml" in error and "zh[1]: invalid regular expression" in error
+
+
+def test_unchecked_patterns_are_reported_when_first_needed(kb_copy):
+    from diagnoser import Diagnoser
+
+    rules, knowledge = kb_copy
+    _edit(knowledge / "symptoms/core.yaml", "zh: ['卡纸', '夹纸']", "zh: ['卡纸', '夹(纸']")
+    kb = load_knowledge_base(rules, knowledge, check_patterns=False)
+    d = Diagnoser(kb)
+    assert d.diagnose({"error_codes": ["1001"]}).diagnoses  # no text: patterns not needed
+    with pytest.raises(KnowledgeBaseError, match=r"core\.yaml:\d+: error: symptom 'paper_jam'"):
+        d.diagnose({"text": "printer jammed"})
