@@ -7,6 +7,7 @@ check failed, 2 usage error, 3 invalid knowledge base, 4 invalid input, 70 inter
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import sys
 import traceback
@@ -77,7 +78,40 @@ def _timestamp(ctx: click.Context, param: click.Parameter, value: str | None) ->
         ) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands from other modules are imported only when they are used.
+
+    `diagnoser diagnose` must start fast; the batch, summary, interactive and knowledge
+    commands (and what they import) load when called, or when help lists them.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, _, attr = self.lazy[name].partition(":")
+            command = getattr(importlib.import_module(module, __package__), attr)
+            self.add_command(command, name)
+        return super().get_command(ctx, name)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "batch": ".cli_batch:batch",
+        "evaluate": ".cli_batch:evaluate",
+        "interactive": ".cli_interactive:interactive",
+        "explain": ".cli_knowledge:explain",
+        "codes": ".cli_knowledge:codes",
+        "summary": ".cli_summary:summary",
+    },
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="diagnoser")
 def cli() -> None:
     """Rule-based fault diagnosis for invoice-issuing systems."""
@@ -193,7 +227,7 @@ def diagnose(
     sys.exit(EXIT_OK if result.diagnoses else EXIT_NOTHING)
 
 
-@cli.group()
+@cli.group(cls=LazyGroup, lazy={"show": ".cli_knowledge:kb_show"})
 def kb() -> None:
     """Check and test a knowledge base."""
 
@@ -240,17 +274,6 @@ def kb_test(rules: Path | None, knowledge: Path | None) -> None:
         err=True,
     )
     sys.exit(EXIT_NOTHING if failed or issues else EXIT_OK)
-
-
-# --- command modules (imported last: they use the options defined above) -----------------------
-from .cli_batch import batch, evaluate  # noqa: E402
-from .cli_interactive import interactive  # noqa: E402
-from .cli_knowledge import codes, explain, kb_show  # noqa: E402
-from .cli_summary import summary  # noqa: E402
-
-for _command in (batch, evaluate, interactive, explain, codes, summary):
-    cli.add_command(_command)
-kb.add_command(kb_show)
 
 
 def main() -> None:
