@@ -18,9 +18,10 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
+from ._files import write_atomic
 from .diagnoser import Diagnoser
 from .errors import DiagnoserError, KnowledgeBaseError, Severity, TicketError
-from .report import Format, detect_language, render, write_atomic
+from .report import Format, detect_language, render
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_KB, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
@@ -100,6 +101,35 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
+def ticket_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """What a ticket says, as options: --text, --code, --symptom, --metric, --scope, --system,
+    --affected-users, --id (shared by `diagnose` and `interactive`)."""
+    options = [
+        click.option("--text", "-t", help="What the caller or ticket says ('-' reads stdin)."),
+        click.option("--code", "-c", "codes", multiple=True, help="An error code (repeatable)."),
+        click.option(
+            "--symptom", "-s", "symptoms", multiple=True, help="A symptom id (repeatable)."
+        ),
+        click.option(
+            "--metric",
+            "-m",
+            "metrics",
+            multiple=True,
+            callback=_metric,
+            help="A monitoring metric NAME=NUMBER (repeatable).",
+        ),
+        click.option("--scope", help="Impact scope: single_user, site, region or city."),
+        click.option("--system", help="The invoicing system, when known (e.g. generic)."),
+        click.option(
+            "--affected-users", type=click.IntRange(min=0), help="How many users are affected."
+        ),
+        click.option("--id", "ticket_id", default="", help="A ticket id to carry into the output."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @click.group(
     cls=LazyGroup,
     lazy={
@@ -118,21 +148,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--text", "-t", help="What the caller or ticket says ('-' reads stdin).")
-@click.option("--code", "-c", "codes", multiple=True, help="An error code (repeatable).")
-@click.option("--symptom", "-s", "symptoms", multiple=True, help="A symptom id (repeatable).")
-@click.option(
-    "--metric",
-    "-m",
-    "metrics",
-    multiple=True,
-    callback=_metric,
-    help="A monitoring metric NAME=NUMBER (repeatable).",
-)
-@click.option("--scope", help="Impact scope: single_user, site, region or city.")
-@click.option("--system", help="The invoicing system, when known (e.g. generic).")
-@click.option("--affected-users", type=click.IntRange(min=0), help="How many users are affected.")
-@click.option("--id", "ticket_id", default="", help="A ticket id to carry into the output.")
+@ticket_options
 @click.option(
     "--reported-at",
     callback=_timestamp,

@@ -11,13 +11,11 @@ file falls back to the shipped one) and is rendered in a sandboxed Jinja environ
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import locale
 import os
 import re
-import secrets
 import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -981,47 +979,3 @@ def render(
     return RENDERERS[fmt].render(
         diagnosis, lang, color=color, template_dir=template_dir, diagnoser=diagnoser
     )
-
-
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` (UTF-8) to `path` so readers see the old file or the new one, never half.
-
-    The text goes to a new file in the same directory, is flushed to disk, and replaces `path`
-    in one rename. An existing file keeps its permissions; a new one gets the umask's.
-    """
-    target = Path(path)
-    directory = target.parent
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:  # pragma: no cover - 48 random bits
-            continue
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable where the platform lets a directory be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)

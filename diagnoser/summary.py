@@ -15,7 +15,6 @@ import html
 import math
 import os
 import re
-import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from ._files import write_atomic
 from ._resources import templates_path
 from .errors import DiagnoserError
 from .knowledge import KnowledgeBase
@@ -1334,45 +1334,6 @@ def summary_format(path: str | os.PathLike[str]) -> Fmt:
     return SUFFIXES[suffix]
 
 
-def write_atomically(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` (UTF-8) to `path` through a temporary file in the same directory, fsync'ed
-    and renamed over the target: readers see the old file or the new one, never a partial one.
-    A new file gets the permissions the umask allows; a replaced one keeps its own."""
-    target = Path(path)
-    directory = target.parent
-    data = text.encode("utf-8")
-    for _ in range(100):
-        temp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        break
-    else:  # pragma: no cover - 100 collisions of 48 random bits
-        raise FileExistsError(f"cannot create a temporary file next to {target}")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if target.exists():  # a replaced report keeps its permissions
-            os.chmod(temp, target.stat().st_mode & 0o7777)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable where directories can be opened (POSIX)
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
 def write_summary(
     records: Iterable[Any],
     path: str | os.PathLike[str],
@@ -1389,5 +1350,5 @@ def write_summary(
     if lang is not None and lang not in LABELS:
         raise SummaryError(f"unknown language {lang!r}; use 'zh' or 'en'")
     summary = summarise(records, kb)
-    write_atomically(path, render_summary(summary, fmt, lang or summary.language))
+    write_atomic(path, render_summary(summary, fmt, lang or summary.language))
     return summary

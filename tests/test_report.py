@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from diagnoser._files import write_atomic
 from diagnoser.diagnosis import Unrecognised
 from diagnoser.errors import DiagnoserError
 from diagnoser.report import (
@@ -24,7 +25,6 @@ from diagnoser.report import (
     md_escape,
     render,
     wrap,
-    write_atomic,
 )
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .._files import fsync_directory
+
 OUT_FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = (
     "line",
@@ -95,19 +97,6 @@ class Encoder:
         return text
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 class AtomicFile:
     """A target written through `<target>.partial`, moved into place by commit()."""
 
@@ -134,7 +123,7 @@ class AtomicFile:
         self.sync()
         self.handle.close()
         os.replace(self.partial, self.target)
-        _fsync_dir(self.target.parent)
+        fsync_directory(self.target.parent)
 
     def close(self) -> None:
         """Stop writing, keeping the partial file (for --resume)."""
@@ -145,13 +134,3 @@ class AtomicFile:
         """Stop writing and remove the partial file."""
         self.close()
         self.partial.unlink(missing_ok=True)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a small file atomically (temp file in the same directory, fsync, rename)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)

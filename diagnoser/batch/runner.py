@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from .._files import write_atomic
 from ..diagnoser import Diagnoser
 from ..errors import DiagnoserError
 from .errors import InputError
 from .mapping import BoundMap, ColumnMap
-from .output import AtomicFile, Encoder, write_atomic
+from .output import AtomicFile, Encoder
 from .readers import read_records
 
 # (source, line, ticket, label, error)
