@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .cli import EXIT_NOTHING, EXIT_OK, _diagnoser, _metric, kb_options
+from .cli import EXIT_NOTHING, EXIT_OK, _diagnoser, kb_options, ticket_options
 from .interactive import (
     MAX_QUESTIONS,
     Answer,
@@ -200,21 +200,7 @@ class _Conversation:
 
 
 @click.command()
-@click.option("--text", "-t", help="What the caller says so far ('-' reads stdin).")
-@click.option("--code", "-c", "codes", multiple=True, help="An error code (repeatable).")
-@click.option("--symptom", "-s", "symptoms", multiple=True, help="A symptom id (repeatable).")
-@click.option(
-    "--metric",
-    "-m",
-    "metrics",
-    multiple=True,
-    callback=_metric,
-    help="A monitoring metric NAME=NUMBER (repeatable).",
-)
-@click.option("--scope", help="Impact scope: single_user, site, region or city.")
-@click.option("--system", help="The invoicing system, when known.")
-@click.option("--affected-users", type=click.IntRange(min=0), help="How many users are affected.")
-@click.option("--id", "ticket_id", default="", help="A ticket id to carry into the report.")
+@ticket_options
 @click.option(
     "--format",
     "-f",

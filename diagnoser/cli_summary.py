@@ -1,8 +1,4 @@
-"""`diagnoser summary`: the summary report of one or more batch result files (JSONL).
-
-This module does not import diagnoser.cli (which registers the command), so either can be
-imported first.
-"""
+"""`diagnoser summary`: the summary report of one or more batch result files (JSONL)."""
 
 from __future__ import annotations
 
@@ -14,6 +10,7 @@ from typing import Any
 
 import click
 
+from .cli import kb_options
 from .errors import DiagnoserError
 from .summary import summary_format, write_summary
 
@@ -78,18 +75,7 @@ def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
     type=click.Choice(["zh", "en"]),
     help="Report language (default: Chinese when most unrecognised ticket text is, else English).",
 )
-@click.option(
-    "--rules",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    envvar="DIAGNOSER_RULES",
-    help="Rules directory (default: the shipped one).",
-)
-@click.option(
-    "--knowledge",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    envvar="DIAGNOSER_KNOWLEDGE",
-    help="Knowledge directory, for fault titles (default: the shipped one).",
-)
+@kb_options
 def summary(
     results: tuple[Path, ...],
     output: Path,
