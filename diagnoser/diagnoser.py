@@ -140,6 +140,7 @@ class Diagnoser:
             c.symptom for r in self.rules.values() for c in r.when.conditions()
         )
         self._numeric_tests = _numeric_tests(kb, list(self.rules.values()))
+        self._representative: dict[tuple[str, Any], Any] = {}
         # plain batch records keyed by what intake reads (see diagnose_record)
         self._record_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 
@@ -260,6 +261,18 @@ class Diagnoser:
             triage_band(ticket.affected_users),
         )
 
+    def _representatives(self, facts: tuple[FactIn, ...]) -> tuple[FactIn, ...]:
+        """The tested facts, each number replaced by the first value seen with its signature."""
+        out = []
+        for fact in self._engine_facts(facts):
+            if fact.id in self._numeric_tests:
+                key = (fact.id, self._signature(fact.id, fact.value))
+                value = self._representative.setdefault(key, fact.value)
+                if value != fact.value:
+                    fact = FactIn(fact.id, value, fact.cf, fact.source)
+            out.append(fact)
+        return tuple(out)
+
     def _signature(self, symptom: str, value: Any) -> Any:
         """The outcome of every rule test on `symptom` for `value` (the value itself when a
         rule tests it in a way that is not a number comparison, or it is not a known metric)."""
@@ -279,7 +292,9 @@ class Diagnoser:
     def _record_body(
         self, ticket: Ticket, intake: Intake, facts: tuple[FactIn, ...]
     ) -> dict[str, Any]:
-        plain, derived = self._rank(list(self._run(self._engine_facts(facts))))
+        # a record lists symptom ids, not values: each number may stand in for every number
+        # that passes the same rule tests, so the engine's cache serves them all
+        plain, derived = self._rank(list(self._run(self._representatives(facts))))
         scope = widest_scope(str(f.value) for f in [*facts, *derived] if f.id == "scope")
         top = self.kb.faults[plain[0][0]] if plain else None
         priority, _ = triage(

@@ -356,3 +356,34 @@ def test_summary_is_written(tmp_path):
     result = CliRunner().invoke(cli, ["batch", "-q", str(path), "--summary", str(summary)])
     assert result.exit_code == 0, result.stderr
     assert summary.read_text(encoding="utf-8").strip()
+
+
+def test_cached_records_equal_fresh_ones_whatever_the_numbers(shipped):
+    # numbers count through the rule tests they pass: a cached record stands in for tickets
+    # whose day, hour, metrics or user counts differ but pass the same tests — and only those
+    from diagnoser import Diagnoser
+
+    cached = Diagnoser(shipped.kb, cache_size=4096)
+    texts = ["系统很慢，一直转圈", "month end, invoices time out", "打印机卡纸", "开不了票 12号"]
+    tickets = [
+        {
+            "id": f"n{i}",
+            "text": texts[i % len(texts)],
+            "reported_at": f"2026-11-{1 + i % 30:02d}T{i % 24:02d}:05:00",
+            "metrics": {"cpu_percent": [40, 89.9, 90, 97][i % 4]},
+            "affected_users": [1, 9, 10, 150, 2000][i % 5],
+        }
+        for i in range(240)
+    ]
+    uncached = Diagnoser(shipped.kb, cache_size=0)
+    for ticket in tickets:
+        record, full = cached.diagnose_record(ticket), uncached.diagnose(ticket)
+        assert [(d["fault_id"], d["certainty"]) for d in record["diagnoses"]] == [
+            (d.fault_id, d.certainty) for d in full.diagnoses
+        ], ticket
+        assert record["priority"] == (full.priority.value if full.priority else None), ticket
+        assert record["scope"] == full.scope
+        assert [(e["fault_id"], e["rules"]) for e in record["evidence"]] == [
+            (d.fault_id, [e.rule for e in d.evidence]) for d in full.diagnoses
+        ], ticket
+    assert len(cached._record_cache) < len(tickets)  # the numbers did share entries
