@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ._hanzi import to_simplified
+
 # A marker followed by digits is the seed's generic style: "E1001", "错误代码1001",
 # "error code: 1001" all mean 1001. Codes with their own letters (GSPERR300, 0x11,
 # PEPPOL-EN16931-R003) or signs and leading zeros (-79, 00404) are kept as they are.
@@ -18,7 +20,7 @@ _HEX = re.compile(r"0x[0-9a-f]+", re.IGNORECASE)
 
 def canonical_code(raw: str) -> str:
     """The canonical form of an error code ('' if nothing is left)."""
-    text = unicodedata.normalize("NFKC", raw).strip()
+    text = to_simplified(unicodedata.normalize("NFKC", raw)).strip()
     marked = _MARKED_DIGITS.fullmatch(text)
     if marked:
         return marked.group(1)

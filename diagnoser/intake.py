@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._hanzi import to_simplified
 from .codes import canonical_code, codes_in_text
 from .diagnosis import Unrecognised
 from .engine import FactIn
@@ -40,8 +41,10 @@ _WORDISH = re.compile(r"[\w\u4e00-\u9fff]{2,}")
 
 
 def normalise_text(text: str) -> str:
-    """NFKC (full-width to half-width, compatibility forms) and collapsed spaces."""
-    return re.sub(r"[ \t\r\f\v]+", " ", unicodedata.normalize("NFKC", text)).strip()
+    """NFKC (full-width to half-width, compatibility forms), traditional Chinese characters
+    folded to simplified ones, and collapsed spaces."""
+    folded = to_simplified(unicodedata.normalize("NFKC", text))
+    return re.sub(r"[ \t\r\f\v]+", " ", folded).strip()
 
 
 def _negated(before: str) -> bool:

@@ -64,3 +64,7 @@ KNOWN = frozenset(
 )
 def test_codes_in_text(text, codes):
     assert [c for c, _, _ in codes_in_text(text, KNOWN)] == codes
+
+
+def test_traditional_markers_are_canonicalised():
+    assert canonical_code("錯誤代碼1001") == "1001"

@@ -106,3 +106,12 @@ def test_clauses_that_match_nothing_are_returned(mini):
     got = _intake(mini, text="你好，打印机卡纸了，麻烦尽快处理。thanks!")
     texts = [u.value for u in got.unrecognised if u.kind == "text"]
     assert texts == ["你好", "麻烦尽快处理", "thanks"]
+
+
+def test_traditional_characters_are_read_like_simplified(mini):
+    assert ("paper_jam", True) in _facts(_intake(mini, text="打印機又卡紙了"))
+    assert ("cannot_connect", True) in _facts(_intake(mini, text="無法連接伺服器，連接服務器失敗"))
+    codes = [
+        f.value for f in _intake(mini, text="開票時提示錯誤代碼1001").facts if f.id == "error_code"
+    ]
+    assert codes == ["1001"]
