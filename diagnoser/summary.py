@@ -30,6 +30,7 @@ from ._resources import templates_path
 from .errors import DiagnoserError
 from .knowledge import KnowledgeBase
 from .models import LocalizedText
+from .report import display_width
 
 EXAMPLES = 20  # example tickets kept for the unmatched and rejected lists
 PHRASE_EXAMPLES = 5  # ticket references kept per unrecognised phrase
@@ -928,17 +929,13 @@ def _pct(share: float) -> str:
     return f"{share * 100:.1f}%".replace(".0%", "%")
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _fit(text: str, columns: int) -> str:
     """`text` cut to `columns` display columns (CJK characters take two), with an ellipsis."""
-    if _width(text) <= columns:
+    if display_width(text) <= columns:
         return text
     out, used = [], 0
     for ch in text:
-        w = _width(ch)
+        w = display_width(ch)
         if used + w > columns - 1:
             break
         out.append(ch)
@@ -965,7 +962,7 @@ def _bar_chart(bars: Sequence[_Bar], width: int = 520, label_columns: int = 30) 
     if not bars:
         return Markup("")
     row, bar_h, top = 26, 15, 4
-    label_columns = max(10, min(label_columns, max(_width(b.label) for b in bars)))
+    label_columns = max(10, min(label_columns, max(display_width(b.label) for b in bars)))
     label_w = label_columns * 6.4 + 8
     value_w = 92
     plot_w = width - label_w - value_w
