@@ -1,7 +1,8 @@
 """diagnoser: rule-based fault diagnosis for invoice-issuing systems."""
 
-from .diagnoser import Diagnoser, combine
-from .diagnosis import (
+from .errors import DiagnoserError, Issue, KnowledgeBaseError, Location, Severity, TicketError
+from .kb.loader import KnowledgeBase, lint_knowledge_base, load_knowledge_base
+from .result import (
     Diagnosis,
     Evidence,
     Plan,
@@ -11,8 +12,7 @@ from .diagnosis import (
     SymptomRef,
     Unrecognised,
 )
-from .errors import DiagnoserError, Issue, KnowledgeBaseError, Location, Severity, TicketError
-from .knowledge import KnowledgeBase, lint_knowledge_base, load_knowledge_base
+from .service import Diagnoser, combine
 from .ticket import Scope, Ticket
 
 __version__ = "0.1.0"

@@ -23,4 +23,4 @@ def default_paths() -> tuple[Path, Path]:
 
 def templates_path() -> Path:
     """The directory of the shipped report templates."""
-    return _PACKAGE / "templates"
+    return _PACKAGE / "report" / "templates"

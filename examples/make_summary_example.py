@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from diagnoser import Diagnoser, DiagnoserError, Diagnosis
-from diagnoser.summary import write_summary
+from diagnoser.batch.summary import write_summary
 
 HERE = Path(__file__).resolve().parent
 SETS = (HERE / "tickets" / "tickets.jsonl", HERE / "tickets" / "holdout.jsonl")

@@ -350,7 +350,7 @@ def test_batch_records_agree_with_diagnose(shipped):
 
 
 def test_summary_is_written(tmp_path):
-    pytest.importorskip("diagnoser.summary")
+    pytest.importorskip("diagnoser.batch.summary")
     path = _jsonl(tmp_path / "t.jsonl", TICKETS)
     summary = tmp_path / "summary.md"
     result = CliRunner().invoke(cli, ["batch", "-q", str(path), "--summary", str(summary)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from diagnoser.codes import canonical_code, codes_in_text
+from diagnoser.intake.codes import canonical_code, codes_in_text
 
 
 @pytest.mark.parametrize(

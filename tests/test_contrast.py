@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from diagnoser.contrast import contrast, describe, positive_conditions
-from diagnoser.models import Condition, Group
+from diagnoser.kb.models import Condition, Group
+from diagnoser.triage.contrast import contrast, describe, positive_conditions
 
 
 def test_positive_conditions_skip_none_and_walk_nested_groups():

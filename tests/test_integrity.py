@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from diagnoser import lint_knowledge_base
 from diagnoser._resources import default_paths
-from diagnoser.models import Phase
+from diagnoser.kb.models import Phase
 
 REQUIRED_FAULTS = {
     "network.disconnected",

@@ -17,7 +17,7 @@ from diagnoser.interactive import (
     entropy,
     parse_reply,
 )
-from diagnoser.models import SymptomKind
+from diagnoser.kb.models import SymptomKind
 from tests.conftest import MINI
 
 KB = ["--rules", str(MINI / "rules"), "--knowledge", str(MINI / "knowledge")]
@@ -298,7 +298,7 @@ def test_without_a_terminal_it_asks_nothing():
 
 
 def test_no_input_asks_nothing_even_at_a_terminal(monkeypatch):
-    import diagnoser.cli_interactive as module
+    import diagnoser.cli.interactive as module
 
     monkeypatch.setattr(module, "is_terminal", lambda: True)
     asked = run("interactive", "--text", "system is slow", "--lang", "en", *KB, input="y\n")

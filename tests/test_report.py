@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from diagnoser._files import write_atomic
-from diagnoser.diagnosis import Unrecognised
 from diagnoser.errors import DiagnoserError
 from diagnoser.report import (
     Format,
@@ -26,6 +25,7 @@ from diagnoser.report import (
     render,
     wrap,
 )
+from diagnoser.result import Unrecognised
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(1)>"

@@ -6,7 +6,7 @@ import pytest
 
 from diagnoser import Diagnoser
 from diagnoser._resources import default_paths
-from diagnoser.casetest import coverage_issues, load_cases, run_case
+from diagnoser.kb.casetest import coverage_issues, load_cases, run_case
 
 _RULES, _ = default_paths()
 _D: Diagnoser | None = None

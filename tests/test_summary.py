@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from diagnoser.cli import cli
-from diagnoser.cli_summary import summary as summary_command
-from diagnoser.summary import (
+from diagnoser.batch.summary import (
     EXAMPLES,
     KEY_CAPACITY,
     PHRASE_CAPACITY,
@@ -21,6 +19,8 @@ from diagnoser.summary import (
     summarise,
     write_summary,
 )
+from diagnoser.cli import cli
+from diagnoser.cli.summary import summary as summary_command
 from tests.conftest import MINI
 
 KB = ["--rules", str(MINI / "rules"), "--knowledge", str(MINI / "knowledge")]

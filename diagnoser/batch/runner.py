@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .._files import write_atomic
-from ..diagnoser import Diagnoser
 from ..errors import DiagnoserError
+from ..service import Diagnoser
 from .errors import InputError
 from .mapping import BoundMap, ColumnMap
 from .output import AtomicFile, Encoder

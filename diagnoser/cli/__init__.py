@@ -17,11 +17,11 @@ from typing import Any, NoReturn
 
 import click
 
-from . import __version__
-from ._files import write_atomic
-from .diagnoser import Diagnoser
-from .errors import DiagnoserError, KnowledgeBaseError, Severity, TicketError
-from .report import Format, detect_language, render
+from .. import __version__
+from .._files import write_atomic
+from ..errors import DiagnoserError, KnowledgeBaseError, Severity, TicketError
+from ..report import Format, detect_language, render
+from ..service import Diagnoser
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_KB, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
@@ -133,12 +133,12 @@ def ticket_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.group(
     cls=LazyGroup,
     lazy={
-        "batch": ".cli_batch:batch",
-        "evaluate": ".cli_batch:evaluate",
-        "interactive": ".cli_interactive:interactive",
-        "explain": ".cli_knowledge:explain",
-        "codes": ".cli_knowledge:codes",
-        "summary": ".cli_summary:summary",
+        "batch": ".batch:batch",
+        "evaluate": ".batch:evaluate",
+        "interactive": ".interactive:interactive",
+        "explain": ".kb:explain",
+        "codes": ".kb:codes",
+        "summary": ".summary:summary",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -243,7 +243,7 @@ def diagnose(
     sys.exit(EXIT_OK if result.diagnoses else EXIT_NOTHING)
 
 
-@cli.group(cls=LazyGroup, lazy={"show": ".cli_knowledge:kb_show"})
+@cli.group(cls=LazyGroup, lazy={"show": ".kb:kb_show"})
 def kb() -> None:
     """Check and test a knowledge base."""
 
@@ -252,8 +252,8 @@ def kb() -> None:
 @kb_options
 def kb_lint(rules: Path | None, knowledge: Path | None) -> None:
     """Report every problem of the rules and knowledge with file:line."""
-    from ._resources import default_paths
-    from .knowledge import lint_knowledge_base
+    from .._resources import default_paths
+    from ..kb.loader import lint_knowledge_base
 
     default_rules, default_knowledge = default_paths()
     issues = lint_knowledge_base(rules or default_rules, knowledge or default_knowledge)
@@ -268,7 +268,7 @@ def kb_lint(rules: Path | None, knowledge: Path | None) -> None:
 @kb_options
 def kb_test(rules: Path | None, knowledge: Path | None) -> None:
     """Run the rule fixture cases (rules/cases/*.yaml)."""
-    from .casetest import coverage_issues, load_cases, run_case
+    from ..kb.casetest import coverage_issues, load_cases, run_case
 
     diagnoser = _diagnoser(rules, knowledge)
     assert diagnoser.kb.rules_path is not None

@@ -5,8 +5,8 @@ Every template format receives the same view of the diagnosis (`ReportView`, bui
 wrong and why, priority and impact, what to do now, the workaround, recovery and follow-up, a
 customer notice, and what was not understood. The JSON format is the `Diagnosis` model itself.
 
-Templates ship in `diagnoser/templates/`. A `template_dir` overrides them file by file (a missing
-file falls back to the shipped one) and is rendered in a sandboxed Jinja environment.
+Templates ship in `diagnoser/report/templates/`. A `template_dir` overrides them file by file
+(a missing file falls back to the shipped one) and is rendered in a sandboxed Jinja environment.
 """
 
 from __future__ import annotations
@@ -38,16 +38,16 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from ._resources import templates_path
-from .contrast import SCOPE_NAMES, contrast, describe
-from .diagnosis import Diagnosis, PlanStep, RankedFault, SymptomRef, Unrecognised
-from .errors import DiagnoserError
-from .models import LocalizedText, Phase, Principle, Severity
-from .triage import RESPONSE_TIME
+from .._resources import templates_path
+from ..errors import DiagnoserError
+from ..kb.models import LocalizedText, Phase, Principle, Severity
+from ..result import Diagnosis, PlanStep, RankedFault, SymptomRef, Unrecognised
+from ..triage import RESPONSE_TIME
+from ..triage.contrast import SCOPE_NAMES, contrast, describe
 
 if TYPE_CHECKING:
-    from .diagnoser import Diagnoser
-    from .knowledge import KnowledgeBase
+    from ..kb.loader import KnowledgeBase
+    from ..service import Diagnoser
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 LANGUAGES = ("zh", "en")

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .models import LocalizedText, Phase, Principle, Severity
+from .kb.models import LocalizedText, Phase, Principle, Severity
 
 
 class _Out(BaseModel):

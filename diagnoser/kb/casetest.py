@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ._yaml import LineMap
-from .diagnoser import Diagnoser
-from .errors import DiagnoserError, Issue, Location
-from .knowledge import CASES_DIR, _read, _validate, _yaml_files
+from .._yaml import LineMap
+from ..errors import DiagnoserError, Issue, Location
+from ..service import Diagnoser
+from .loader import CASES_DIR, _read, _validate, _yaml_files
 from .models import FAULT_ID
 
 

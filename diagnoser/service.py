@@ -10,8 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from ._resources import default_paths
-from .codes import canonical_code
-from .diagnosis import (
+from .engine import CompiledRules, Engine, FactIn, Firing, build_test, guarded
+from .intake import Intake, Vocabulary, take_in
+from .intake.codes import canonical_code
+from .kb.loader import KnowledgeBase, load_knowledge_base
+from .kb.models import RuleSpec, RuleStatus, SymptomKind
+from .result import (
     Diagnosis,
     Evidence,
     Plan,
@@ -19,10 +23,6 @@ from .diagnosis import (
     RankedFault,
     SymptomRef,
 )
-from .engine import CompiledRules, Engine, FactIn, Firing, build_test, guarded
-from .intake import Intake, Vocabulary, take_in
-from .knowledge import KnowledgeBase, load_knowledge_base
-from .models import RuleSpec, RuleStatus, SymptomKind
 from .ticket import Scope, Ticket
 from .triage import triage, triage_band, widest_scope
 

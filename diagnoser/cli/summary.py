@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
-from .cli import kb_options
-from .errors import DiagnoserError
-from .summary import summary_format, write_summary
+from ..batch.summary import summary_format, write_summary
+from ..errors import DiagnoserError
+from . import kb_options
 
 EXIT_INPUT = 4  # as in diagnoser.cli: some input lines could not be read
 
@@ -88,8 +88,8 @@ def summary(
     Unreadable lines are reported as FILE:LINE on stderr and counted as rejected records; the
     report is still written, and the exit code is then 4.
     """
-    from ._resources import default_paths
-    from .knowledge import load_knowledge_base
+    from .._resources import default_paths
+    from ..kb.loader import load_knowledge_base
 
     try:
         summary_format(output)  # an unknown suffix fails before any reading

@@ -16,8 +16,7 @@ from typing import Any
 
 import click
 
-from .cli import EXIT_NOTHING, EXIT_OK, _diagnoser, kb_options, ticket_options
-from .interactive import (
+from ..interactive import (
     MAX_QUESTIONS,
     Answer,
     Command,
@@ -26,7 +25,8 @@ from .interactive import (
     Stop,
     parse_reply,
 )
-from .report import Format, detect_language, render
+from ..report import Format, detect_language, render
+from . import EXIT_NOTHING, EXIT_OK, _diagnoser, kb_options, ticket_options
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # one token with a digit and no spaces: an error code (E1001, 错误代码1001, GSPERR300)

@@ -18,14 +18,14 @@ from typing import Any, NoReturn
 
 import click
 
-from ._resources import default_paths
-from .casetest import load_cases
-from .cli import EXIT_INPUT, EXIT_NOTHING, EXIT_OK, kb_options
-from .codes import canonical_code
-from .diagnoser import code_rules
-from .knowledge import KnowledgeBase, load_knowledge_base
-from .models import Condition, Fault, Group, RuleSpec, Symptom
-from .report import detect_language
+from .._resources import default_paths
+from ..intake.codes import canonical_code
+from ..kb.casetest import load_cases
+from ..kb.loader import KnowledgeBase, load_knowledge_base
+from ..kb.models import Condition, Fault, Group, RuleSpec, Symptom
+from ..report import detect_language
+from ..service import code_rules
+from . import EXIT_INPUT, EXIT_NOTHING, EXIT_OK, kb_options
 
 FORMATS = click.Choice(["text", "json"])
 

@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import DiagnoserError
-from .models import Condition, Group, RuleSpec
+from ..errors import DiagnoserError
+from ..kb.models import Condition, Group, RuleSpec
 
 log = logging.getLogger("diagnoser.engine")
 

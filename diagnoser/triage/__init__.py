@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .diagnosis import Priority
-from .models import LocalizedText, Severity
-from .ticket import Scope
+from ..kb.models import LocalizedText, Severity
+from ..result import Priority
+from ..ticket import Scope
 
 _BY_SEVERITY = {
     Severity.CRITICAL: Priority.P1,

@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ._yaml import LineMap, YamlError, load_yaml
-from .codes import canonical_code
-from .errors import Issue, KnowledgeBaseError, Location, Severity
+from .._yaml import LineMap, YamlError, load_yaml
+from ..errors import Issue, KnowledgeBaseError, Location, Severity
+from ..intake.codes import canonical_code
 from .models import (
     CATEGORY_IDS,
     Category,

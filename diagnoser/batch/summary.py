@@ -25,12 +25,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from ._files import write_atomic
-from ._resources import templates_path
-from .errors import DiagnoserError
-from .knowledge import KnowledgeBase
-from .models import LocalizedText
-from .report import display_width
+from .._files import write_atomic
+from .._resources import templates_path
+from ..errors import DiagnoserError
+from ..kb.loader import KnowledgeBase
+from ..kb.models import LocalizedText
+from ..report import display_width
 
 EXAMPLES = 20  # example tickets kept for the unmatched and rejected lists
 PHRASE_EXAMPLES = 5  # ticket references kept per unrecognised phrase
@@ -1221,7 +1221,7 @@ def _environment(fmt: str) -> Environment:
 
 
 def _context(summary: Summary, lang: str, fmt: str) -> dict[str, Any]:
-    from . import __version__
+    from .. import __version__
 
     t = LABELS[lang]
 

@@ -42,10 +42,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .diagnoser import Diagnoser
-from .diagnosis import Diagnosis
-from .models import Condition, Group, LocalizedText, RuleSpec, RuleStatus, SymptomKind
-from .ticket import Ticket
+from ..kb.models import Condition, Group, LocalizedText, RuleSpec, RuleStatus, SymptomKind
+from ..result import Diagnosis
+from ..service import Diagnoser
+from ..ticket import Ticket
 
 CLEAR_CERTAINTY = 0.85
 CLEAR_LEAD = 0.3

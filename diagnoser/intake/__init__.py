@@ -10,16 +10,18 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..engine import FactIn
+from ..errors import Issue, KnowledgeBaseError, Location
+from ..kb.models import Patterns, SymptomKind, fold_case
+from ..result import Unrecognised
+from ..ticket import Ticket
 from ._hanzi import to_simplified
 from .codes import canonical_code, codes_in_text
-from .diagnosis import Unrecognised
-from .engine import FactIn
-from .errors import Issue, KnowledgeBaseError, Location
-from .knowledge import KnowledgeBase
-from .models import Patterns, SymptomKind, fold_case
-from .ticket import Ticket
+
+if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be circular
+    from ..kb.loader import KnowledgeBase
 
 TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an explicit symptom
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .diagnosis import Diagnosis, RankedFault
-from .knowledge import KnowledgeBase
-from .models import Condition, Group, LocalizedText, RuleSpec
+from ..kb.loader import KnowledgeBase
+from ..kb.models import Condition, Group, LocalizedText, RuleSpec
+from ..result import Diagnosis, RankedFault
 
 CLOSE = 0.15
 """Two faults whose certainties differ by at most this much are 'close'."""

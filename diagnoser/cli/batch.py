@@ -18,9 +18,9 @@ from typing import Any
 
 import click
 
-from .batch.presets import PRESETS
-from .cli import EXIT_INPUT, EXIT_OK, _fail, kb_options
-from .errors import DiagnoserError
+from ..batch.presets import PRESETS
+from ..errors import DiagnoserError
+from . import EXIT_INPUT, EXIT_OK, _fail, kb_options
 
 MAX_REPORTED = 20  # rejected records named on stderr; the rest are counted (see --rejects)
 
@@ -117,7 +117,7 @@ def _config(
     knowledge: Path | None,
     label_field: str | None = None,
 ) -> Any:
-    from .batch import BatchConfig, ColumnMap
+    from ..batch import BatchConfig, ColumnMap
 
     for path in inputs:
         if path != "-" and not Path(path).is_file():
@@ -264,14 +264,14 @@ def batch(
     if dry_run:
         _dry_run(config)
         return
-    if summary_path is not None and importlib.util.find_spec("diagnoser.summary") is None:
+    if summary_path is not None and importlib.util.find_spec("diagnoser.batch.summary") is None:
         raise click.UsageError("--summary: summary support not installed")
     out_format = output_format or (
         "csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl"
     )
-    from .batch import run_batch
-    from .batch.output import jsonl_line
-    from .batch.runner import state_path
+    from ..batch import run_batch
+    from ..batch.output import jsonl_line
+    from ..batch.runner import state_path
 
     reporter = _Reporter(quiet)
     spool = tempfile.TemporaryFile("w+", encoding="utf-8") if summary_path else None  # noqa: SIM115 (closed by _summary)
@@ -321,9 +321,9 @@ def batch(
 
 
 def _summary(spool: Any, path: Path, config: Any) -> None:
-    from ._resources import default_paths
-    from .knowledge import load_knowledge_base
-    from .summary import write_summary  # type: ignore[import-not-found,unused-ignore]
+    from .._resources import default_paths
+    from ..batch.summary import write_summary  # type: ignore[import-not-found,unused-ignore]
+    from ..kb.loader import load_knowledge_base
 
     default_rules, default_knowledge = default_paths()
     kb = load_knowledge_base(config.rules or default_rules, config.knowledge or default_knowledge)
@@ -340,7 +340,7 @@ def _summary(spool: Any, path: Path, config: Any) -> None:
 
 
 def _dry_run(config: Any, shown: int = 5) -> None:
-    from .batch.readers import read_records
+    from ..batch.readers import read_records
 
     for path in config.inputs:
         click.echo(f"== {path}")
@@ -399,10 +399,10 @@ def evaluate(
 
     Reads every format `batch` reads; the label is a field mapped like any other.
     """
-    from ._resources import default_paths
-    from .batch.runner import iter_records
-    from .evaluation import evaluate_records, format_text
-    from .knowledge import load_knowledge_base
+    from .._resources import default_paths
+    from ..batch.evaluation import evaluate_records, format_text
+    from ..batch.runner import iter_records
+    from ..kb.loader import load_knowledge_base
 
     config = _config(
         inputs,

@@ -1,0 +1,1 @@
+"""Knowledge base: models, loader and lint checks, rule fixture cases."""
