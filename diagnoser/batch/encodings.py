@@ -48,8 +48,12 @@ def choose_legacy(lines: list[bytes]) -> str:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - a dependency; be usable without it
         return "gb18030"
-    best = from_bytes(data, cp_isolation=["gb18030", "big5", "cp950"]).best()
-    if best is not None and best.encoding in ("big5", "cp950"):
+    chaos: dict[str, float] = {}
+    for match in from_bytes(data, cp_isolation=["gb18030", "big5", "cp950"]):
+        family = "big5" if match.encoding in ("big5", "cp950") else "gb18030"
+        chaos[family] = min(chaos.get(family, 1.0), match.chaos)
+    # a tie (short text that is valid, and as clean, in both) goes to the far commoner GB18030
+    if "big5" in chaos and chaos["big5"] < chaos.get("gb18030", 1.0):
         return "big5"
     return "gb18030"
 

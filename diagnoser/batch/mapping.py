@@ -160,11 +160,14 @@ def _load_map_file(path: Path) -> dict[str, Any]:
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)
-        else:
-            import yaml
+        else:  # the knowledge base's loader: size and alias limits, file:line in errors
+            from .._yaml import YamlError, load_yaml
 
-            data = yaml.safe_load(text)
-    except (ValueError, Exception) as exc:  # yaml.YAMLError and json errors alike
+            try:
+                data, _ = load_yaml(path)
+            except YamlError as exc:
+                raise InputError(f"not a valid mapping file: {exc}") from None
+    except (ValueError, RecursionError) as exc:
         raise InputError(f"{path}: not a valid mapping file: {exc}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: a mapping of field: column is expected")

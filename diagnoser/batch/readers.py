@@ -25,7 +25,7 @@ from typing import Any
 from .encodings import Lines, open_text
 from .errors import InputError
 
-FORMATS = ("csv", "tsv", "json", "jsonl")
+FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx", "parquet")
 ENVELOPE_KEYS = ("tickets", "result", "results", "issues", "records", "items", "data", "requests")
 MAX_RECORD = 16 << 20  # characters of one JSON record or line; beyond it the record is rejected
 MAX_CSV_LINES = 5000  # physical lines of one CSV record (a quoted field may hold line breaks)
@@ -118,7 +118,7 @@ class _Scanner:
         self.pos = 0
         self.base_line = stream.line_no + 1  # line number of buf[0]
         self.eof = False
-        self.decoder = json.JSONDecoder()
+        self.decoder = json.JSONDecoder(strict=False)  # raw tabs and CRs inside strings
 
     def _more(self) -> bool:
         if self.eof:
@@ -291,7 +291,7 @@ def _kind(value: Any) -> str:
 
 
 def _jsonl_records(lines: Lines) -> Iterator[Raw]:
-    loads = json.loads
+    loads = json.JSONDecoder(strict=False).decode  # raw tabs and CRs inside strings
     for line in lines:
         number = lines.line_no
         if number == 1 and line.startswith("\ufeff"):
@@ -445,10 +445,86 @@ def _sniff_jsonl(first: str) -> str:
     return "json"
 
 
+SHEETS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+
+
 def read_records(path: str, fmt: str | None = None, encoding: str | None = None) -> Iterator[Raw]:
     """Raw records of one input ('-' is stdin; .gz is decompressed)."""
+    name = path.lower()
+    if fmt == "xlsx" or (fmt is None and name.endswith(SHEETS)):
+        yield from _sheet_records(path)
+        return
+    if fmt == "parquet" or (fmt is None and name.endswith((".parquet", ".pq"))):
+        yield from _parquet_records(path)
+        return
     with open_text(path, encoding) as (lines, _):
         yield from records_from(lines, path, format_of(path, fmt))
+
+
+def _cell(value: Any) -> Any:
+    """A spreadsheet or Parquet value as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))  # Excel stores every number as a float: ids stay 12345
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _need(module: str, extra: str, what: str, path: str) -> Any:
+    import importlib
+
+    if path == "-":
+        raise InputError(f"{what} cannot be read from stdin; give the file")
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise InputError(
+            f"{path}: reading {what} needs the {extra} extra: pip install 'diagnoser[{extra}]'"
+        ) from None
+
+
+def _sheet_records(path: str) -> Iterator[Raw]:
+    """The first sheet of a workbook, streamed row by row (python-calamine); row 1 is the
+    header, `line` the row number."""
+    calamine = _need("python_calamine", "xlsx", "Excel workbooks", path)
+    try:
+        workbook = calamine.CalamineWorkbook.from_path(path)
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+        header = next(rows, None)
+    except Exception as exc:  # calamine raises its own error types for a broken file
+        raise InputError(f"{path}: not a readable workbook: {exc}") from None
+    if header is None:
+        return
+    names = [str(_cell(h)).strip() for h in header]
+    width = len(names)
+    for number, row in enumerate(rows, 2):
+        values = [_cell(v) for v in row]
+        if not any(str(v).strip() for v in values):
+            continue
+        if len(values) > width and any(str(v).strip() for v in values[width:]):
+            yield Raw(number, None, f"the row has {len(values)} cells, the header {width}")
+            continue
+        yield Raw(number, dict(zip(names, values, strict=False)), None, names)
+
+
+def _parquet_records(path: str) -> Iterator[Raw]:
+    """Rows of a Parquet file, in batches (pyarrow); `line` is the 1-based row number."""
+    _need("pyarrow", "parquet", "Parquet files", path)
+    import pyarrow.parquet as pq
+
+    try:
+        handle = pq.ParquetFile(path)
+        names = list(handle.schema_arrow.names)
+        number = 0
+        for batch in handle.iter_batches(batch_size=1024):
+            for row in batch.to_pylist():
+                number += 1
+                yield Raw(number, {k: _cell(v) for k, v in row.items()}, None, names)
+    except (OSError, ValueError) as exc:  # pyarrow.ArrowException derives from these
+        raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
 
 
 def records_from(lines: Lines, name: str, fmt: str | None) -> Iterator[Raw]:

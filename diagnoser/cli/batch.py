@@ -58,7 +58,7 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.argument("inputs", nargs=-1, required=True),
         click.option(
             "--input-format",
-            type=click.Choice(["csv", "tsv", "json", "jsonl"]),
+            type=click.Choice(["csv", "tsv", "json", "jsonl", "xlsx", "parquet"]),
             help="Input format (default: from the file name, else from the content).",
         ),
         click.option(
