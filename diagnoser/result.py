@@ -11,7 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import (
+    Any,
+    Literal,
+    NotRequired,  # pydantic needs these on Python < 3.12
+)
 
 from pydantic import (
     BaseModel,
@@ -21,6 +25,7 @@ from pydantic import (
     field_validator,
     model_serializer,
 )
+from typing_extensions import TypedDict
 
 from .kb.models import LocalizedText, Phase, Principle, Severity
 from .ticket import Scope
@@ -197,7 +202,7 @@ class PlanStep(_Out):
 
 
 class Plan(_Out):
-    """What to do about the most likely fault, in the seed's order."""
+    """What to do about the most likely fault: the steps in the order of the emergency process."""
 
     fault_id: str
     steps: tuple[PlanStep, ...]
@@ -312,7 +317,7 @@ class RecordEvidence(TypedDict):
 
 
 class UnrecognisedRecord(TypedDict):
-    """`Unrecognised` as a record carries it."""
+    """Input that matched nothing in the knowledge base, why, and the likely intended name."""
 
     kind: str
     value: str
@@ -341,7 +346,7 @@ class Record(RecordBody):
 
 
 class OkRecord(Record):
-    """A line of `diagnoser batch` output for a ticket that was diagnosed."""
+    """A line of diagnoser batch output for a ticket that was diagnosed."""
 
     line: int | None
     source: str | None
@@ -350,7 +355,7 @@ class OkRecord(Record):
 
 
 class ErrorRecord(TypedDict):
-    """A line of `diagnoser batch` output for a ticket that could not be diagnosed."""
+    """A line of diagnoser batch output for a ticket that could not be diagnosed."""
 
     schema_version: str
     line: int | None

@@ -292,6 +292,15 @@ def kb_test(rules: Path | None, knowledge: Path | None) -> None:
     sys.exit(EXIT_NOTHING if failed or issues else EXIT_OK)
 
 
+@cli.command()
+@click.argument("name", type=click.Choice(["diagnosis", "record", "ticket"]), default="diagnosis")
+def schema(name: str) -> None:
+    """Print the JSON Schema of a diagnosis (JSON output), a batch record or a ticket."""
+    from ..schemas import shipped
+
+    click.echo(shipped(name), nl=False)
+
+
 def main() -> None:
     """Entry point: turns every error into one clear message and a documented exit code."""
     try:
