@@ -121,11 +121,13 @@ def main() -> int:
         print(f"  non-faults (expected []): {none} ({none / len(rows):.0%}); two labels: {multi}")
         print(
             f"  with system: {sum(1 for r in rows if 'system' in r)}; error_codes field: "
-            f"{sum(1 for r in rows if 'error_codes' in r)}; scope: {sum(1 for r in rows if 'scope' in r)}; "
+            f"{sum(1 for r in rows if 'error_codes' in r)}; "
+            f"scope: {sum(1 for r in rows if 'scope' in r)}; "
             f"metrics: {sum(1 for r in rows if 'metrics' in r)}"
         )
         print(
-            f"  text length: median {statistics.median(lengths):.0f}, min {min(lengths)}, max {max(lengths)}; "
+            f"  text length: median {statistics.median(lengths):.0f}, "
+            f"min {min(lengths)}, max {max(lengths)}; "
             f"10-40 chars: {sum(1 for n in lengths if 10 <= n <= 40)}"
         )
         print("  root cause per fault (and anywhere in expected):")
