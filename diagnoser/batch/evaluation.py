@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..result import SCHEMA_VERSION
+
 NONE = "(none)"
 
 
@@ -75,6 +77,7 @@ class Evaluation:
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
         return {
+            "schema_version": SCHEMA_VERSION,
             "tickets": self.total,
             "unlabelled": self.unlabelled,
             "top1_category_accuracy": round(self.rate(self.top1_category), 4),

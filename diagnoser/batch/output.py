@@ -27,7 +27,6 @@ try:  # advisory locks where the platform has them (POSIX)
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-OUT_FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = (
     "line",
     "source",
@@ -137,7 +136,7 @@ def csv_row(record: dict[str, Any], keep: Sequence[str] = ()) -> list[Any]:
             f"{e['fault_id']}={'+'.join(e['rules'])}[{'+'.join(e['symptoms'])}]"
             for e in record.get("evidence") or ()
         ),
-        " | ".join(record.get("unrecognised") or ()),
+        " | ".join(f"{u['kind']}: {u['value']}" for u in record.get("unrecognised") or ()),
         record.get("reported_at") or "",
         record.get("error") or "",
         " | ".join(record.get("warnings") or ()),
