@@ -206,6 +206,11 @@ class Diagnoser:
             self._remember(key, body)
         record = {"id": parsed.id, **body}
         record["reported_at"] = reported.isoformat() if reported is not None else None
+        # where the ticket comes from, when it says: what incident correlation groups by
+        if parsed.site is not None:
+            record["site"] = parsed.site
+        if parsed.region is not None:
+            record["region"] = parsed.region
         return record
 
     def _input_key(self, ticket: Ticket) -> tuple[Any, ...]:

@@ -35,6 +35,7 @@ CSV_COLUMNS = (
     "unrecognised",
     "reported_at",
     "error",
+    "incident",
 )
 
 
@@ -67,6 +68,7 @@ def csv_row(record: dict[str, Any]) -> list[Any]:
         " | ".join(record.get("unrecognised") or ()),
         record.get("reported_at") or "",
         record.get("error") or "",
+        record.get("incident") or "",
     ]
 
 
