@@ -217,6 +217,13 @@ class _Reporter:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write a summary report (.html or .md).",
 )
+@click.option(
+    "--incidents",
+    "incidents_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Correlate tickets into incidents (rules/incidents/), written as JSONL to this file; "
+    "their tickets are re-ranked and name the incident.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress or rejection lines on stderr.")
 @_input_errors
 def batch(
@@ -239,6 +246,7 @@ def batch(
     resume: bool,
     dry_run: bool,
     summary_path: Path | None,
+    incidents_path: Path | None,
     quiet: bool,
 ) -> None:
     """Diagnose every ticket of CSV/TSV, JSON or JSONL exports ('-' is stdin; .gz works).
@@ -281,17 +289,34 @@ def batch(
         if spool is not None:
             spool.writelines(map(jsonl_line, records))
 
+    if incidents_path is not None and resume:
+        raise click.UsageError("--incidents cannot be combined with --resume")
+    incidents: list[dict[str, Any]] = []
     try:
-        result = run_batch(
-            config,
-            output=output,
-            out_format=out_format,
-            rejects=rejects,
-            resume=resume,
-            stdout=sys.stdout if output is None else None,
-            on_records=on_records,
-            progress=reporter.progress,
-        )
+        if incidents_path is not None:
+            from ..incidents.batchrun import run_batch_with_incidents
+
+            result, incidents = run_batch_with_incidents(
+                config,
+                incidents_path,
+                output=output,
+                out_format=out_format,
+                rejects=rejects,
+                stdout=sys.stdout if output is None else None,
+                on_records=on_records,
+                progress=reporter.progress,
+            )
+        else:
+            result = run_batch(
+                config,
+                output=output,
+                out_format=out_format,
+                rejects=rejects,
+                resume=resume,
+                stdout=sys.stdout if output is None else None,
+                on_records=on_records,
+                progress=reporter.progress,
+            )
     except KeyboardInterrupt:
         reporter.end_line()
         if output is not None and state_path(output).exists():
@@ -306,7 +331,7 @@ def batch(
         sys.exit(130)
     reporter.end_line()
     if spool is not None and summary_path is not None:
-        _summary(spool, summary_path, config)
+        _summary(spool, summary_path, config, incidents)
     if not quiet:
         rate = result.records / max(result.seconds, 1e-9)
         where = f"; error records in {rejects}" if rejects and result.rejected else ""
@@ -317,10 +342,19 @@ def batch(
             f"({rate:,.0f}/s), {result.rejected:,} rejected{hidden}{where}",
             err=True,
         )
+        if incidents_path is not None:
+            tickets = sum(len(i["tickets"]) for i in incidents)
+            click.echo(
+                f"diagnoser: {len(incidents):,} incident(s) covering {tickets:,} tickets "
+                f"in {incidents_path}",
+                err=True,
+            )
     sys.exit(EXIT_INPUT if result.rejected else EXIT_OK)
 
 
-def _summary(spool: Any, path: Path, config: Any) -> None:
+def _summary(
+    spool: Any, path: Path, config: Any, incidents: list[dict[str, Any]] | None = None
+) -> None:
     from .._resources import default_paths
     from ..batch.summary import write_summary  # type: ignore[import-not-found,unused-ignore]
     from ..kb.loader import load_knowledge_base
@@ -334,7 +368,7 @@ def _summary(spool: Any, path: Path, config: Any) -> None:
             yield json.loads(line)
 
     try:
-        write_summary(records(), path, kb=kb)
+        write_summary(records(), path, kb=kb, incidents=incidents or ())
     finally:
         spool.close()
 
