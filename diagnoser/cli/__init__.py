@@ -139,6 +139,7 @@ def ticket_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "explain": ".kb:explain",
         "codes": ".kb:codes",
         "summary": ".summary:summary",
+        "serve": ".serve:serve",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )
