@@ -6,8 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from ..kb.loader import KnowledgeBase
-from ..result import Diagnosis, Evidence, Priority, RankedFault, SymptomRef
+from ..result import (
+    Diagnosis,
+    Evidence,
+    Priority,
+    PriorityReason,
+    RankedFault,
+    Signal,
+    Source,
+    SourceKind,
+    SymptomRef,
+)
 from ..service import Diagnoser, combine
+from ..ticket import Scope
 from .correlate import Incident
 
 _PRIORITY = ("P1", "P2", "P3", "P4")
@@ -64,7 +75,8 @@ def rerank_diagnosis(diagnosis: Diagnosis, incident: Incident, diagnoser: Diagno
         id=INCIDENT_SYMPTOM,
         value=f"{incident.incident_id}: {counts['tickets']} tickets, {counts['sites']} sites, "
         f"{counts['regions']} regions within {rule.window_minutes} min",
-        source="incident",
+        # concluded by the incident rule from the tickets it grouped
+        source=Source(kind=SourceKind.RULE, rule=rule.id),
     )
     evidence = Evidence(
         rule=rule.id, certainty=then.certainty, because=then.because, symptoms=(ref,)
@@ -91,17 +103,18 @@ def rerank_diagnosis(diagnosis: Diagnosis, incident: Incident, diagnoser: Diagno
     ranked = _order([mine, *ranked], lambda d: d.certainty)
     before = diagnosis.priority.value if diagnosis.priority else None
     priority = _urgent(before, then.priority)
-    reason = diagnosis.priority_reason
-    if priority != before:
-        reason = f"{priority}: incident {incident.incident_id} ({rule.id})"
-    elif priority == then.priority:
-        reason = f"{reason}, incident {incident.incident_id}" if reason else reason
+    scope = Scope(_wider(diagnosis.scope.value if diagnosis.scope else None, then.scope))
+    # the incident's scope is a priority signal like the ticket's own
+    reason = PriorityReason(signal=Signal.SCOPE, priority=Priority(then.priority), scope=scope)
+    reasons = [r for r in diagnosis.priority_reasons if r.priority.value == priority]
+    if then.priority == priority:
+        reasons = [r for r in reasons if r.signal is not Signal.SCOPE] + [reason]
     return diagnosis.model_copy(
         update={
             "diagnoses": tuple(ranked),
             "priority": Priority(priority),
-            "priority_reason": reason,
-            "scope": _wider(diagnosis.scope, then.scope),
+            "priority_reasons": tuple(reasons),
+            "scope": scope,
             "plan": diagnoser.plan(ranked[0].fault_id),
         }
     )

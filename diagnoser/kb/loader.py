@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .._yaml import LineMap, YamlError, load_yaml
-from ..errors import Issue, KnowledgeBaseError, Location, Severity
+from ..errors import Issue, IssueSeverity, KnowledgeBaseError, Location
 from ..intake.codes import canonical_code
 from .models import (
     CATEGORY_IDS,
@@ -431,7 +431,7 @@ class _Loader:
                     Issue(
                         lines.at(("match", "codes", i)),
                         f"code {code!r} is in no system's catalog",
-                        severity=Severity.WARNING,
+                        severity=IssueSeverity.WARNING,
                         code="unknown-ref",
                     )
                 )
@@ -463,7 +463,7 @@ class _Loader:
                 Issue(
                     self.locations[f"fault:{fid}"],
                     f"fault {fid!r} is concluded by no rule and no error code",
-                    severity=Severity.WARNING,
+                    severity=IssueSeverity.WARNING,
                     code="unreachable",
                 )
             )
@@ -529,7 +529,7 @@ class _Loader:
                     Issue(
                         where,
                         f"{cond.symptom!r} is a flag (present or not); use it without an operator",
-                        severity=Severity.WARNING,
+                        severity=IssueSeverity.WARNING,
                         code="type",
                     )
                 )
@@ -611,7 +611,7 @@ def load_knowledge_base(
     lints, that shortens the start of a process.
     """
     kb = _Loader(Path(rules), Path(knowledge), check_patterns).load()
-    if any(i.severity is Severity.ERROR for i in kb.issues):
+    if any(i.severity is IssueSeverity.ERROR for i in kb.issues):
         raise KnowledgeBaseError(kb.issues)
     return kb
 
