@@ -84,6 +84,9 @@ class Ticket(BaseModel):
     affected_users: int | None = Field(default=None, ge=0)
     reported_at: dt.datetime | None = None
     system: str | None = None
+    # where the ticket comes from, for correlating tickets into incidents (diagnoser.incidents)
+    site: str | None = Field(default=None, max_length=200)  # merchant or store
+    region: str | None = Field(default=None, max_length=200)  # district or city
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -108,6 +111,15 @@ class Ticket(BaseModel):
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
         return "" if value is None else value
+
+    @field_validator("site", "region", mode="before")
+    @classmethod
+    def _place(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
 
     @field_validator("text", mode="before")
     @classmethod

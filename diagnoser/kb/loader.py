@@ -20,6 +20,7 @@ from .models import (
     Condition,
     ErrorCode,
     Fault,
+    IncidentRule,
     LocalizedText,
     Patterns,
     RuleSpec,
@@ -33,6 +34,7 @@ from .models import (
 M = TypeVar("M", bound=BaseModel)
 
 CASES_DIR = "cases"  # rules/cases/ holds the rule fixture cases, not rules
+INCIDENTS_DIR = "incidents"  # rules/incidents/ holds incident rules (and their cases/)
 
 
 def _lt(zh: str, en: str) -> LocalizedText:
@@ -74,6 +76,7 @@ class KnowledgeBase:
     symptoms: dict[str, Symptom]
     systems: dict[str, SystemProfile]
     rules: dict[str, RuleSpec]
+    incident_rules: dict[str, IncidentRule] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     rules_path: Path | None = None
@@ -98,11 +101,12 @@ class KnowledgeBase:
 # --- reading files ------------------------------------------------------------------------------
 
 
-def _yaml_files(root: Path, skip: str | None = None) -> Iterator[Path]:
+def _yaml_files(root: Path, skip: str | tuple[str, ...] | None = None) -> Iterator[Path]:
+    skipped = (skip,) if isinstance(skip, str) else skip or ()
     for path in sorted(root.rglob("*")):
         if path.suffix not in (".yaml", ".yml") or not path.is_file():
             continue
-        if skip and skip in path.relative_to(root).parts[:-1]:
+        if any(part in skipped for part in path.relative_to(root).parts[:-1]):
             continue
         yield path
 
@@ -138,6 +142,7 @@ for _m in (
     ErrorCode,
     RuleSpec,
     Condition,
+    IncidentRule,
 ):
     _collect_keys(_m)
 _KNOWN_KEYS.update({"all", "any", "none", "fault", "derive", "value", "certainty", "because"})
@@ -252,12 +257,14 @@ class _Loader:
         symptoms = self.load_symptoms()
         systems = self.load_systems()
         rules = self.load_rules()
+        incident_rules = self.load_incident_rules()
         kb = KnowledgeBase(
             categories=categories,
             faults=faults,
             symptoms=symptoms,
             systems=systems,
             rules=rules,
+            incident_rules=incident_rules,
             locations=self.locations,
             rules_path=self.rules_root,
             knowledge_path=self.knowledge_root,
@@ -370,7 +377,7 @@ class _Loader:
 
     def load_rules(self) -> dict[str, RuleSpec]:
         out: dict[str, RuleSpec] = {}
-        for path in _yaml_files(self.rules_root, skip=CASES_DIR):
+        for path in _yaml_files(self.rules_root, skip=(CASES_DIR, INCIDENTS_DIR)):
             read = _read(path, self.shown(path), self.issues)
             if read is None:
                 continue
@@ -385,11 +392,57 @@ class _Loader:
                 self.lines[f"rule:{rule.id}"] = lines
         return out
 
+    def load_incident_rules(self) -> dict[str, IncidentRule]:
+        out: dict[str, IncidentRule] = {}
+        root = self.rules_root / INCIDENTS_DIR
+        if not root.is_dir():
+            return out
+        for path in _yaml_files(root, skip=CASES_DIR):
+            read = _read(path, self.shown(path), self.issues)
+            if read is None:
+                continue
+            data, lines = read
+            rule = _validate(IncidentRule, data, lines, self.issues)
+            if rule is None:
+                continue
+            self.check_stem(path, rule.id, lines, "id")
+            # one id space with the other rules: evidence names either kind by its id
+            if self.register("rule", rule.id, lines.at(("id",))):
+                out[rule.id] = rule
+                self.lines[f"rule:{rule.id}"] = lines
+        return out
+
+    def check_incident_refs(self, kb: KnowledgeBase, rule: IncidentRule) -> None:
+        lines = self.lines[f"rule:{rule.id}"]
+        faults = [(("then", "fault"), rule.then.fault)]
+        faults += [(("match", "faults", i), f) for i, f in enumerate(rule.match.faults)]
+        for path, fault in faults:
+            if not self.known(kb.faults, "fault", fault):
+                self.issues.append(
+                    Issue(
+                        lines.at(path),
+                        f"unknown fault {fault!r}{_suggest(fault, kb.faults)}",
+                        code="unknown-ref",
+                    )
+                )
+        for i, code in enumerate(rule.match.codes):
+            if not kb.code_meanings(canonical_code(code)):
+                self.issues.append(
+                    Issue(
+                        lines.at(("match", "codes", i)),
+                        f"code {code!r} is in no system's catalog",
+                        severity=IssueSeverity.WARNING,
+                        code="unknown-ref",
+                    )
+                )
+
     # --- whole-set checks ---------------------------------------------------------------------
 
     def cross_check(self, kb: KnowledgeBase) -> None:
         for rule in kb.rules.values():
             self.check_rule_refs(kb, rule)
+        for incident_rule in kb.incident_rules.values():
+            self.check_incident_refs(kb, incident_rule)
         for system in kb.systems.values():
             lines = self.lines[f"system:{system.system}"]
             for i, entry in enumerate(system.codes):
