@@ -496,7 +496,9 @@ class _Loader:
         graph: dict[str, set[str]] = {}
         for rule in kb.rules.values():
             if rule.then.derive and rule.status != RuleStatus.DEPRECATED:
-                for _, cond in _walk_conditions(rule, negated=False):
+                # a `none` condition is an edge too: "a unless b" and "b unless a" never
+                # settle on one answer (the firing order would decide it)
+                for _, cond in _walk_conditions(rule):
                     graph.setdefault(cond.symptom, set()).add(rule.then.derive)
         state: dict[str, int] = {}
 
