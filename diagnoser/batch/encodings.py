@@ -95,7 +95,7 @@ def detect(stream: BinaryIO, name: str, seekable: bool) -> str:
 def _binary(path: str) -> tuple[BinaryIO, bool]:
     if path == "-":
         raw: BinaryIO = sys.stdin.buffer
-        buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+        buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
         return buffered, False
     try:
         handle: BinaryIO = open(path, "rb")  # noqa: SIM115 (closed by open_text)
@@ -111,7 +111,7 @@ def open_text(path: str, encoding: str | None = None) -> Iterator[tuple[TextIO, 
     try:
         stream: BinaryIO = raw
         if path.endswith(".gz"):
-            stream = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), CHUNK)  # type: ignore[arg-type]
+            stream = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), CHUNK)
         try:
             chosen = encoding or detect(stream, path, seekable)
         except (OSError, EOFError) as exc:
@@ -122,7 +122,7 @@ def open_text(path: str, encoding: str | None = None) -> Iterator[tuple[TextIO, 
             raise InputError(f"unknown encoding {chosen!r}") from None
         if chosen.replace("_", "-").lower() in ("utf-8", "utf8") and not encoding:
             chosen = "utf-8"
-        text = io.TextIOWrapper(stream, encoding=chosen, errors="strict", newline="")  # type: ignore[type-var]
+        text = io.TextIOWrapper(stream, encoding=chosen, errors="strict", newline="")
         try:
             yield text, chosen
         finally:

@@ -13,7 +13,7 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from .._files import fsync_directory
 
@@ -103,7 +103,7 @@ class AtomicFile:
         self.target = target
         self.partial = target.with_name(target.name + ".partial")
         mode = "r+b" if resume_at is not None else "wb"
-        self.handle: BinaryIO = open(self.partial, mode)  # noqa: SIM115 (closed by commit/close)
+        self.handle = cast(BinaryIO, open(self.partial, mode))  # noqa: SIM115 (closed by commit/close)
         if resume_at is not None:
             self.handle.truncate(resume_at)
             self.handle.seek(resume_at)

@@ -115,7 +115,7 @@ def _data_path(data: Any, loc: tuple[Any, ...], aliases: dict[str, str]) -> tupl
         if (isinstance(data, dict) and key in data) or (
             isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data)
         ):
-            data = data[key]
+            data = data[key]  # type: ignore[index]  # (a str key indexes a dict, checked above)
             out.append(key)
     return tuple(out)
 
