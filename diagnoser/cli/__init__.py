@@ -338,7 +338,11 @@ def main() -> None:
     except click.exceptions.Abort:
         _fail("aborted", 130)
     except click.ClickException as exc:
-        exc.show()
+        # one documented form for every error: `diagnoser: error: ...` (usage errors also
+        # show the command's usage line first)
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            click.echo(exc.ctx.get_usage(), err=True)
+        click.echo(f"diagnoser: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except KnowledgeBaseError as exc:
         _fail(str(exc), EXIT_KB)
