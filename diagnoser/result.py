@@ -61,6 +61,13 @@ class PlanStep(_Out):
     principles: tuple[Principle, ...] = ()
 
 
+class Escalation(_Out):
+    """Who the site profile says to call for this diagnosis, and why (its `when`)."""
+
+    contact: str
+    when: str
+
+
 class Plan(_Out):
     """What to do about the most likely fault, in the seed's order."""
 
@@ -71,6 +78,11 @@ class Plan(_Out):
     prevention: tuple[LocalizedText, ...] = ()
     customer_notice: LocalizedText | None = None
     references: tuple[str, ...] = ()
+    # the jurisdictions the steps were chosen for (empty: not known, every step is kept), the
+    # site profile's escalation contact that applies, and, without a site profile, how to set one
+    jurisdictions: tuple[str, ...] = ()
+    escalation: Escalation | None = None
+    contacts_note: LocalizedText | None = None
 
 
 class Unrecognised(_Out):

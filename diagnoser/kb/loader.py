@@ -20,6 +20,9 @@ from .models import (
     Condition,
     ErrorCode,
     Fault,
+    Related,
+    Step,
+    TaggedText,
     LocalizedText,
     Patterns,
     RuleSpec,
@@ -138,6 +141,9 @@ for _m in (
     ErrorCode,
     RuleSpec,
     Condition,
+    Step,
+    TaggedText,
+    Related,
 ):
     _collect_keys(_m)
 _KNOWN_KEYS.update({"all", "any", "none", "fault", "derive", "value", "certainty", "because"})
@@ -162,7 +168,8 @@ def _describe(err: Any) -> str:
     return f"{loc}: {msg}" if loc else msg
 
 
-def _validate(model: type[M], data: Any, lines: LineMap, issues: list[Issue]) -> M | None:
+def validate_model(model: type[M], data: Any, lines: LineMap, issues: list[Issue]) -> M | None:
+    """`data` as a `model`, or None with every validation problem added to `issues` (file:line)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -172,12 +179,18 @@ def _validate(model: type[M], data: Any, lines: LineMap, issues: list[Issue]) ->
         return None
 
 
-def _read(path: Path, shown: str, issues: list[Issue]) -> tuple[Any, LineMap] | None:
+def read_yaml(path: Path, shown: str, issues: list[Issue]) -> tuple[Any, LineMap] | None:
+    """The YAML data of `path` and its line map, or None with the problem added to `issues`."""
     try:
         return load_yaml(path, shown)
     except YamlError as exc:
         issues.append(exc.issue)
         return None
+
+
+# the older private names, still used by the case and incident loaders
+_read = read_yaml
+_validate = validate_model
 
 
 def _suggest(name: str, choices: Iterable[str]) -> str:
@@ -275,11 +288,11 @@ class _Loader:
                     Issue(Location(self.shown(path)), "file is missing", code="missing")
                 )
             return out
-        read = _read(path, self.shown(path), self.issues)
+        read = read_yaml(path, self.shown(path), self.issues)
         if read is None:
             return out
         data, lines = read
-        parsed = _validate(CategoryFile, data, lines, self.issues)
+        parsed = validate_model(CategoryFile, data, lines, self.issues)
         if parsed is None:
             return out
         for i, cat in enumerate(parsed.categories):
@@ -294,11 +307,11 @@ class _Loader:
         out: dict[str, Fault] = {}
         root = self.knowledge_root / "faults"
         for path in _yaml_files(root):
-            read = _read(path, self.shown(path), self.issues)
+            read = read_yaml(path, self.shown(path), self.issues)
             if read is None:
                 continue
             data, lines = read
-            fault = _validate(Fault, data, lines, self.issues)
+            fault = validate_model(Fault, data, lines, self.issues)
             if fault is None:
                 self.remember_invalid("fault", data)
                 continue
@@ -313,11 +326,11 @@ class _Loader:
         for s in BUILTIN_SYMPTOMS:
             self.locations[f"symptom:{s.id}"] = Location("<built-in>")
         for path in _yaml_files(self.knowledge_root / "symptoms"):
-            read = _read(path, self.shown(path), self.issues)
+            read = read_yaml(path, self.shown(path), self.issues)
             if read is None:
                 continue
             data, lines = read
-            parsed = _validate(SymptomFile, data, lines, self.issues)
+            parsed = validate_model(SymptomFile, data, lines, self.issues)
             if parsed is None:
                 if isinstance(data, dict):
                     self.remember_invalid("symptom", data.get("symptoms"))
@@ -340,11 +353,11 @@ class _Loader:
     def load_systems(self) -> dict[str, SystemProfile]:
         out: dict[str, SystemProfile] = {}
         for path in _yaml_files(self.knowledge_root / "systems"):
-            read = _read(path, self.shown(path), self.issues)
+            read = read_yaml(path, self.shown(path), self.issues)
             if read is None:
                 continue
             data, lines = read
-            system = _validate(SystemProfile, data, lines, self.issues)
+            system = validate_model(SystemProfile, data, lines, self.issues)
             if system is None:
                 continue
             self.check_stem(path, system.system, lines, "system")
@@ -371,11 +384,11 @@ class _Loader:
     def load_rules(self) -> dict[str, RuleSpec]:
         out: dict[str, RuleSpec] = {}
         for path in _yaml_files(self.rules_root, skip=CASES_DIR):
-            read = _read(path, self.shown(path), self.issues)
+            read = read_yaml(path, self.shown(path), self.issues)
             if read is None:
                 continue
             data, lines = read
-            rule = _validate(RuleSpec, data, lines, self.issues)
+            rule = validate_model(RuleSpec, data, lines, self.issues)
             if rule is None:
                 self.remember_invalid("rule", data)
                 continue
