@@ -465,6 +465,20 @@ class RuleSpec(_Model):
         return self
 
 
+class Source(_Model):
+    """A document that references may name as docs/sources.md#<id>."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str = Field(min_length=1)
+    url: str | None = None
+
+
+class SourceFile(_Model):
+    """knowledge/sources.yaml: the documents references may name."""
+
+    sources: tuple[Source, ...] = ()
+
+
 # --- contacts in plan texts ---------------------------------------------------------------------
 
 # Placeholders a plan text may use for the desk's own contacts; a site profile fills them, and

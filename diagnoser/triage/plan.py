@@ -31,9 +31,12 @@ def plan_jurisdictions(
         out: list[str] = []
         for sid in ids:
             system = known.get(sid)
-            if system is not None and system.jurisdiction is not Jurisdiction.ANY:
-                if system.jurisdiction.value not in out:
-                    out.append(system.jurisdiction.value)
+            if (
+                system is not None
+                and system.jurisdiction is not Jurisdiction.ANY
+                and system.jurisdiction.value not in out
+            ):
+                out.append(system.jurisdiction.value)
         return tuple(out)
 
     if named_by_ticket and systems:

@@ -106,7 +106,7 @@ class SiteProfile(_Model):
         return next((e for e in self.escalation if e.when.holds(priority, fault_id)), None)
 
 
-# --- loading -------------------------------------------------------------------------------------
+# --- loading -----------------------------------------------------------------------------------
 
 
 def load_site(path: str | Path, systems: Collection[str] | None = None) -> SiteProfile:
@@ -135,19 +135,19 @@ def _parse(
     profile = validate_model(SiteProfile, data, lines, issues)
     if profile is None:
         raise SiteProfileError(issues)
-    if systems is not None and profile.default_system is not None:
-        if profile.default_system not in systems:
-            hint = difflib.get_close_matches(profile.default_system, sorted(systems), n=1)
-            raise SiteProfileError(
-                [
-                    Issue(
-                        lines.at(("default_system",)),
-                        f"default_system {profile.default_system!r} is not a system of the "
-                        "knowledge base" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
-                        code="unknown-ref",
-                    )
-                ]
-            )
+    default = profile.default_system
+    if systems is not None and default is not None and default not in systems:
+        hint = difflib.get_close_matches(default, sorted(systems), n=1)
+        raise SiteProfileError(
+            [
+                Issue(
+                    lines.at(("default_system",)),
+                    f"default_system {default!r} is not a system of the knowledge base"
+                    + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                    code="unknown-ref",
+                )
+            ]
+        )
     return profile.model_copy(update={"source": source}) if source else profile
 
 
@@ -168,7 +168,7 @@ def site_profile(
 _NO_LINES = LineMap("<site profile>", {})
 
 
-# --- contacts in plan texts ------------------------------------------------------------------------
+# --- contacts in plan texts --------------------------------------------------------------------
 
 # Without a profile, a placeholder names the role, so the text still reads as an instruction.
 ROLES: dict[str, LocalizedText] = {
