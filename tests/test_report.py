@@ -61,7 +61,7 @@ def test_every_template_renders_every_fault(request, kb_name, lang, fmt):
     report's language, and the text report stays within 80 columns."""
     diagnoser = request.getfixturevalue(kb_name)
     base = diagnoser.diagnose({"id": "r", "text": "printer jammed, 你好", "scope": "site"})
-    for fault_id, fault in diagnoser.kb.faults.items():
+    for fault_id in diagnoser.kb.faults:
         plan = diagnoser.plan(fault_id)
         result = base.model_copy(update={"plan": plan, "reported_at": REPORTED})
         for with_kb in (diagnoser, None):

@@ -20,7 +20,7 @@ import click
 
 from ..batch.presets import PRESETS
 from ..errors import DiagnoserError
-from . import EXIT_INPUT, EXIT_OK, _fail, kb_options
+from . import EXIT_INPUT, EXIT_OK, _fail, kb_options, site_option, site_path
 
 MAX_REPORTED = 20  # rejected records named on stderr; the rest are counted (see --rejects)
 
@@ -95,6 +95,7 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Tickets per task.",
         ),
         kb_options,
+        site_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -124,6 +125,11 @@ def _config(
             raise click.BadParameter(f"{path}: no such file", param_hint="INPUT")
     if executor == "dask" and not scheduler:
         raise click.UsageError("--executor dask needs --scheduler ADDRESS")
+    site = site_path()
+    if site is not None:  # a bad profile stops the run before any worker starts
+        from ..triage.site import load_site
+
+        load_site(site)
     return BatchConfig(
         inputs=list(inputs),
         fmt=input_format,
@@ -131,6 +137,7 @@ def _config(
         columns=ColumnMap.build(preset, map_file, overrides, label_field),
         rules=str(rules) if rules else None,
         knowledge=str(knowledge) if knowledge else None,
+        site=str(site) if site else None,
         workers=workers,
         executor=executor,
         scheduler=scheduler,

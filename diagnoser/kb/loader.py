@@ -139,6 +139,12 @@ def _collect_keys(model: type[BaseModel]) -> None:
         _KNOWN_KEYS.add(info.alias or name)
 
 
+def register_keys(*models: type[BaseModel]) -> None:
+    """Make the keys of other validated files (a site profile) known to "did you mean" hints."""
+    for model in models:
+        _collect_keys(model)
+
+
 for _m in (
     Category,
     CategoryFile,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from .._yaml import LineMap
 from ..errors import Issue, Location, SiteProfileError
-from ..kb.loader import read_yaml, validate_model
+from ..kb.loader import read_yaml, register_keys, validate_model
 from ..kb.models import PLACEHOLDER, Jurisdiction, LocalizedText
 
 Category = Literal["software", "hardware", "network", "operation", "external"]
@@ -104,6 +104,9 @@ class SiteProfile(_Model):
     def escalation_for(self, priority: str | None, fault_id: str | None) -> EscalationEntry | None:
         """The first escalation entry whose condition holds, if any."""
         return next((e for e in self.escalation if e.when.holds(priority, fault_id)), None)
+
+
+register_keys(Support, When, EscalationEntry, SiteProfile)  # for "did you mean" hints
 
 
 # --- loading -----------------------------------------------------------------------------------
