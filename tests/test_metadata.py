@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from diagnoser.errors import KnowledgeBaseError, Severity
+from diagnoser.errors import IssueSeverity as Severity
+from diagnoser.errors import KnowledgeBaseError
 from diagnoser.kb.loader import lint_knowledge_base, load_knowledge_base
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ValidationError
 
 from .._yaml import LineMap, YamlError, load_yaml
-from ..errors import Issue, KnowledgeBaseError, Location, Severity
+from ..errors import Issue, IssueSeverity, KnowledgeBaseError, Location
 from ..intake.codes import canonical_code
 from .models import (
     CATEGORY_IDS,
@@ -459,7 +459,7 @@ class _Loader:
                 Issue(
                     self.locations[f"fault:{fid}"],
                     f"fault {fid!r} is concluded by no rule and no error code",
-                    severity=Severity.WARNING,
+                    severity=IssueSeverity.WARNING,
                     code="unreachable",
                 )
             )
@@ -518,7 +518,7 @@ class _Loader:
                         f"to it; add jurisdictions: [{', '.join(named)}] (or split the text)"
                     )
                 self.issues.append(
-                    Issue(lines.at(path), why, severity=Severity.WARNING, code="jurisdiction")
+                    Issue(lines.at(path), why, severity=IssueSeverity.WARNING, code="jurisdiction")
                 )
 
     def check_related(self, kb: KnowledgeBase) -> None:
@@ -548,7 +548,7 @@ class _Loader:
                             where,
                             f"rule {rule.id!r} is derived from {link.id!r}, which does not exist"
                             f"{_suggest(link.id, kb.rules)}",
-                            severity=Severity.WARNING,
+                            severity=IssueSeverity.WARNING,
                             code="related",
                         )
                     )
@@ -614,7 +614,7 @@ class _Loader:
                     Issue(
                         where,
                         f"{cond.symptom!r} is a flag (present or not); use it without an operator",
-                        severity=Severity.WARNING,
+                        severity=IssueSeverity.WARNING,
                         code="type",
                     )
                 )
@@ -749,7 +749,7 @@ def load_knowledge_base(
     lints, that shortens the start of a process.
     """
     kb = _Loader(Path(rules), Path(knowledge), check_patterns).load()
-    if any(i.severity is Severity.ERROR for i in kb.issues):
+    if any(i.severity is IssueSeverity.ERROR for i in kb.issues):
         raise KnowledgeBaseError(kb.issues)
     return kb
 

@@ -18,19 +18,49 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 FILES = ["realworld-dev.jsonl", "realworld-holdout.jsonl"]
-FAULTS = """
-external.cyber_attack external.natural_disaster external.platform_outage external.power_outage
-external.intermediary_outage external.receiver_unreachable external.api_access_blocked
-hardware.printer_failure hardware.server_crash hardware.storage_failure hardware.tax_device_failure
-hardware.terminal_failure network.congestion network.disconnected network.unstable_connection
-operation.config_error operation.credential_problem operation.overdue_filing_lock operation.user_error
-operation.credit_quota_exceeded operation.invoice_stock_exhausted operation.filing_sync_failure
-operation.issuing_restricted operation.invalid_invoice_data software.data_corruption
-software.duplicate_submission software.program_error software.resource_exhaustion
-software.version_incompatibility
-""".split()
+FAULTS = [
+    "external.cyber_attack",
+    "external.natural_disaster",
+    "external.platform_outage",
+    "external.power_outage",
+    "external.intermediary_outage",
+    "external.receiver_unreachable",
+    "external.api_access_blocked",
+    "hardware.printer_failure",
+    "hardware.server_crash",
+    "hardware.storage_failure",
+    "hardware.tax_device_failure",
+    "hardware.terminal_failure",
+    "network.congestion",
+    "network.disconnected",
+    "network.unstable_connection",
+    "operation.config_error",
+    "operation.credential_problem",
+    "operation.overdue_filing_lock",
+    "operation.user_error",
+    "operation.credit_quota_exceeded",
+    "operation.invoice_stock_exhausted",
+    "operation.filing_sync_failure",
+    "operation.issuing_restricted",
+    "operation.invalid_invoice_data",
+    "software.data_corruption",
+    "software.duplicate_submission",
+    "software.program_error",
+    "software.resource_exhaustion",
+    "software.version_incompatibility",
+]
 LANGS = ("zh", "zh-Hant", "en", "mixed")
-FIELDS = {"id", "text", "error_codes", "system", "scope", "metrics", "affected_users", "expected", "lang"}
+FIELDS = {
+    "id",
+    "text",
+    "error_codes",
+    "system",
+    "scope",
+    "metrics",
+    "affected_users",
+    "expected",
+    "lang",
+}
 SCOPES = {"single_user", "site", "region", "city"}
 
 
@@ -53,7 +83,11 @@ def load(path: Path, errors: list[str]) -> list[dict]:
         if not isinstance(rec.get("text"), str) or not rec["text"].strip():
             errors.append(f"{where}: text missing")
         exp = rec.get("expected")
-        if not isinstance(exp, list) or any(e not in FAULTS for e in exp) or len(set(exp)) != len(exp):
+        if (
+            not isinstance(exp, list)
+            or any(e not in FAULTS for e in exp)
+            or len(set(exp)) != len(exp)
+        ):
             errors.append(f"{where}: bad expected {exp!r}")
         if rec.get("lang") not in LANGS:
             errors.append(f"{where}: bad lang {rec.get('lang')!r}")
@@ -85,11 +119,17 @@ def main() -> int:
         none = sum(1 for r in rows if not r["expected"])
         multi = sum(1 for r in rows if len(r["expected"]) > 1)
         print(f"  non-faults (expected []): {none} ({none / len(rows):.0%}); two labels: {multi}")
-        print(f"  with system: {sum(1 for r in rows if 'system' in r)}; error_codes field: "
-              f"{sum(1 for r in rows if 'error_codes' in r)}; scope: {sum(1 for r in rows if 'scope' in r)}; "
-              f"metrics: {sum(1 for r in rows if 'metrics' in r)}")
-        print(f"  text length: median {statistics.median(lengths):.0f}, min {min(lengths)}, max {max(lengths)}; "
-              f"10-40 chars: {sum(1 for n in lengths if 10 <= n <= 40)}")
+        print(
+            f"  with system: {sum(1 for r in rows if 'system' in r)}; error_codes field: "
+            f"{sum(1 for r in rows if 'error_codes' in r)}; "
+            f"scope: {sum(1 for r in rows if 'scope' in r)}; "
+            f"metrics: {sum(1 for r in rows if 'metrics' in r)}"
+        )
+        print(
+            f"  text length: median {statistics.median(lengths):.0f}, "
+            f"min {min(lengths)}, max {max(lengths)}; "
+            f"10-40 chars: {sum(1 for n in lengths if 10 <= n <= 40)}"
+        )
         print("  root cause per fault (and anywhere in expected):")
         for f in sorted(FAULTS):
             print(f"    {f:38} {roots[f]:3}  ({anywhere[f]})")
