@@ -39,6 +39,7 @@ __all__ = [
     "Evidence",
     "Firing",
     "InputKind",
+    "JurisdictionBasis",
     "Plan",
     "PlanStep",
     "Priority",
@@ -208,6 +209,17 @@ class Escalation(_Out):
     when: str
 
 
+class JurisdictionBasis(StrEnum):
+    """What chose the jurisdictions of a plan, strongest first."""
+
+    GIVEN = "given"  # the caller named them
+    TICKET_SYSTEM = "ticket_system"  # the ticket's `system` field
+    SITE_SYSTEM = "site_system"  # the site profile's `default_system`
+    TEXT_SYSTEM = "text_system"  # a system recognised in the ticket text
+    SITE = "site"  # the site profile's `jurisdiction`
+    LANGUAGE = "language"  # the script and wording of the ticket text: a weak default
+
+
 class Plan(_Out):
     """What to do about the most likely fault: the steps in the order of the emergency process."""
 
@@ -221,6 +233,9 @@ class Plan(_Out):
     # the jurisdictions the steps were chosen for (empty: not known, every step is kept), the
     # site profile's escalation contact that applies, and, without a site profile, how to set one
     jurisdictions: tuple[str, ...] = ()
+    # what chose them (None: nothing did) and the sentence a report shows about it
+    jurisdiction_basis: JurisdictionBasis | None = None
+    jurisdiction_note: LocalizedText | None = None
     escalation: Escalation | None = None
     contacts_note: LocalizedText | None = None
 

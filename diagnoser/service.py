@@ -31,7 +31,7 @@ from .result import (
 from .result import Firing as FiringView
 from .ticket import Ticket
 from .triage import triage, triage_band, widest_scope
-from .triage.plan import build_plan, plan_jurisdictions
+from .triage.plan import build_plan, choose_jurisdictions, given_jurisdictions
 from .triage.site import SiteProfile, site_profile
 
 CODE_RULE_PREFIX = "code."
@@ -179,15 +179,19 @@ class Diagnoser:
 
     def diagnose(self, ticket: Ticket | Mapping[str, Any]) -> Diagnosis:
         """Diagnose one ticket (a Ticket or a dict with the ticket fields)."""
-        parsed = self._with_site(
-            Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
-        )
+        given = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
+        parsed = self._with_site(given)
         intake = take_in(parsed, self.kb, self._vocab)
         # a canonical order, so equal fact sets give equal runs (and may share a cache entry)
         facts = tuple(sorted(intake.facts, key=_fact_order))
         firings = self._run(self._engine_facts(facts))
         return self._conclude(
-            parsed, list(facts), intake.unrecognised, list(firings), systems=intake.systems
+            parsed,
+            list(facts),
+            intake.unrecognised,
+            list(firings),
+            systems=intake.systems,
+            system_from_site=parsed.system != given.system,
         )
 
     def _with_site(self, ticket: Ticket) -> Ticket:
@@ -395,6 +399,7 @@ class Diagnoser:
         unrecognised: list[Any],
         firings: list[Firing],
         systems: list[str] | None = None,
+        system_from_site: bool = False,
     ) -> Diagnosis:
         plain, derived = self._rank(firings)
         ranked = [
@@ -431,6 +436,8 @@ class Diagnoser:
                 top.fault_id,
                 systems=systems or (),
                 named_by_ticket=bool(ticket.system),
+                system_from_site=system_from_site,
+                text=ticket.text,
                 priority=priority.value if priority else None,
             )
             if top
@@ -450,22 +457,37 @@ class Diagnoser:
         *,
         systems: Sequence[str] = (),
         named_by_ticket: bool = False,
+        system_from_site: bool = False,
+        text: str | None = None,
         priority: str | None = None,
         jurisdictions: Sequence[str] | None = None,
     ) -> Plan:
         """The emergency plan for one fault, from the knowledge base.
 
-        It keeps the steps that hold in the jurisdiction of `systems` (or of the site profile;
-        `jurisdictions` overrides both; none known keeps every step) and fills the contacts in
+        It keeps the steps that hold in the jurisdiction of `systems` (the ticket's own system
+        first, then those recognised in its text), else of the site profile, else a weak default
+        from the ticket `text` (simplified Chinese: CN; Taiwan-specific words: TW); none known
+        keeps every step. `jurisdictions` overrides all of these. The plan's
+        `jurisdiction_basis` and `jurisdiction_note` say what chose them. Contacts are filled in
         from the site profile, with the escalation contact for `priority`.
         """
-        chosen = (
-            tuple(jurisdictions)
+        choice = (
+            given_jurisdictions(jurisdictions)
             if jurisdictions is not None
-            else plan_jurisdictions(
-                systems, self.kb.systems, self.site, named_by_ticket=named_by_ticket
+            else choose_jurisdictions(
+                systems,
+                self.kb.systems,
+                self.site,
+                named_by_ticket=named_by_ticket,
+                system_from_site=system_from_site,
+                text=text,
             )
         )
         return build_plan(
-            self.kb.faults[fault_id], jurisdictions=chosen, site=self.site, priority=priority
+            self.kb.faults[fault_id],
+            jurisdictions=choice.jurisdictions,
+            site=self.site,
+            priority=priority,
+            basis=choice.basis,
+            jurisdiction_note=choice.note,
         )

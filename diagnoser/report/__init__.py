@@ -333,6 +333,8 @@ class PlanView:
     # the site profile's escalation contact for this diagnosis, or how to configure one
     escalation: str | None = None
     contacts_note: str | None = None
+    # which jurisdictions' steps are shown, and why
+    jurisdiction_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -610,6 +612,7 @@ def build_view(diagnosis: Diagnosis, lang: str, diagnoser: Diagnoser | None = No
             if plan.escalation is not None
             else None,
             contacts_note=plan.contacts_note.get(lang) if plan.contacts_note else None,
+            jurisdiction_note=plan.jurisdiction_note.get(lang) if plan.jurisdiction_note else None,
         )
 
     users = next(
