@@ -13,7 +13,7 @@ from diagnoser import Diagnoser, Ticket
 from diagnoser.cli import cli
 from diagnoser.incidents import correlate_tickets
 from diagnoser.incidents.casetest import load_incident_cases, run_incident_case
-from diagnoser.incidents.correlate import Report
+from diagnoser.incidents.correlate import Report, report_from_record
 from diagnoser.incidents.store import Store
 from diagnoser.kb.loader import lint_knowledge_base
 
@@ -160,3 +160,31 @@ def test_store_keeps_incidents_across_a_restart_and_resolves_them(tmp_path, diag
     assert store.resolve(["f4"]) == [incident_id]
     assert store.incidents() == []
     assert store.incidents("resolved")[0]["timeline"]["resolved_at"]
+
+
+def test_store_fed_one_ticket_at_a_time_finds_the_batch_incidents(diagnoser):
+    # the server correlates incrementally; on every fixture it must find what a batch run
+    # finds: the same incidents, ids, tickets, counts and evidence (and nothing stale left open)
+    cases, _ = load_incident_cases(diagnoser.kb.rules_path, set(diagnoser.kb.incident_rules))
+
+    def plain(incidents: list[dict]) -> list[dict]:
+        keep = ("category", "status", "timeline", "merged_into")
+        return sorted(
+            ({k: v for k, v in i.items() if k not in keep} for i in incidents),
+            key=lambda i: i["incident_id"],
+        )
+
+    compared = 0
+    for loaded in cases:
+        tickets = loaded.case.all_tickets()
+        batch = correlate_tickets(tickets, diagnoser)
+        records = [{"status": "ok", **diagnoser.diagnose_record(t)} for t in tickets]
+        reports = sorted(
+            (r for r in map(report_from_record, records) if r is not None), key=lambda r: r.at
+        )
+        store = Store(":memory:", diagnoser.kb.incident_rules.values())
+        for report in reports:
+            store.ingest([report])
+        assert plain(store.incidents()) == plain(batch.incidents), loaded.case.name
+        compared += bool(batch.incidents)
+    assert compared >= 4

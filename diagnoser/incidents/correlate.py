@@ -137,6 +137,9 @@ class Incident:
     densest: dict[str, Any]  # the stretch within the window that met the thresholds
     duplicates: int = 0
     first_fingerprint: str = ""
+    # counts kept by whoever grows the incident (the store); None: counted from `reports`
+    site_count: int | None = None
+    region_count: int | None = None
 
     @property
     def start(self) -> dt.datetime:
@@ -157,14 +160,18 @@ class Incident:
     def ticket_ids(self) -> list[str]:
         return list(dict.fromkeys(r.ticket_id for r in self.reports))
 
+    def counts(self) -> dict[str, int]:
+        """How many tickets, sites and regions the incident holds."""
+        return {
+            "tickets": len(self.reports),
+            "sites": len(self.sites) if self.site_count is None else self.site_count,
+            "regions": len(self.regions) if self.region_count is None else self.region_count,
+        }
+
     def as_dict(self, category: str | None = None) -> dict[str, Any]:
         """The incident record (the JSON contract of incidents.jsonl and /v1/incidents)."""
         rule = self.rule
-        counts = {
-            "tickets": len(self.reports),
-            "sites": len(self.sites),
-            "regions": len(self.regions),
-        }
+        counts = self.counts()
         return {
             "schema_version": SCHEMA_VERSION,
             "incident_id": self.incident_id,

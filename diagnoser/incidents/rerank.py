@@ -70,7 +70,7 @@ def rerank_diagnosis(diagnosis: Diagnosis, incident: Incident, diagnoser: Diagno
     """A Diagnosis re-ranked with its incident's evidence, its plan that of the new top fault."""
     rule, then = incident.rule, incident.rule.then
     fault = diagnoser.kb.faults[then.fault]
-    counts = incident.as_dict()["scope"]
+    counts = incident.counts()
     ref = SymptomRef(
         id=INCIDENT_SYMPTOM,
         value=f"{incident.incident_id}: {counts['tickets']} tickets, {counts['sites']} sites, "
