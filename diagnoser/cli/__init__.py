@@ -144,8 +144,38 @@ def ticket_options(func: Callable[..., Any]) -> Callable[..., Any]:
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, prog_name="diagnoser")
-def cli() -> None:
+@click.option(
+    "--verbose",
+    "-v",
+    count=True,
+    help="Diagnostics on stderr: -v for info, -vv for debug (or DIAGNOSER_LOG=LEVEL).",
+)
+def cli(verbose: int) -> None:
     """Rule-based fault diagnosis for invoice-issuing systems."""
+    _configure_logging(verbose, os.environ.get("DIAGNOSER_LOG"))
+
+
+def _configure_logging(verbose: int, level_name: str | None) -> None:
+    """Send the 'diagnoser' loggers to stderr at the level asked for (nothing when not asked)."""
+    import logging
+
+    if verbose:
+        level = logging.DEBUG if verbose > 1 else logging.INFO
+    elif level_name:
+        level = logging.getLevelNamesMapping().get(level_name.strip().upper(), -1)
+        if level < 0:
+            raise click.BadParameter(
+                f"{level_name!r} is not a logging level (debug, info, warning, error)",
+                param_hint="DIAGNOSER_LOG",
+            )
+    else:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("diagnoser: %(levelname)s: %(name)s: %(message)s"))
+    logger = logging.getLogger("diagnoser")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
 
 
 @cli.command()

@@ -55,7 +55,7 @@ def _safe(text: str) -> str:
 
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Inputs and how to read and map them: shared by batch and evaluate."""
-    options = [
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.argument("inputs", nargs=-1, required=True),
         click.option(
             "--input-format",

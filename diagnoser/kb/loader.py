@@ -119,7 +119,7 @@ def _data_path(data: Any, loc: tuple[Any, ...], aliases: dict[str, str]) -> tupl
         if (isinstance(data, dict) and key in data) or (
             isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data)
         ):
-            data = data[key]
+            data = data[key]  # type: ignore[index]  # (a str key indexes a dict, checked above)
             out.append(key)
     return tuple(out)
 
@@ -549,7 +549,9 @@ class _Loader:
         graph: dict[str, set[str]] = {}
         for rule in kb.rules.values():
             if rule.then.derive and rule.status != RuleStatus.DEPRECATED:
-                for _, cond in _walk_conditions(rule, negated=False):
+                # a `none` condition is an edge too: "a unless b" and "b unless a" never
+                # settle on one answer (the firing order would decide it)
+                for _, cond in _walk_conditions(rule):
                     graph.setdefault(cond.symptom, set()).add(rule.then.derive)
         state: dict[str, int] = {}
 
