@@ -126,6 +126,20 @@ def test_batch_incidents_option(tmp_path):
     assert records[0]["site"] == "门店0"
     text = summary.read_text("utf-8")
     assert text.index(incident["incident_id"]) < text.index("## 1 ")  # incidents first
+    # the summary command, given the same results and incidents, writes the same report
+    again = tmp_path / "again.md"
+    run = CliRunner().invoke(
+        cli, ["summary", str(out), "--incidents", str(incidents), "-o", str(again)]
+    )
+    assert run.exit_code == 0, run.output
+    assert again.read_text("utf-8") == text
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(incidents.read_text("utf-8") + '{"incident_id": "INC-X"}\n', "utf-8")
+    run = CliRunner().invoke(
+        cli, ["summary", str(out), "--incidents", str(broken), "-o", str(again)]
+    )
+    assert run.exit_code == 2
+    assert f"{broken}:2: not an incident record: 'fault_id' is missing" in run.output
 
 
 def _report(n: int, minute: int, region: str = "番禺区") -> Report:
@@ -188,3 +202,45 @@ def test_store_fed_one_ticket_at_a_time_finds_the_batch_incidents(diagnoser):
         assert plain(store.incidents()) == plain(batch.incidents), loaded.case.name
         compared += bool(batch.incidents)
     assert compared >= 4
+
+
+def test_batch_incidents_resumed_after_an_interrupt_and_a_kill_while_committing(
+    tmp_path, monkeypatch
+):
+    from diagnoser.batch import BatchConfig
+    from diagnoser.batch.runner import state_path
+    from diagnoser.incidents import batchrun
+
+    rows = [*_citywide(), *({"id": f"P{n}", "text": "打印机卡纸"} for n in range(40))]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    config = BatchConfig([str(source)], workers=1, chunk_size=5)
+    whole, whole_inc = tmp_path / "whole.csv", tmp_path / "whole-inc.jsonl"
+    batchrun.run_batch_with_incidents(config, whole_inc, whole, "csv")
+    out, inc = tmp_path / "out.csv", tmp_path / "inc.jsonl"
+
+    def interrupt(status):
+        if status.records >= 20:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        batchrun.run_batch_with_incidents(
+            config, inc, out, "csv", progress=interrupt, checkpoint_every=0
+        )
+    assert not out.exists() and state_path(out).exists()
+    real = batchrun.write_atomic
+
+    def killed(path, text):
+        raise KeyboardInterrupt  # as if killed after the output, before the incidents
+
+    monkeypatch.setattr(batchrun, "write_atomic", killed)
+    with pytest.raises(KeyboardInterrupt):
+        result, _ = batchrun.run_batch_with_incidents(config, inc, out, "csv", resume=True)
+    assert state_path(out).exists() and not inc.exists()
+    monkeypatch.setattr(batchrun, "write_atomic", real)
+    result, incidents = batchrun.run_batch_with_incidents(config, inc, out, "csv", resume=True)
+    assert result.resumed_from == 52 and len(incidents) == 1
+    assert out.read_bytes() == whole.read_bytes()  # the same re-ranked records
+    assert inc.read_bytes() == whole_inc.read_bytes()  # and the same incidents
+    assert not state_path(out).exists()
+    assert ",INC-" in out.read_text("utf-8-sig")
