@@ -244,3 +244,32 @@ def test_batch_incidents_resumed_after_an_interrupt_and_a_kill_while_committing(
     assert inc.read_bytes() == whole_inc.read_bytes()  # and the same incidents
     assert not state_path(out).exists()
     assert ",INC-" in out.read_text("utf-8-sig")
+
+
+def test_a_member_s_report_says_which_incident_the_rule_and_the_counts(tmp_path, diagnoser):
+    import html
+
+    from diagnoser import report
+    from diagnoser.incidents import rerank_diagnosis
+
+    store = Store(tmp_path / "s.sqlite3", diagnoser.kb.incident_rules.values())
+    for n in range(4):
+        ticket = Ticket.parse(
+            {"id": f"T{n}", "text": "错误代码1001，连不上服务器", "site": f"s{n}",
+             "region": "番禺区", "reported_at": (T0 + dt.timedelta(minutes=n)).isoformat()}
+        )  # fmt: skip
+        diagnosis = diagnoser.diagnose(ticket)
+        record = {"status": "ok", **diagnosis.to_record(), "site": ticket.site, "region": "番禺区"}
+        report_ = report_from_record(record)
+        incident = store.ingest([report_]).get(report_.fingerprint)
+    assert incident is not None
+    reranked = rerank_diagnosis(diagnosis, incident, diagnoser)
+    said = (
+        f"{incident.incident_id}: 4 tickets, 4 sites, 1 region; 3 tickets, 3 sites, 1 region "
+        "within 30 min (09:00–09:02) met the rule's at least 3 tickets, 3 sites, 1 region"
+    )
+    for fmt in ("text", "markdown", "html", "json"):
+        text = report.render(reranked, fmt, "en", diagnoser=diagnoser)
+        flat = html.unescape(" ".join(text.split()))  # the HTML escapes the apostrophe
+        assert said in flat, fmt
+        assert "incident-regional-network-outage" in text, fmt
