@@ -137,7 +137,10 @@ def create_app(config: ServerConfig | None = None, diagnoser: Diagnoser | None =
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
+            f"body: invalid JSON ({e.get('ctx', {}).get('error', 'cannot be parsed')}) "
+            f"at character {e['loc'][-1]}"
+            if e.get("type") == "json_invalid"
+            else f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
             for e in exc.errors()
         ]
         return JSONResponse({"error": "; ".join(problems[:20])}, status_code=422)
