@@ -8,6 +8,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..result import SCHEMA_VERSION
+
 NONE = "(none)"
 
 
@@ -71,6 +73,7 @@ class Evaluation:
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
         return {
+            "schema_version": SCHEMA_VERSION,
             "tickets": self.total,
             "top1_category_accuracy": round(self.rate(self.top1_category), 4),
             "top1_fault_accuracy": round(self.rate(self.top1_fault), 4),

@@ -17,7 +17,6 @@ from typing import Any, BinaryIO
 
 from .._files import fsync_directory
 
-OUT_FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = (
     "line",
     "source",
@@ -64,7 +63,7 @@ def csv_row(record: dict[str, Any]) -> list[Any]:
             f"{e['fault_id']}={'+'.join(e['rules'])}[{'+'.join(e['symptoms'])}]"
             for e in record.get("evidence") or ()
         ),
-        " | ".join(record.get("unrecognised") or ()),
+        " | ".join(f"{u['kind']}: {u['value']}" for u in record.get("unrecognised") or ()),
         record.get("reported_at") or "",
         record.get("error") or "",
     ]

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from .._files import write_atomic
 from ..errors import DiagnoserError
+from ..result import SCHEMA_VERSION
 from ..service import Diagnoser
 from .errors import InputError
 from .mapping import BoundMap, ColumnMap
@@ -100,6 +101,7 @@ def diagnose_items(diagnoser: Diagnoser, items: list[Item]) -> list[dict[str, An
         if error is not None:
             ticket_id = ticket.get("id") if ticket else None
             record = {
+                "schema_version": SCHEMA_VERSION,
                 "line": line,
                 "source": source,
                 "id": None if ticket_id is None else str(ticket_id),

@@ -19,7 +19,7 @@ import click
 
 from .. import __version__
 from .._files import write_atomic
-from ..errors import DiagnoserError, KnowledgeBaseError, Severity, TicketError
+from ..errors import DiagnoserError, IssueSeverity, KnowledgeBaseError, TicketError
 from ..report import Format, detect_language, render
 from ..service import Diagnoser
 
@@ -259,7 +259,7 @@ def kb_lint(rules: Path | None, knowledge: Path | None) -> None:
     issues = lint_knowledge_base(rules or default_rules, knowledge or default_knowledge)
     for issue in issues:
         click.echo(str(issue))
-    errors = sum(i.severity is Severity.ERROR for i in issues)
+    errors = sum(i.severity is IssueSeverity.ERROR for i in issues)
     click.echo(f"{errors} error(s), {len(issues) - errors} warning(s)", err=True)
     sys.exit(EXIT_NOTHING if errors else EXIT_OK)
 
@@ -290,6 +290,15 @@ def kb_test(rules: Path | None, knowledge: Path | None) -> None:
         err=True,
     )
     sys.exit(EXIT_NOTHING if failed or issues else EXIT_OK)
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(["diagnosis", "record", "ticket"]), default="diagnosis")
+def schema(name: str) -> None:
+    """Print the JSON Schema of a diagnosis (JSON output), a batch record or a ticket."""
+    from ..schemas import shipped
+
+    click.echo(shipped(name), nl=False)
 
 
 def main() -> None:

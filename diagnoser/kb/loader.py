@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from .._resources import default_paths
 from .._yaml import LineMap, YamlError, load_yaml
-from ..errors import Issue, KnowledgeBaseError, Location, Severity
+from ..errors import Issue, IssueSeverity, KnowledgeBaseError, Location
 from ..intake.codes import canonical_code
 from ..intake.matcher import TERM_REF, CombinationError, parse_combination
 from ..intake.regexes import backtracking_risk
@@ -528,7 +528,7 @@ class _Loader:
                 Issue(
                     self.locations[f"fault:{fid}"],
                     f"fault {fid!r} is concluded by no rule and no error code",
-                    severity=Severity.WARNING,
+                    severity=IssueSeverity.WARNING,
                     code="unreachable",
                 )
             )
@@ -594,7 +594,7 @@ class _Loader:
                     Issue(
                         where,
                         f"{cond.symptom!r} is a flag (present or not); use it without an operator",
-                        severity=Severity.WARNING,
+                        severity=IssueSeverity.WARNING,
                         code="type",
                     )
                 )
@@ -676,7 +676,7 @@ def load_knowledge_base(
     lints, that shortens the start of a process.
     """
     kb = _Loader(Path(rules), Path(knowledge), check_patterns).load()
-    if any(i.severity is Severity.ERROR for i in kb.issues):
+    if any(i.severity is IssueSeverity.ERROR for i in kb.issues):
         raise KnowledgeBaseError(kb.issues)
     return kb
 
