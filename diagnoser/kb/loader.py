@@ -274,7 +274,7 @@ class _Loader:
                     Issue(
                         where,
                         f"term {name!r} is used by no symptom",
-                        severity=Severity.WARNING,
+                        severity=IssueSeverity.WARNING,
                         code="vocabulary",
                     )
                 )
@@ -286,7 +286,7 @@ class _Loader:
                         Issue(
                             where,
                             f"term {name!r} lists {phrase!r} twice",
-                            severity=Severity.WARNING,
+                            severity=IssueSeverity.WARNING,
                             code="vocabulary",
                         )
                     )
@@ -297,7 +297,7 @@ class _Loader:
                             where,
                             f"{phrase!r} is in both term {owner[key]!r} and term {name!r}; "
                             "a phrase belongs to one term",
-                            severity=Severity.WARNING,
+                            severity=IssueSeverity.WARNING,
                             code="vocabulary",
                         )
                     )
