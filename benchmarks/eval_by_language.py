@@ -27,7 +27,7 @@ def main() -> None:
     diagnoser = Diagnoser()
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     misses = []
-    for n, line in enumerate(args.file.read_text(encoding="utf-8").splitlines(), 1):
+    for line in args.file.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
@@ -42,11 +42,16 @@ def main() -> None:
                 continue
             c["faults"] += 1
             c["covered"] += bool(ranked)
-            c["top1_category"] += bool(ranked) and ranked[0].split(".")[0] == expected[0].split(".")[0]
+            c["top1_category"] += (
+                bool(ranked) and ranked[0].split(".")[0] == expected[0].split(".")[0]
+            )
             c["top3_fault"] += expected[0] in ranked[:3]
         if (expected and expected[0] not in ranked[:3]) or (not expected and ranked):
             misses.append((row["id"], expected[:1], ranked[:3], row["text"]))
-    print(f"{'lang':8} {'faults':>6} {'top1 cat':>9} {'top3':>7} {'coverage':>9} {'non-faults':>10} {'diagnosed':>9}")
+    print(
+        f"{'lang':8} {'faults':>6} {'top1 cat':>9} {'top3':>7} {'coverage':>9}"
+        f" {'non-faults':>10} {'diagnosed':>9}"
+    )
     for lang in sorted(counts, key=lambda k: (k == "all", k)):
         c = counts[lang]
         f = c["faults"] or 1

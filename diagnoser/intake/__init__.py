@@ -31,7 +31,7 @@ from .matcher import (
     combination_spans,
     parse_combination,
 )
-from .noise import blank, noise_spans
+from .noise import noise_spans, strip_noise
 from .regexes import required_literals
 
 if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be circular
@@ -256,32 +256,39 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     for code, start, end in codes_in_text(text, vocab.known_codes):
         covered.append((start, end))
         codes.append((code, _span(text, start, end)))
-    # noise is blanked (same length), so every offset below still indexes `text`
-    cleaned = blank(text, noise_spans(text, covered))
+    # noise out: matching reads the clean text; `where` maps its offsets back to `text`
+    cleaned, where = strip_noise(text, noise_spans(text, covered))
     folded = fold_case(cleaned)
     hits = compiled.finder.find(folded)
     clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(folded)]
     clauses = ClauseIndex(clause_starts)
+
+    def source(start: int, end: int) -> Source:
+        return _span(text, where[start], where[end - 1] + 1)
+
+    # the codes' spans, in clean-text offsets, so their clauses count as understood
+    found = [(bisect.bisect_left(where, s), bisect.bisect_left(where, e)) for s, e in covered]
     systems: dict[str, Source] = {}
     for entry in compiled.systems:
         for start, end in _spans(entry, hits, clauses):
-            covered.append((start, end))
+            found.append((start, end))
             if entry.id not in systems:
-                systems[entry.id] = _span(text, start, end)
+                systems[entry.id] = source(start, end)
     # symptoms written in the text, unless their context sets them aside
     symptoms: dict[str, Source] = {}
     set_aside: list[SetAside] = []
     for entry in compiled.symptoms:
         decided: SetAside | None = None
         for start, end in _spans(entry, hits, clauses):
-            covered.append((start, end))  # every mention is understood, even a denied one
+            found.append((start, end))  # every mention is understood, even a denied one
             if entry.id in symptoms:
                 continue
             decision = compiled.context.decide(hits, clauses, start, end)
             if decision is None:
-                symptoms[entry.id] = _span(text, start, end)
+                symptoms[entry.id] = source(start, end)
             elif decided is None:
-                decided = SetAside(entry.id, text[start:end], decision.scope, decision.trigger)
+                quote = text[where[start] : where[end - 1] + 1]
+                decided = SetAside(entry.id, quote, decision.scope, decision.trigger)
         if decided is not None and entry.id not in symptoms:
             set_aside.append(decided)
     return TextReading(
@@ -289,7 +296,7 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         tuple(symptoms.items()),
         tuple(codes),
         tuple(systems.items()),
-        _unrecognised(cleaned, clause_starts, covered),
+        _unrecognised(cleaned, clause_starts, found),
         tuple(set_aside),
     )
 

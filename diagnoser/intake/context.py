@@ -62,11 +62,25 @@ class Context:
         return [t.phrase for t in self.triggers] + self.pseudo + self.contrast
 
     def decide(self, hits: Hits, clauses: ClauseIndex, start: int, end: int) -> Decision | None:
-        """The scope that takes the mention text[start:end] out of the present symptoms."""
+        """The scope that takes the mention text[start:end] out of the present symptoms.
+
+        Nothing further than _REACH from the mention can decide it, so the decision is a
+        function of that window: a text that repeats itself is decided once per distinct window.
+        """
+        text = hits.text
+        lo = max(0, start - _REACH)
+        key = (start - lo, end - lo, text[lo : end + _REACH])
+        memo: dict[tuple[int, int, str], Decision | None] = hits.memo.setdefault("decided", {})  # type: ignore[assignment]
+        if key in memo:
+            return memo[key]
+        decision = memo[key] = self._decide(hits, clauses, start, end)
+        return decision
+
+    def _decide(self, hits: Hits, clauses: ClauseIndex, start: int, end: int) -> Decision | None:
         text = hits.text
         lo, hi = clauses.bounds(clauses(start), len(text))
         # a contrast ends the scope: only what stands between the contrasts around the mention
-        for phrase in self.contrast:
+        for phrase in self._present(hits, "contrast", self.contrast):
             found = hits.starts(phrase)
             size = len(phrase)
             i = bisect.bisect_right(found, start - size)  # the last one ending before the mention
@@ -80,7 +94,10 @@ class Context:
                     break
         near_lo, near_hi = max(lo, start - _REACH), min(hi, end + _REACH)
         voided = self._pseudo_spans(hits, near_lo, near_hi)
-        for trigger in self.triggers:
+        present = hits.memo.get("triggers")
+        if present is None:  # the triggers this text has at all, computed once per text
+            present = hits.memo["triggers"] = [t for t in self.triggers if hits.has(t.phrase)]
+        for trigger in present:  # type: ignore[attr-defined]
             size = len(trigger.phrase)
             found = hits.starts(trigger.phrase)
             if not found:
@@ -107,6 +124,14 @@ class Context:
                     return Decision(trigger.scope, trigger.phrase)
         return None
 
+    @staticmethod
+    def _present(hits: Hits, key: str, phrases: list[str]) -> list[str]:
+        """The phrases of `phrases` that occur in the text, computed once per text."""
+        found = hits.memo.get(key)
+        if found is None:
+            found = hits.memo[key] = [p for p in phrases if hits.has(p)]
+        return found  # type: ignore[return-value]
+
     def _reach(self, trigger: Trigger) -> int:
         # a negation just after a pseudo-trigger is void too: 是不是没插盘 asks, it does not deny
         if trigger.scope == "negation" and not trigger.after:
@@ -116,7 +141,7 @@ class Context:
 
     def _pseudo_spans(self, hits: Hits, lo: int, hi: int) -> list[tuple[int, int]]:
         spans = []
-        for phrase in self.pseudo:
+        for phrase in self._present(hits, "pseudo", self.pseudo):
             found = hits.starts(phrase)
             for pos in found[bisect.bisect_left(found, lo) : bisect.bisect_left(found, hi)][:32]:
                 if _word_ok(hits.text, pos, pos + len(phrase), has_latin(phrase)):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import ahocorasick
@@ -49,6 +49,21 @@ class Part:
     pieces: tuple[Piece, ...]
     word_start: bool
     word_end: bool
+
+    def regex(self) -> re.Pattern[str]:
+        """The part as a regex over a finite language (alternations of escaped literals, longest
+        first; optional pieces as `?`): no nested repeat, so matching is linear in the text."""
+        body = "".join(
+            "(?:"
+            + "|".join(re.escape(x) for x in sorted(p.literals, key=lambda x: (-len(x), x)))
+            + (")?" if p.optional else ")")
+            for p in self.pieces
+        )
+        return re.compile(
+            ("(?<![a-z])" if self.word_start else "")
+            + body
+            + ("(?![a-z])" if self.word_end else "")
+        )
 
 
 @dataclass(frozen=True)
@@ -106,17 +121,20 @@ def _parse_part(chunk: str, terms: dict[str, tuple[str, ...]], whole: str) -> Pa
         pieces.append(Piece(tuple(dict.fromkeys(literals)), optional))
     if all(p.optional for p in pieces):
         raise CombinationError(f"{whole!r}: every piece of {chunk!r} is optional")
-    return Part(tuple(pieces), word_start, word_end)
+    part = Part(tuple(pieces), word_start, word_end)
+    object.__setattr__(part, "_regex", part.regex())
+    return part
 
 
 class Hits:
     """Where each literal occurs in one text: literal → sorted start positions."""
 
-    __slots__ = ("by_literal", "text")
+    __slots__ = ("by_literal", "memo", "text")
 
     def __init__(self, text: str, by_literal: dict[str, list[int]]) -> None:
         self.text = text
         self.by_literal = by_literal
+        self.memo: dict[str, object] = {}  # what a reader computes once per text
 
     def starts(self, literal: str) -> list[int]:
         """Start positions of `literal` (sorted)."""
@@ -176,50 +194,10 @@ class ReferenceFinder:
         return Hits(text, found)
 
 
-def _latin_at(text: str, i: int) -> bool:
-    return 0 <= i < len(text) and text[i].isascii() and text[i].isalpha()
-
-
-def _piece_ends(piece: Piece, hits: Hits, pos: int) -> list[int]:
-    return [pos + len(lit) for lit in piece.literals if hits.at(lit, pos)]
-
-
-def _ends_from(pieces: Sequence[Piece], i: int, pos: int, hits: Hits) -> int:
-    """The furthest end of pieces[i:] matched from `pos`, or -1."""
-    if i == len(pieces):
-        return pos
-    best = -1
-    for end in _piece_ends(pieces[i], hits, pos):
-        best = max(best, _ends_from(pieces, i + 1, end, hits))
-    if pieces[i].optional:
-        best = max(best, _ends_from(pieces, i + 1, pos, hits))
-    return best
-
-
-def _starts(pieces: Sequence[Piece], hits: Hits) -> set[int]:
-    out: set[int] = set()
-    for piece in pieces:
-        for lit in piece.literals:
-            out.update(hits.starts(lit))
-        if not piece.optional:
-            break
-    return out
-
-
 def part_spans(part: Part, hits: Hits) -> list[tuple[int, int]]:
-    """Every (start, end) where `part` matches, by start."""
-    text = hits.text
-    spans = []
-    for start in sorted(_starts(part.pieces, hits)):
-        end = _ends_from(part.pieces, 0, start, hits)
-        if end <= start:
-            continue
-        if part.word_start and _latin_at(text, start - 1):
-            continue
-        if part.word_end and _latin_at(text, end):
-            continue
-        spans.append((start, end))
-    return spans
+    """Where `part` matches, by start: leftmost-longest, not overlapping (as a regex finds)."""
+    regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
+    return [m.span() for m in regex.finditer(hits.text)]
 
 
 def could_match(combination: Combination, hits: Hits) -> bool:

@@ -2,9 +2,9 @@
 
 Greetings, thanks and sign-offs, signatures, quoted earlier replies, HTML / Jira / Markdown
 markup, URLs and e-mail addresses, phone, order and ticket numbers, amounts, dates and times.
-Noise is blanked with spaces (a line-level cut with a newline) rather than removed, so every
-position in the text still indexes the same character: codes, systems and symptoms found
-before or after blanking refer to the same offsets. Every pattern here is bounded or anchored
+Noise is replaced by a space (a line-level cut by a newline, so clauses stay apart), spaces
+are collapsed, and each character of the clean text keeps its offset in the ticket text, so a
+match maps back to the words the ticket wrote. Every pattern here is bounded or anchored
 to a line, so blanking is linear in the text.
 """
 
@@ -43,7 +43,9 @@ _POLITE_ZH = re.compile(
     r"|(?:请|麻烦)?尽快(?:处理|解决|回复|帮忙)?(?:一下)?|客服|老师|师傅|各位)[~～ ]*"
 )
 _POLITE_EN = re.compile(
-    r"(?i)\b(?:hi|hello|hey|dear (?:support|team|sir|madam|all)|good (?:morning|afternoon|evening)"
+    r"(?i)\b(?:(?:hi|hello|hey)(?: there| team| all| everyone| guys)?"
+    r"|dear (?:support|team|sir|madam|all)"
+    r"|good (?:morning|afternoon|evening)"
     r"|thanks?(?: you)?(?: (?:so|very) much)?(?: in advance)?|many thanks|cheers"
     r"|regards|best regards"
     r"|kind regards|sincerely|thx|pls|please help|please advise|asap)\b"
@@ -57,12 +59,22 @@ _NUMBERS = re.compile(
     # phone numbers: mobile, landline with area code, international
     r"|(?<!\d)(?:\+?\d{1,3}[ -]?)?"
     r"(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\(\d{2,4}\)\s?\d{3,4}[ -]?\d{4})(?!\d)"
+    r"|\+\d{1,3}(?:[ -]?\d{2,4}){2,4}(?!\d)"
     # amounts
     r"|(?:[¥￥$€£]|rmb|usd|eur|inr|cny)\s?\d[\d,]{0,15}(?:\.\d{1,2})?"
     r"|\d[\d,]{0,15}(?:\.\d{1,2})?\s?(?:元|块钱|块|万元|rmb|usd|eur|euro|inr|rupees)"
     # dates and times
     r"|\d{4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?|\d{1,2}月\d{1,2}[日号]|\d{1,2}/\d{1,2}/\d{2,4}"
     r"|(?<!\d)\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:\s?[ap]\.?m\.?)?(?!\d)"
+)
+
+
+_PATTERNS = (
+    (_MARKUP, re.compile(r"[<&{*_`~#\[\]]|^[ \t]*(?:h[1-6]\.|[+-]|\d{1,3}\.)[ \t]", re.M)),
+    (_URL, re.compile(r"https?://|www\.|@")),
+    (_NUMBERS, re.compile(r"\d")),
+    (_POLITE_ZH, re.compile(r"[好谢您麻请急求感辛拜客老师各在多尽]")),
+    (_POLITE_EN, re.compile(r"[a-zA-Z]")),
 )
 
 
@@ -83,8 +95,9 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
         text_end = dash.start()
     for pattern in (_QUOTED_LINE, _SIG_LINE):
         spans.extend((m.start(), m.end(), "\n") for m in pattern.finditer(text, 0, text_end))
-    for pattern in (_MARKUP, _URL, _NUMBERS, _POLITE_ZH, _POLITE_EN):
-        spans.extend((m.start(), m.end(), " ") for m in pattern.finditer(text, 0, text_end))
+    for pattern, cue in _PATTERNS:
+        if cue.search(text, 0, text_end):  # a cheap look first: most texts have no markup
+            spans.extend((m.start(), m.end(), " ") for m in pattern.finditer(text, 0, text_end))
     if not kept:
         return spans
     return [s for s in spans if not _overlaps(s[0], s[1], kept)]
@@ -96,9 +109,27 @@ def _overlaps(start: int, end: int, kept: list[tuple[int, int]]) -> bool:
     return i > 0 and kept[i - 1][1] > start
 
 
-def blank(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
-    """`text` with each span replaced by its filler repeated to the same length."""
-    chars = list(text)
-    for start, end, fill in spans:
-        chars[start:end] = fill * (end - start)
-    return "".join(chars)
+def strip_noise(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[str, list[int]]:
+    """`text` without the noise spans, each replaced by its filler (a space, or a newline that
+    keeps clauses apart), runs of spaces collapsed; and for each character of the result, its
+    offset in `text` (so a match in the clean text maps back to the ticket's words)."""
+    fill: dict[int, str] = {}
+    for start, end, filler in spans:
+        for i in range(start, end):
+            if fill.get(i) != "\n":
+                fill[i] = filler
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        ch = fill.get(i, ch)
+        if ch in " \t" and out and out[-1] in " \n":
+            continue
+        if ch == "\n" and out and out[-1] == " ":
+            out[-1] = "\n"
+            where[-1] = i
+            continue
+        if ch == "\n" and out and out[-1] == "\n":
+            continue
+        out.append(ch)
+        where.append(i)
+    return "".join(out), where
