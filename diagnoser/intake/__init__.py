@@ -29,6 +29,7 @@ from .matcher import (
     Hits,
     ReferenceFinder,
     combination_spans,
+    first_literals,
     parse_combination,
 )
 from .noise import noise_spans, strip_noise
@@ -90,6 +91,31 @@ class _Compiled:
     systems: list[_Entry]
     finder: AhoCorasickFinder | ReferenceFinder
     context: Context
+    # literal → (entry, combination or regex) it can start: what a text's hits make worth trying
+    index: dict[str, list[tuple[_Entry, int]]] = field(default_factory=dict)
+    always: list[tuple[_Entry, int]] = field(default_factory=list)  # regexes with no literal
+
+    def __post_init__(self) -> None:
+        for entry in (*self.symptoms, *self.systems):
+            for i, comb in enumerate(entry.combinations):
+                for lit in set(first_literals(comb.parts[0])):
+                    self.index.setdefault(lit, []).append((entry, i))
+            for j, need in enumerate(entry.needs):
+                slot = len(entry.combinations) + j
+                if need is None:
+                    self.always.append((entry, slot))
+                for lit in need or ():
+                    self.index.setdefault(lit, []).append((entry, slot))
+
+    def candidates(self, hits: Hits) -> dict[str, set[int]]:
+        """Per entry id, the combinations and regexes (by slot) the text's literals allow."""
+        out: dict[str, set[int]] = {}
+        for entry, slot in self.always:
+            out.setdefault(entry.id, set()).add(slot)
+        for lit in hits.by_literal:
+            for entry, slot in self.index.get(lit, ()):
+                out.setdefault(entry.id, set()).add(slot)
+        return out
 
 
 @dataclass
@@ -224,15 +250,20 @@ def _has_upper(pattern: str) -> bool:
     return False
 
 
-def _spans(entry: _Entry, hits: Hits, clauses: ClauseIndex) -> Iterator[tuple[int, int]]:
-    """Where `entry` is mentioned: its combinations, then its regexes (those whose literals
-    occur; a regex with none found cannot match)."""
-    for comb in entry.combinations:
-        yield from combination_spans(comb, hits, clauses)
-    for regex, need in zip(entry.regexes, entry.needs, strict=True):
+def _spans(
+    entry: _Entry, hits: Hits, clauses: ClauseIndex, slots: set[int] | None = None
+) -> Iterator[tuple[int, int]]:
+    """Where `entry` is mentioned: its combinations, then its regexes — of those, only the
+    `slots` the text's literals allow (a regex whose literals are absent cannot match)."""
+    n = len(entry.combinations)
+    for slot in sorted(slots) if slots is not None else range(n + len(entry.regexes)):
+        if slot < n:
+            yield from combination_spans(entry.combinations[slot], hits, clauses)
+            continue
+        need = entry.needs[slot - n]
         if need is not None and not any(hits.has(lit) for lit in need):
             continue
-        for m in regex.finditer(hits.text):
+        for m in entry.regexes[slot - n].finditer(hits.text):
             yield m.span()
 
 
@@ -268,9 +299,12 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
 
     # the codes' spans, in clean-text offsets, so their clauses count as understood
     found = [(bisect.bisect_left(where, s), bisect.bisect_left(where, e)) for s, e in covered]
+    allowed = compiled.candidates(hits)
     systems: dict[str, Source] = {}
     for entry in compiled.systems:
-        for start, end in _spans(entry, hits, clauses):
+        if entry.id not in allowed:
+            continue
+        for start, end in _spans(entry, hits, clauses, allowed[entry.id]):
             found.append((start, end))
             if entry.id not in systems:
                 systems[entry.id] = source(start, end)
@@ -278,8 +312,10 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     symptoms: dict[str, Source] = {}
     set_aside: list[SetAside] = []
     for entry in compiled.symptoms:
+        if entry.id not in allowed:
+            continue
         decided: SetAside | None = None
-        for start, end in _spans(entry, hits, clauses):
+        for start, end in _spans(entry, hits, clauses, allowed[entry.id]):
             found.append((start, end))  # every mention is understood, even a denied one
             if entry.id in symptoms:
                 continue

@@ -202,10 +202,11 @@ def part_spans(part: Part, hits: Hits) -> list[tuple[int, int]]:
 
 def could_match(combination: Combination, hits: Hits) -> bool:
     """A cheap test: does every part have a literal of its first mandatory piece in the text."""
-    return all(any(hits.has(lit) for lit in _first_literals(p)) for p in combination.parts)
+    return all(any(hits.has(lit) for lit in first_literals(p)) for p in combination.parts)
 
 
-def _first_literals(part: Part) -> Iterable[str]:
+def first_literals(part: Part) -> Iterable[str]:
+    """The literals a match of `part` can start with."""
     for piece in part.pieces:
         yield from piece.literals
         if not piece.optional:

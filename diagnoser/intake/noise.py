@@ -113,6 +113,9 @@ def strip_noise(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[str, 
     """`text` without the noise spans, each replaced by its filler (a space, or a newline that
     keeps clauses apart), runs of spaces collapsed; and for each character of the result, its
     offset in `text` (so a match in the clean text maps back to the ticket's words)."""
+    spans = list(spans)
+    if not spans:  # the usual case: intake's text has its spaces collapsed already
+        return text, list(range(len(text)))
     fill: dict[int, str] = {}
     for start, end, filler in spans:
         for i in range(start, end):
