@@ -35,6 +35,17 @@ class Evaluation:
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     misses: list[Miss] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    covered: int = 0  # fault tickets with any diagnosis
+    # tickets labelled `[]`: not a fault, they must get no diagnosis
+    non_faults: int = 0
+    non_faults_diagnosed: list[Miss] = field(default_factory=list)
+
+    def add_non_fault(self, ticket_id: str, diagnoses: Iterable[Mapping[str, Any]]) -> None:
+        """Count a ticket labelled as no fault: any diagnosis of it is a miss."""
+        self.non_faults += 1
+        ranked = tuple(str(d["fault_id"]) for d in diagnoses)
+        if ranked:
+            self.non_faults_diagnosed.append(Miss(ticket_id, (), ranked[:3]))
 
     def rate(self, hits: int, total: int | None = None) -> float:
         """hits / total (0 when there is nothing to count)."""
@@ -56,6 +67,7 @@ class Evaluation:
         counts["n"] += 1
         by_category["n"] += 1
         self.confusion[(expected_category, got_category)] += 1
+        self.covered += bool(ranked)
         if got_category == expected_category:
             self.top1_category += 1
             by_category["category"] += 1
@@ -78,6 +90,9 @@ class Evaluation:
             "top1_category_accuracy": round(self.rate(self.top1_category), 4),
             "top1_fault_accuracy": round(self.rate(self.top1_fault), 4),
             "top3_fault_accuracy": round(self.rate(self.top3_fault), 4),
+            "coverage": round(self.rate(self.covered), 4),
+            "non_faults": self.non_faults,
+            "non_faults_diagnosed": [m.__dict__ for m in self.non_faults_diagnosed],
             "per_fault": {
                 fid: {
                     "tickets": c["n"],
@@ -107,6 +122,8 @@ class Evaluation:
 def _labels(value: Any, label_name: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
+    if value == []:
+        return ()  # labelled as no fault
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise ValueError(f"no label: {label_name} must be a fault id or a list of fault ids")
     return tuple(value)
@@ -133,6 +150,9 @@ def evaluate_records(
         except ValueError as exc:
             result.errors.append(f"{where}: {exc}")
             continue
+        if not labels:
+            result.add_non_fault(str(record.get("id") or where), record.get("diagnoses") or ())
+            continue
         unknown = [fid for fid in labels if fid not in faults]
         if unknown:
             result.errors.append(f"{where}: unknown fault id(s) in the label: {', '.join(unknown)}")
@@ -148,6 +168,8 @@ def format_text(ev: Evaluation, show_misses: bool = True) -> str:
         f"top-1 category accuracy: {ev.rate(ev.top1_category):.1%}",
         f"top-1 fault accuracy:    {ev.rate(ev.top1_fault):.1%}",
         f"top-3 fault accuracy:    {ev.rate(ev.top3_fault):.1%}",
+        f"coverage:                {ev.rate(ev.covered):.1%}",
+        f"non-faults diagnosed:    {len(ev.non_faults_diagnosed)} of {ev.non_faults}",
         "",
         f"{'fault':38} {'n':>4} {'top-1':>7} {'top-3':>7}",
     ]
