@@ -69,6 +69,7 @@ _NUMBERS = re.compile(
 )
 
 
+_QUOTES = re.compile(r"[“”「」『』\"]")
 _PATTERNS = (
     (_MARKUP, re.compile(r"[<&{*_`~#\[\]]|^[ \t]*(?:h[1-6]\.|[+-]|\d{1,3}\.)[ \t]", re.M)),
     (_URL, re.compile(r"https?://|www\.|@")),
@@ -95,6 +96,8 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
         text_end = dash.start()
     for pattern in (_QUOTED_LINE, _SIG_LINE):
         spans.extend((m.start(), m.end(), "\n") for m in pattern.finditer(text, 0, text_end))
+    # quotation marks around an on-screen word: dropped, so 点“打印”没反应 reads 点打印没反应
+    spans.extend((m.start(), m.end(), "") for m in _QUOTES.finditer(text, 0, text_end))
     for pattern, cue in _PATTERNS:
         if cue.search(text, 0, text_end):  # a cheap look first: most texts have no markup
             spans.extend((m.start(), m.end(), " ") for m in pattern.finditer(text, 0, text_end))
@@ -125,6 +128,8 @@ def strip_noise(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[str, 
     where: list[int] = []
     for i, ch in enumerate(text):
         ch = fill.get(i, ch)
+        if not ch:
+            continue
         if ch in " \t" and out and out[-1] in " \n":
             continue
         if ch == "\n" and out and out[-1] == " ":
