@@ -30,7 +30,7 @@ from typing_extensions import TypedDict
 from .kb.models import LocalizedText, Phase, Principle, Severity
 from .ticket import Scope
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION: Literal["2"] = "2"
 """Version of the JSON contract: bumped when a field changes meaning or disappears."""
 
 __all__ = [

@@ -211,7 +211,13 @@ class Diagnoser:
                 body = self._record_body(parsed, intake, facts)
                 self._remember(said, body)
             self._remember(key, body)
-        return make_record(parsed.id, body, reported)
+        record = make_record(parsed.id, body, reported)
+        # where the ticket comes from, when it says: what incident correlation groups by
+        if parsed.site is not None:
+            record["site"] = parsed.site  # type: ignore[typeddict-unknown-key]
+        if parsed.region is not None:
+            record["region"] = parsed.region  # type: ignore[typeddict-unknown-key]
+        return record
 
     def _input_key(self, ticket: Ticket) -> tuple[Any, ...]:
         """Everything of a ticket that can change its record, and nothing more.

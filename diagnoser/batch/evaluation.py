@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..result import SCHEMA_VERSION
@@ -35,17 +36,7 @@ class Evaluation:
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     misses: list[Miss] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    covered: int = 0  # fault tickets with any diagnosis
-    # tickets labelled `[]`: not a fault, they must get no diagnosis
-    non_faults: int = 0
-    non_faults_diagnosed: list[Miss] = field(default_factory=list)
-
-    def add_non_fault(self, ticket_id: str, diagnoses: Iterable[Mapping[str, Any]]) -> None:
-        """Count a ticket labelled as no fault: any diagnosis of it is a miss."""
-        self.non_faults += 1
-        ranked = tuple(str(d["fault_id"]) for d in diagnoses)
-        if ranked:
-            self.non_faults_diagnosed.append(Miss(ticket_id, (), ranked[:3]))
+    unlabelled: int = 0  # tickets without a label: left out of every figure
 
     def rate(self, hits: int, total: int | None = None) -> float:
         """hits / total (0 when there is nothing to count)."""
@@ -55,8 +46,10 @@ class Evaluation:
     def add(
         self, ticket_id: str, labels: tuple[str, ...], diagnoses: Iterable[Mapping[str, Any]]
     ) -> None:
-        """Count one labelled ticket against its ranked diagnoses (fault_id, category)."""
-        expected = labels[0]
+        """Count one labelled ticket against its ranked diagnoses (fault_id, category).
+
+        No labels means: this ticket is not a fault and must get no diagnosis."""
+        expected = labels[0] if labels else NONE
         ranked = tuple(str(d["fault_id"]) for d in diagnoses)
         top = ranked[0] if ranked else NONE
         expected_category = expected.split(".", 1)[0]
@@ -67,7 +60,6 @@ class Evaluation:
         counts["n"] += 1
         by_category["n"] += 1
         self.confusion[(expected_category, got_category)] += 1
-        self.covered += bool(ranked)
         if got_category == expected_category:
             self.top1_category += 1
             by_category["category"] += 1
@@ -77,7 +69,7 @@ class Evaluation:
             by_category["top1"] += 1
         else:
             self.misses.append(Miss(ticket_id, labels, ranked[:3]))
-        if expected in ranked[:3]:
+        if expected in ranked[:3] or (expected == NONE and not ranked):
             self.top3_fault += 1
             counts["top3"] += 1
             by_category["top3"] += 1
@@ -87,12 +79,10 @@ class Evaluation:
         return {
             "schema_version": SCHEMA_VERSION,
             "tickets": self.total,
+            "unlabelled": self.unlabelled,
             "top1_category_accuracy": round(self.rate(self.top1_category), 4),
             "top1_fault_accuracy": round(self.rate(self.top1_fault), 4),
             "top3_fault_accuracy": round(self.rate(self.top3_fault), 4),
-            "coverage": round(self.rate(self.covered), 4),
-            "non_faults": self.non_faults,
-            "non_faults_diagnosed": [m.__dict__ for m in self.non_faults_diagnosed],
             "per_fault": {
                 fid: {
                     "tickets": c["n"],
@@ -119,25 +109,57 @@ class Evaluation:
         }
 
 
-def _labels(value: Any, label_name: str) -> tuple[str, ...]:
+def _labels(
+    value: Any, label_name: str, label_map: Mapping[str, str | None] | None = None
+) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
-    if value == []:
-        return ()  # labelled as no fault
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"no label: {label_name} must be a fault id or a list of fault ids")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"bad label: {label_name} must be a fault id or a list of fault ids")
+    if label_map:
+        mapped = []
+        for v in value:
+            key = v.strip().casefold()
+            target = label_map.get(key, v) if key in label_map else v
+            if target:  # a desk name mapped to nothing: not a fault
+                mapped.append(target)
+        value = mapped
     return tuple(value)
+
+
+def load_label_map(path: str | Path) -> dict[str, str | None]:
+    """A label map file (YAML or JSON): the desk's root-cause name -> fault id, or null (or
+    '' / 'none') for a name that means "not a fault". Names match ignoring case."""
+    from .._yaml import YamlError, load_yaml
+    from .errors import InputError
+
+    try:
+        data, _ = load_yaml(Path(path))
+    except YamlError as exc:
+        raise InputError(f"--label-map: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"--label-map {path}: a mapping of name: fault id is expected")
+    out: dict[str, str | None] = {}
+    for name, target in data.items():
+        if target is not None and not isinstance(target, str):
+            raise InputError(f"--label-map {path}: {name!r}: a fault id or null is expected")
+        value = None if target is None or target.strip().lower() in ("", "none") else target
+        out[str(name).strip().casefold()] = value.strip() if value else None
+    return out
 
 
 def evaluate_records(
     records: Iterable[Mapping[str, Any]],
     faults: Collection[str],
     label_name: str = "'expected'",
+    label_map: Mapping[str, str | None] | None = None,
 ) -> Evaluation:
     """Compare batch records (with the mapped "label") to their first label, the root cause.
 
-    Error records and records without a valid label are listed in `errors` as "source:line:
-    reason"; `faults` are the fault ids of the knowledge base, to catch labels that name none.
+    A record without a label is unlabelled: counted in `unlabelled` and left out of every
+    figure. An empty label (`"expected": []`, or a desk name the label map maps to null) is a
+    ticket that must get no diagnosis. Error records and labels that name no fault of
+    `faults` (after `label_map`) are listed in `errors` as "source:line: reason".
     """
     result = Evaluation()
     for record in records:
@@ -145,13 +167,13 @@ def evaluate_records(
         if record.get("status") != "ok":
             result.errors.append(f"{where}: {record.get('error')}")
             continue
+        if record.get("label") is None:
+            result.unlabelled += 1
+            continue
         try:
-            labels = _labels(record.get("label"), label_name)
+            labels = _labels(record.get("label"), label_name, label_map)
         except ValueError as exc:
             result.errors.append(f"{where}: {exc}")
-            continue
-        if not labels:
-            result.add_non_fault(str(record.get("id") or where), record.get("diagnoses") or ())
             continue
         unknown = [fid for fid in labels if fid not in faults]
         if unknown:
@@ -164,12 +186,11 @@ def evaluate_records(
 def format_text(ev: Evaluation, show_misses: bool = True) -> str:
     """A plain-text report: headline figures, per-fault table, confusion matrix, misses."""
     lines = [
-        f"tickets evaluated:      {ev.total}",
+        f"tickets evaluated:      {ev.total}"
+        + (f" ({ev.unlabelled} unlabelled left out)" if ev.unlabelled else ""),
         f"top-1 category accuracy: {ev.rate(ev.top1_category):.1%}",
         f"top-1 fault accuracy:    {ev.rate(ev.top1_fault):.1%}",
         f"top-3 fault accuracy:    {ev.rate(ev.top3_fault):.1%}",
-        f"coverage:                {ev.rate(ev.covered):.1%}",
-        f"non-faults diagnosed:    {len(ev.non_faults_diagnosed)} of {ev.non_faults}",
         "",
         f"{'fault':38} {'n':>4} {'top-1':>7} {'top-3':>7}",
     ]

@@ -139,12 +139,43 @@ def ticket_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "explain": ".kb:explain",
         "codes": ".kb:codes",
         "summary": ".summary:summary",
+        "serve": ".serve:serve",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, prog_name="diagnoser")
-def cli() -> None:
+@click.option(
+    "--verbose",
+    "-v",
+    count=True,
+    help="Diagnostics on stderr: -v for info, -vv for debug (or DIAGNOSER_LOG=LEVEL).",
+)
+def cli(verbose: int) -> None:
     """Rule-based fault diagnosis for invoice-issuing systems."""
+    _configure_logging(verbose, os.environ.get("DIAGNOSER_LOG"))
+
+
+def _configure_logging(verbose: int, level_name: str | None) -> None:
+    """Send the 'diagnoser' loggers to stderr at the level asked for (nothing when not asked)."""
+    import logging
+
+    if verbose:
+        level = logging.DEBUG if verbose > 1 else logging.INFO
+    elif level_name:
+        level = logging.getLevelNamesMapping().get(level_name.strip().upper(), -1)
+        if level < 0:
+            raise click.BadParameter(
+                f"{level_name!r} is not a logging level (debug, info, warning, error)",
+                param_hint="DIAGNOSER_LOG",
+            )
+    else:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("diagnoser: %(levelname)s: %(name)s: %(message)s"))
+    logger = logging.getLogger("diagnoser")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
 
 
 @cli.command()
@@ -267,16 +298,26 @@ def kb_lint(rules: Path | None, knowledge: Path | None) -> None:
 @kb.command("test")
 @kb_options
 def kb_test(rules: Path | None, knowledge: Path | None) -> None:
-    """Run the rule fixture cases (rules/cases/*.yaml)."""
+    """Run the rule fixture cases (rules/cases/ and rules/incidents/cases/)."""
     from ..kb.casetest import coverage_issues, load_cases, run_case
 
     diagnoser = _diagnoser(rules, knowledge)
     assert diagnoser.kb.rules_path is not None
     cases, issues = load_cases(diagnoser.kb.rules_path, set(diagnoser.kb.rules))
     issues += coverage_issues(diagnoser, cases)
+    from ..incidents.casetest import load_incident_cases, run_incident_case
+
+    incident_cases, incident_issues = load_incident_cases(
+        diagnoser.kb.rules_path, set(diagnoser.kb.incident_rules)
+    )
+    issues += incident_issues
+    runs = [
+        *((loaded, run_case) for loaded in cases),
+        *((loaded, run_incident_case) for loaded in incident_cases),
+    ]
     failed = 0
-    for loaded in cases:
-        result = run_case(diagnoser, loaded)
+    for loaded, run in runs:
+        result = run(diagnoser, loaded)  # type: ignore[operator]
         if not result.ok:
             failed += 1
             why = "passes but is marked as a known gap" if result.passed else result.message
@@ -285,7 +326,7 @@ def kb_test(rules: Path | None, knowledge: Path | None) -> None:
         click.echo(str(issue))
     gaps = sum(1 for c in cases if c.case.known_gap)
     click.echo(
-        f"{len(cases) - failed} passed, {failed} failed ({gaps} known gaps); "
+        f"{len(runs) - failed} passed, {failed} failed ({gaps} known gaps); "
         f"{len(issues)} problem(s)",
         err=True,
     )
@@ -308,7 +349,11 @@ def main() -> None:
     except click.exceptions.Abort:
         _fail("aborted", 130)
     except click.ClickException as exc:
-        exc.show()
+        # one documented form for every error: `diagnoser: error: ...` (usage errors also
+        # show the command's usage line first)
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            click.echo(exc.ctx.get_usage(), err=True)
+        click.echo(f"diagnoser: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except KnowledgeBaseError as exc:
         _fail(str(exc), EXIT_KB)

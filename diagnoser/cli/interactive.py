@@ -289,5 +289,5 @@ def interactive(
         _Conversation(session, lang).run()
         click.echo(err=True)
     result = session.diagnosis
-    click.echo(render(result, Format(fmt), lang), nl=False)
+    click.echo(render(result, Format(fmt), lang, diagnoser=session.diagnoser), nl=False)
     sys.exit(EXIT_OK if result.diagnoses else EXIT_NOTHING)

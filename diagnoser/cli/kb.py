@@ -466,7 +466,7 @@ def codes(
         known |= set(_rule_codes(_all_rules(kb)))
         shown = f"{code!r}" + (f" (read as {canonical!r})" if canonical != code else "")
         _fail(f"unknown error code {shown}{_suggest(canonical, sorted(known))}", EXIT_NOTHING)
-    data = {
+    data: dict[str, Any] = {
         "input": code,
         "code": canonical,
         "meanings": [

@@ -25,6 +25,7 @@ from .models import (
     ContextFile,
     ErrorCode,
     Fault,
+    IncidentRule,
     LocalizedText,
     Patterns,
     Phrases,
@@ -41,6 +42,7 @@ M = TypeVar("M", bound=BaseModel)
 
 TERM_NAME = re.compile(r"[a-z][a-z0-9_]*")
 CASES_DIR = "cases"  # rules/cases/ holds the rule fixture cases, not rules
+INCIDENTS_DIR = "incidents"  # rules/incidents/ holds incident rules (and their cases/)
 
 
 def _lt(zh: str, en: str) -> LocalizedText:
@@ -82,6 +84,7 @@ class KnowledgeBase:
     symptoms: dict[str, Symptom]
     systems: dict[str, SystemProfile]
     rules: dict[str, RuleSpec]
+    incident_rules: dict[str, IncidentRule] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     terms: dict[str, Phrases] = field(default_factory=dict)
@@ -108,11 +111,12 @@ class KnowledgeBase:
 # --- reading files ------------------------------------------------------------------------------
 
 
-def _yaml_files(root: Path, skip: str | None = None) -> Iterator[Path]:
+def _yaml_files(root: Path, skip: str | tuple[str, ...] | None = None) -> Iterator[Path]:
+    skipped = (skip,) if isinstance(skip, str) else skip or ()
     for path in sorted(root.rglob("*")):
         if path.suffix not in (".yaml", ".yml") or not path.is_file():
             continue
-        if skip and skip in path.relative_to(root).parts[:-1]:
+        if any(part in skipped for part in path.relative_to(root).parts[:-1]):
             continue
         yield path
 
@@ -125,7 +129,7 @@ def _data_path(data: Any, loc: tuple[Any, ...], aliases: dict[str, str]) -> tupl
         if (isinstance(data, dict) and key in data) or (
             isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data)
         ):
-            data = data[key]
+            data = data[key]  # type: ignore[index]  # (a str key indexes a dict, checked above)
             out.append(key)
     return tuple(out)
 
@@ -148,6 +152,7 @@ for _m in (
     ErrorCode,
     RuleSpec,
     Condition,
+    IncidentRule,
 ):
     _collect_keys(_m)
 _KNOWN_KEYS.update({"all", "any", "none", "fault", "derive", "value", "certainty", "because"})
@@ -328,6 +333,7 @@ class _Loader:
         systems = self.load_systems()
         rules = self.load_rules()
         self.check_vocabulary(terms, symptoms)
+        incident_rules = self.load_incident_rules()
         kb = KnowledgeBase(
             categories=categories,
             faults=faults,
@@ -336,6 +342,7 @@ class _Loader:
             rules=rules,
             terms=terms,
             context=context,
+            incident_rules=incident_rules,
             locations=self.locations,
             rules_path=self.rules_root,
             knowledge_path=self.knowledge_root,
@@ -488,7 +495,7 @@ class _Loader:
 
     def load_rules(self) -> dict[str, RuleSpec]:
         out: dict[str, RuleSpec] = {}
-        for path in _yaml_files(self.rules_root, skip=CASES_DIR):
+        for path in _yaml_files(self.rules_root, skip=(CASES_DIR, INCIDENTS_DIR)):
             read = _read(path, self.shown(path), self.issues)
             if read is None:
                 continue
@@ -503,11 +510,57 @@ class _Loader:
                 self.lines[f"rule:{rule.id}"] = lines
         return out
 
+    def load_incident_rules(self) -> dict[str, IncidentRule]:
+        out: dict[str, IncidentRule] = {}
+        root = self.rules_root / INCIDENTS_DIR
+        if not root.is_dir():
+            return out
+        for path in _yaml_files(root, skip=CASES_DIR):
+            read = _read(path, self.shown(path), self.issues)
+            if read is None:
+                continue
+            data, lines = read
+            rule = _validate(IncidentRule, data, lines, self.issues)
+            if rule is None:
+                continue
+            self.check_stem(path, rule.id, lines, "id")
+            # one id space with the other rules: evidence names either kind by its id
+            if self.register("rule", rule.id, lines.at(("id",))):
+                out[rule.id] = rule
+                self.lines[f"rule:{rule.id}"] = lines
+        return out
+
+    def check_incident_refs(self, kb: KnowledgeBase, rule: IncidentRule) -> None:
+        lines = self.lines[f"rule:{rule.id}"]
+        faults = [(("then", "fault"), rule.then.fault)]
+        faults += [(("match", "faults", i), f) for i, f in enumerate(rule.match.faults)]
+        for path, fault in faults:
+            if not self.known(kb.faults, "fault", fault):
+                self.issues.append(
+                    Issue(
+                        lines.at(path),
+                        f"unknown fault {fault!r}{_suggest(fault, kb.faults)}",
+                        code="unknown-ref",
+                    )
+                )
+        for i, code in enumerate(rule.match.codes):
+            if not kb.code_meanings(canonical_code(code)):
+                self.issues.append(
+                    Issue(
+                        lines.at(("match", "codes", i)),
+                        f"code {code!r} is in no system's catalog",
+                        severity=IssueSeverity.WARNING,
+                        code="unknown-ref",
+                    )
+                )
+
     # --- whole-set checks ---------------------------------------------------------------------
 
     def cross_check(self, kb: KnowledgeBase) -> None:
         for rule in kb.rules.values():
             self.check_rule_refs(kb, rule)
+        for incident_rule in kb.incident_rules.values():
+            self.check_incident_refs(kb, incident_rule)
         for system in kb.systems.values():
             lines = self.lines[f"system:{system.system}"]
             for i, entry in enumerate(system.codes):
@@ -614,7 +667,9 @@ class _Loader:
         graph: dict[str, set[str]] = {}
         for rule in kb.rules.values():
             if rule.then.derive and rule.status != RuleStatus.DEPRECATED:
-                for _, cond in _walk_conditions(rule, negated=False):
+                # a `none` condition is an edge too: "a unless b" and "b unless a" never
+                # settle on one answer (the firing order would decide it)
+                for _, cond in _walk_conditions(rule):
                     graph.setdefault(cond.symptom, set()).add(rule.then.derive)
         state: dict[str, int] = {}
 

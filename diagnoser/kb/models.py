@@ -468,3 +468,70 @@ class RuleSpec(_Model):
         if self.modified is not None and self.modified < self.date:
             raise ValueError("'modified' is earlier than 'date'")
         return self
+
+
+# --- incident rules (rules/incidents/) --------------------------------------------------------
+
+# what a fingerprint may hold: the fault or code, the system, the region
+GROUP_KEYS = ("key", "system", "region")
+
+
+class IncidentMatch(_Model):
+    """Which diagnosed tickets an incident rule looks at: by error code, else by top fault."""
+
+    codes: tuple[StrictStr, ...] = ()
+    faults: tuple[Annotated[str, Field(pattern=FAULT_ID)], ...] = ()
+
+    @model_validator(mode="after")
+    def _something(self) -> IncidentMatch:
+        if not (self.codes or self.faults):
+            raise ValueError("'match' needs 'codes' or 'faults'")
+        return self
+
+
+class IncidentThresholds(_Model):
+    """How much must happen within the window: distinct tickets, sites and regions."""
+
+    tickets: int = Field(default=1, ge=1)
+    sites: int = Field(default=1, ge=1)
+    regions: int = Field(default=1, ge=1)
+
+
+class IncidentConclusion(_Model):
+    """What the incident is, and what its tickets are told: fault, scope, priority, why."""
+
+    fault: str = Field(pattern=FAULT_ID)
+    scope: Literal["site", "region", "city"]
+    priority: Literal["P1", "P2", "P3", "P4"]
+    certainty: float = Field(gt=0, le=1)
+    because: LocalizedText
+
+
+class IncidentRule(_Model):
+    """rules/incidents/<id>.yaml: when many tickets within a window make one incident."""
+
+    id: str = Field(pattern=RULE_ID)
+    title: str = Field(min_length=1)
+    description: str | None = None
+    status: RuleStatus
+    author: str = Field(min_length=1)
+    date: dt.date
+    modified: dt.date | None = None
+    references: tuple[StrictStr, ...] = Field(min_length=1)
+    tags: tuple[str, ...] = ()
+    match: IncidentMatch
+    # the fingerprint: tickets with equal values of these fields (and in one window) group
+    group_by: tuple[Literal["key", "system", "region"], ...] = GROUP_KEYS
+    window_minutes: int = Field(ge=1, le=7 * 24 * 60)
+    at_least: IncidentThresholds
+    then: IncidentConclusion
+
+    @model_validator(mode="after")
+    def _checks(self) -> IncidentRule:
+        if "key" not in self.group_by:
+            raise ValueError("'group_by' must include 'key' (the fault or the code)")
+        if len(set(self.group_by)) != len(self.group_by):
+            raise ValueError("'group_by' lists a field twice")
+        if self.modified is not None and self.modified < self.date:
+            raise ValueError("'modified' is earlier than 'date'")
+        return self
