@@ -49,8 +49,43 @@ def kb_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+SITE_KEY = "diagnoser.site"
+
+
+def _remember_site(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    ctx.meta[SITE_KEY] = value
+
+
+def site_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--site FILE (also DIAGNOSER_SITE): the desk's site profile, kept on the context."""
+    return click.option(
+        "--site",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="DIAGNOSER_SITE",
+        expose_value=False,
+        callback=_remember_site,
+        help="Site profile (YAML): the desk's contacts, escalation, jurisdiction, default "
+        "system and language. See docs/site-profile.md.",
+    )(func)
+
+
+def site_path() -> Path | None:
+    """The --site (or DIAGNOSER_SITE) of the running command, if any."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(SITE_KEY) if ctx is not None else None
+
+
+def report_language(lang: str | None, text: str, diagnoser: Diagnoser) -> str:
+    """--lang, else the language of the ticket text, else the site profile's, else the locale's."""
+    if lang:
+        return lang
+    if text.strip() or diagnoser.site is None or diagnoser.site.language is None:
+        return detect_language(text)
+    return diagnoser.site.language
+
+
 def _diagnoser(rules: Path | None, knowledge: Path | None) -> Diagnoser:
-    return Diagnoser.from_paths(rules=rules, knowledge=knowledge)
+    return Diagnoser.from_paths(rules=rules, knowledge=knowledge, site=site_path())
 
 
 def _metric(
@@ -215,6 +250,7 @@ def _configure_logging(verbose: int, level_name: str | None) -> None:
     help="ANSI colour in the text report (default: on a terminal, unless NO_COLOR is set).",
 )
 @kb_options
+@site_option
 def diagnose(
     text: str | None,
     codes: tuple[str, ...],
@@ -257,7 +293,7 @@ def diagnose(
     report = render(
         result,
         report_format,
-        lang or detect_language(text or ""),
+        report_language(lang, text or "", diagnoser),
         color=color,
         template_dir=template_dir,
         diagnoser=diagnoser,

@@ -20,7 +20,7 @@ import click
 
 from ..batch.presets import PRESETS
 from ..errors import DiagnoserError
-from . import EXIT_INPUT, EXIT_OK, _fail, kb_options
+from . import EXIT_INPUT, EXIT_OK, _fail, kb_options, site_option, site_path
 
 MAX_REPORTED = 20  # rejected records named on stderr; the rest are counted (see --rejects)
 # Exit codes of `batch` and `evaluate` (docs/batch.md): 0 every record done; 2 usage error;
@@ -118,6 +118,7 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Tickets per task.",
         ),
         kb_options,
+        site_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -150,6 +151,11 @@ def _config(
         raise click.UsageError("--executor dask needs --scheduler ADDRESS")
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask (or the run would be local)")
+    site = site_path()
+    if site is not None:  # a bad profile stops the run before any worker starts
+        from ..triage.site import load_site
+
+        load_site(site)
     return BatchConfig(
         inputs=list(inputs),
         fmt=input_format,
@@ -157,6 +163,7 @@ def _config(
         columns=ColumnMap.build(preset, map_file, overrides, label_field, keep),
         rules=str(rules) if rules else None,
         knowledge=str(knowledge) if knowledge else None,
+        site=str(site) if site else None,
         workers=workers,
         executor=executor,
         scheduler=scheduler,

@@ -233,6 +233,7 @@ _SENTENCES = {
     ),
     "contrast_line": _t("{clues} → 更可能是“{title}”", "{clues} → more likely {title}"),
     "users": _t("{n} 个用户受影响", "{n} affected users"),
+    "escalation": _t("升级联系人（{when}）：{contact}", "Escalate to ({when}): {contact}"),
 }
 
 # --- the view every template receives ------------------------------------------------------------
@@ -329,6 +330,9 @@ class PlanView:
     recovery: tuple[str, ...]
     prevention: tuple[str, ...]
     customer_notice: str | None
+    # the site profile's escalation contact for this diagnosis, or how to configure one
+    escalation: str | None = None
+    contacts_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -600,6 +604,12 @@ def build_view(diagnosis: Diagnosis, lang: str, diagnoser: Diagnoser | None = No
             customer_notice=notice.get(lang)
             if notice is not None and customer_notice_applies(diagnosis)
             else None,
+            escalation=_SENTENCES["escalation"]
+            .get(lang)
+            .format(when=plan.escalation.when, contact=plan.escalation.contact)
+            if plan.escalation is not None
+            else None,
+            contacts_note=plan.contacts_note.get(lang) if plan.contacts_note else None,
         )
 
     users = next(
