@@ -79,12 +79,12 @@ def test_every_template_renders_every_fault(request, kb_name, lang, fmt):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_fault_renders_in_every_format(mini, lang):
-    result = mini.diagnose({"id": "n", "text": "hello there"})
+    result = mini.diagnose({"id": "n", "text": "the coffee machine is empty"})
     assert not result.diagnoses
     for fmt in TEMPLATE_FORMATS:
         report = render(result, fmt, lang, diagnoser=mini)
         assert ("未能识别出故障" if lang == "zh" else "No fault identified") in report
-        assert "hello there" in report
+        assert "the coffee machine is empty" in report
 
 
 def _hostile(mini):

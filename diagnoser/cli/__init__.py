@@ -310,7 +310,7 @@ def diagnose(
     sys.exit(EXIT_OK if result.diagnoses else EXIT_NOTHING)
 
 
-@cli.group(cls=LazyGroup, lazy={"show": ".kb:kb_show"})
+@cli.group(cls=LazyGroup, lazy={"show": ".kb:kb_show", "learn": ".kb:kb_learn"})
 def kb() -> None:
     """Check and test a knowledge base."""
 
