@@ -81,6 +81,21 @@ class Unrecognised(_Out):
     reason: str
 
 
+class ConsultationEntry(_Out):
+    """One question of an interactive consultation and its answer, with when it was asked.
+
+    `symptom` is the flag symptom asked about, or the ticket field a process question fills
+    (`error_codes`, `reported_at`, `scope`); `answer` is what the answer was taken to mean
+    (yes / no / unknown, or the value recorded), `said` what was typed.
+    """
+
+    question: str
+    symptom: str
+    answer: str
+    said: str = ""
+    asked_at: dt.datetime
+
+
 class Diagnosis(_Out):
     """A ranked, explained diagnosis with its priority and emergency plan."""
 
@@ -96,6 +111,9 @@ class Diagnosis(_Out):
     # when the ticket says the fault was reported (its reported_at), if it says so; last, and
     # optional, so the JSON contract only grows
     reported_at: dt.datetime | None = None
+    # the questions asked and answered by `diagnoser interactive`, oldest first (empty for a
+    # plain diagnosis)
+    consultation: tuple[ConsultationEntry, ...] = ()
 
     @property
     def top(self) -> RankedFault | None:
