@@ -230,6 +230,7 @@ def diagnose(
         color=color,
         template_dir=template_dir,
         diagnoser=diagnoser,
+        ticket=ticket,
     )
     if output is None:
         click.echo(report, nl=False, color=color)
