@@ -1,16 +1,33 @@
 """diagnoser: rule-based fault diagnosis for invoice-issuing systems."""
 
-from .errors import DiagnoserError, Issue, KnowledgeBaseError, Location, Severity, TicketError
+from .errors import (
+    DiagnoserError,
+    Issue,
+    IssueSeverity,
+    KnowledgeBaseError,
+    Location,
+    TicketError,
+)
 from .kb.loader import KnowledgeBase, lint_knowledge_base, load_knowledge_base
+from .kb.models import Severity
 from .result import (
+    SCHEMA_VERSION,
     Diagnosis,
     Evidence,
+    Firing,
+    InputKind,
     Plan,
     PlanStep,
     Priority,
+    PriorityReason,
     RankedFault,
+    Record,
+    Signal,
+    Source,
+    SourceKind,
     SymptomRef,
     Unrecognised,
+    UnrecognisedReason,
 )
 from .service import Diagnoser, combine
 from .ticket import Scope, Ticket
@@ -18,24 +35,34 @@ from .ticket import Scope, Ticket
 __version__ = "0.1.0"
 
 __all__ = [
+    "SCHEMA_VERSION",
     "Diagnoser",
     "DiagnoserError",
     "Diagnosis",
     "Evidence",
+    "Firing",
+    "InputKind",
     "Issue",
+    "IssueSeverity",
     "KnowledgeBase",
     "KnowledgeBaseError",
     "Location",
     "Plan",
     "PlanStep",
     "Priority",
+    "PriorityReason",
     "RankedFault",
+    "Record",
     "Scope",
     "Severity",
+    "Signal",
+    "Source",
+    "SourceKind",
     "SymptomRef",
     "Ticket",
     "TicketError",
     "Unrecognised",
+    "UnrecognisedReason",
     "__version__",
     "combine",
     "lint_knowledge_base",

@@ -15,6 +15,8 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 Path_ = tuple[str | int, ...]
+MAX_BYTES = 8 << 20  # a knowledge-base or mapping file larger than this is refused unread
+MAX_NODES = 200_000  # values built from one file, aliases counted each time they are used
 
 
 class LineMap:
@@ -38,7 +40,27 @@ class LineMap:
         return Location(self.path, self.line(loc))
 
 
-def _to_python(node: yaml.Node, loc: Path_, lines: dict[Path_, int], loader: Any) -> Any:
+class _Budget:
+    """Counts the values built from one file: an alias bomb ("billion laughs") stops early."""
+
+    def __init__(self) -> None:
+        self.left = MAX_NODES
+
+    def spend(self, node: yaml.Node) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"more than {MAX_NODES:,} values (aliases expanding without bound?)",
+                node.start_mark,
+            )
+
+
+def _to_python(
+    node: yaml.Node, loc: Path_, lines: dict[Path_, int], loader: Any, budget: _Budget
+) -> Any:
+    budget.spend(node)
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -54,10 +76,12 @@ def _to_python(node: yaml.Node, loc: Path_, lines: dict[Path_, int], loader: Any
                 )
             child = (*loc, key)
             lines[child] = key_node.start_mark.line + 1
-            out[key] = _to_python(value_node, child, lines, loader)
+            out[key] = _to_python(value_node, child, lines, loader, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, (*loc, i), lines, loader) for i, item in enumerate(node.value)]
+        return [
+            _to_python(item, (*loc, i), lines, loader, budget) for i, item in enumerate(node.value)
+        ]
     return loader.construct_object(node, deep=True)
 
 
@@ -65,6 +89,11 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, LineMap]:
     """Parse one YAML file; raise YamlError (an Issue carrier) on malformed input."""
     shown = display or str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise YamlError(
+                Issue(Location(shown, 0), f"too large: {size:,} bytes (limit {MAX_BYTES:,})")
+            )
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise YamlError(Issue(Location(shown, 0), f"not valid UTF-8: {exc.reason}")) from exc
@@ -74,7 +103,7 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, LineMap]:
     try:
         node = loader.get_single_node()
         lines: dict[Path_, int] = {}
-        data = None if node is None else _to_python(node, (), lines, loader)
+        data = None if node is None else _to_python(node, (), lines, loader, _Budget())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
-class Severity(StrEnum):
-    """How serious a knowledge-base issue is."""
+class IssueSeverity(StrEnum):
+    """How serious a knowledge-base issue is (a fault's severity is `diagnoser.Severity`)."""
 
     ERROR = "error"
     WARNING = "warning"
@@ -30,7 +30,7 @@ class Issue:
 
     location: Location
     message: str
-    severity: Severity = Severity.ERROR
+    severity: IssueSeverity = IssueSeverity.ERROR
     code: str = "invalid"
 
     def __str__(self) -> str:
@@ -46,7 +46,7 @@ class KnowledgeBaseError(DiagnoserError):
 
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = sorted(issues, key=lambda i: (i.location, i.message))
-        errors = [i for i in self.issues if i.severity is Severity.ERROR]
+        errors = [i for i in self.issues if i.severity is IssueSeverity.ERROR]
         head = f"{len(errors)} error(s) in the knowledge base"
         super().__init__(head + ":\n" + "\n".join(f"  {i}" for i in errors))
 

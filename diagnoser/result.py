@@ -1,18 +1,139 @@
-"""The result of one diagnosis, as typed models that serialise to the JSON contract."""
+"""The result of one diagnosis: the versioned contract every output is made from.
+
+`Diagnosis` is what `Diagnoser.diagnose` returns and what reports and JSON are made of; `Record`
+is its slim batch form (`Diagnosis.to_record()`, and `Diagnoser.diagnose_record` for speed, both
+built by `record_body`). Both carry `schema_version`; their JSON Schemas ship in
+`diagnoser/schemas/` and `diagnoser schema` prints them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import (
+    Any,
+    Literal,
+    NotRequired,  # pydantic needs these on Python < 3.12
+)
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
+from typing_extensions import TypedDict
 
 from .kb.models import LocalizedText, Phase, Principle, Severity
+from .ticket import Scope
+
+SCHEMA_VERSION = "2"
+"""Version of the JSON contract: bumped when a field changes meaning or disappears."""
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Diagnosis",
+    "Evidence",
+    "Firing",
+    "InputKind",
+    "Plan",
+    "PlanStep",
+    "Priority",
+    "PriorityReason",
+    "RankedFault",
+    "Record",
+    "Scope",
+    "Severity",
+    "Signal",
+    "Source",
+    "SourceKind",
+    "SymptomRef",
+    "Unrecognised",
+    "UnrecognisedReason",
+]
 
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class SourceKind(StrEnum):
+    """Where a fact came from."""
+
+    TICKET = "ticket"  # a ticket field given explicitly (symptoms, metrics, scope, ...)
+    TEXT = "text"  # a phrase found in the ticket text
+    CODE = "code"  # the error-code catalog entry of a code in the ticket
+    RULE = "rule"  # concluded by a rule of the knowledge base
+    DERIVED = "derived"  # computed from another ticket field (the hour of reported_at)
+
+
+class Source(_Out):
+    """Where a fact came from: a ticket field, a span of the text, a catalogued code, a rule."""
+
+    kind: SourceKind
+    field: str | None = Field(
+        default=None, description="The ticket field given or derived from (kinds ticket, derived)."
+    )
+    span: tuple[int, int] | None = Field(
+        default=None,
+        description="Offsets of the phrase in the normalised ticket text (kind text).",
+    )
+    quote: str | None = Field(default=None, description="The phrase as found (kind text).")
+    code: str | None = Field(default=None, description="The error code (kind code).")
+    system: str | None = Field(default=None, description="The system of the code (kind code).")
+    rule: str | None = Field(default=None, description="The rule that concluded it (kind rule).")
+
+    @classmethod
+    def ticket(cls, field: str) -> Source:
+        """Given in a ticket field."""
+        return cls(kind=SourceKind.TICKET, field=field)
+
+    @classmethod
+    def text(cls, start: int | None = None, end: int | None = None, quote: str = "") -> Source:
+        """Found in the ticket text (optionally where, and as what phrase)."""
+        span = (start, end) if start is not None and end is not None else None
+        return cls(kind=SourceKind.TEXT, span=span, quote=quote or None)
+
+    @classmethod
+    def catalog(cls, system: str, code: str) -> Source:
+        """The catalog entry of `code` in `system`."""
+        return cls(kind=SourceKind.CODE, system=system, code=code)
+
+    @classmethod
+    def by_rule(cls, rule: str) -> Source:
+        """Concluded by `rule`."""
+        return cls(kind=SourceKind.RULE, rule=rule)
+
+    @classmethod
+    def derived(cls, field: str) -> Source:
+        """Computed from the ticket field `field`."""
+        return cls(kind=SourceKind.DERIVED, field=field)
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # only the fields of its kind: {"kind": "code", "code": "1001", "system": "generic"}
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None}
+
+    def bare(self) -> Source:
+        """The same source without the span and quote (what a fact means, not where it was)."""
+        if self.span is None and self.quote is None:
+            return self
+        return self.model_copy(update={"span": None, "quote": None})
+
+    def __str__(self) -> str:
+        """A compact, stable form: 'ticket:symptoms', 'text@3-7', 'code:sys/1001', 'rule:x'."""
+        kind = self.kind.value
+        if self.kind is SourceKind.CODE:
+            return f"code:{self.system}/{self.code}"
+        if self.kind is SourceKind.RULE:
+            return f"rule:{self.rule}"
+        if self.kind is SourceKind.TEXT:
+            return f"text@{self.span[0]}-{self.span[1]}" if self.span else "text"
+        return f"{kind}:{self.field}" if self.field else kind
 
 
 class SymptomRef(_Out):
@@ -21,7 +142,7 @@ class SymptomRef(_Out):
     id: str
     value: Any = True
     certainty: float = 1.0
-    source: str = ""
+    source: Source
 
 
 class Evidence(_Out):
@@ -53,6 +174,25 @@ class Priority(StrEnum):
     P4 = "P4"
 
 
+class Signal(StrEnum):
+    """What a priority was decided on."""
+
+    SEVERITY = "severity"
+    SCOPE = "scope"
+    AFFECTED_USERS = "affected_users"
+
+
+class PriorityReason(_Out):
+    """One signal that called for the priority given: the fault's severity, the impact scope or
+    the number of affected users (the one field of the signal is set)."""
+
+    signal: Signal
+    priority: Priority
+    severity: Severity | None = None
+    scope: Scope | None = None
+    affected_users: int | None = None
+
+
 class PlanStep(_Out):
     """One step of the emergency plan."""
 
@@ -62,7 +202,7 @@ class PlanStep(_Out):
 
 
 class Plan(_Out):
-    """What to do about the most likely fault, in the seed's order."""
+    """What to do about the most likely fault: the steps in the order of the emergency process."""
 
     fault_id: str
     steps: tuple[PlanStep, ...]
@@ -73,49 +213,269 @@ class Plan(_Out):
     references: tuple[str, ...] = ()
 
 
-class Unrecognised(_Out):
-    """Input that matched nothing in the knowledge base."""
+class InputKind(StrEnum):
+    """The kind of input that was not understood."""
 
-    kind: str  # text | error_code | symptom | metric | system
+    TEXT = "text"
+    ERROR_CODE = "error_code"
+    SYMPTOM = "symptom"
+    METRIC = "metric"
+    SYSTEM = "system"
+
+
+class UnrecognisedReason(StrEnum):
+    """Why an input was not understood."""
+
+    NO_MATCH = "no_match"  # a text clause that matched no symptom, code or system
+    NOT_IN_CATALOG = "not_in_catalog"  # an error code no catalog lists
+    EMPTY_CODE = "empty_code"
+    UNKNOWN_SYMPTOM = "unknown_symptom"
+    NEEDS_VALUE = "needs_value"  # a symptom that takes a value, given as a flag
+    UNKNOWN_METRIC = "unknown_metric"
+    UNKNOWN_SYSTEM = "unknown_system"
+
+
+REASON_TEXT: dict[UnrecognisedReason, LocalizedText] = {
+    UnrecognisedReason.NO_MATCH: LocalizedText(
+        zh="未匹配任何症状、错误代码或系统", en="matched no symptom, code or system"
+    ),
+    UnrecognisedReason.NOT_IN_CATALOG: LocalizedText(
+        zh="不在任何错误代码目录中", en="not in any error-code catalog"
+    ),
+    UnrecognisedReason.EMPTY_CODE: LocalizedText(zh="错误代码为空", en="empty error code"),
+    UnrecognisedReason.UNKNOWN_SYMPTOM: LocalizedText(
+        zh="不是知识库中的症状", en="not a symptom of the knowledge base"
+    ),
+    UnrecognisedReason.NEEDS_VALUE: LocalizedText(
+        zh="需要取值，请作为监控指标或工单字段提供",
+        en="takes a value; pass it as a metric or a ticket field",
+    ),
+    UnrecognisedReason.UNKNOWN_METRIC: LocalizedText(
+        zh="不是知识库中的监控指标", en="not a metric of the knowledge base"
+    ),
+    UnrecognisedReason.UNKNOWN_SYSTEM: LocalizedText(
+        zh="不是知识库中的开票系统", en="not a system of the knowledge base"
+    ),
+}
+
+
+class Unrecognised(_Out):
+    """Input that matched nothing in the knowledge base, why, and the likely intended name."""
+
+    kind: InputKind
+    value: str
+    reason: UnrecognisedReason
+    suggestion: str | None = Field(default=None, description="A close known name, if any.")
+
+    def message(self, lang: str = "en") -> str:
+        """Why, in words: 'not a symptom of the knowledge base; did you mean 'paper_jam'?'."""
+        text = REASON_TEXT[self.reason].get(lang)
+        if self.suggestion is None:
+            return text
+        return (
+            f"{text}；是否指“{self.suggestion}”？"
+            if lang == "zh"
+            else (f"{text}; did you mean {self.suggestion!r}?")
+        )
+
+    def record(self) -> UnrecognisedRecord:
+        """The plain form batch records carry (the same fields)."""
+        return {
+            "kind": self.kind.value,
+            "value": self.value,
+            "reason": self.reason.value,
+            "suggestion": self.suggestion,
+        }
+
+
+class Firing(_Out):
+    """One rule firing, in firing order: the fault it supported or the symptom it derived."""
+
+    rule: str
+    fault: str | None = None
+    derive: str | None = None
+    certainty: float
+
+
+# --- the batch record ------------------------------------------------------------------------
+
+
+class RecordFault(TypedDict):
+    """A ranked fault of a record."""
+
+    fault_id: str
+    category: str
+    certainty: float
+
+
+class RecordEvidence(TypedDict):
+    """The rules and symptom ids behind one ranked fault of a record."""
+
+    fault_id: str
+    rules: list[str]
+    symptoms: list[str]
+
+
+class UnrecognisedRecord(TypedDict):
+    """Input that matched nothing in the knowledge base, why, and the likely intended name."""
+
+    kind: str
     value: str
     reason: str
+    suggestion: str | None
+
+
+class RecordBody(TypedDict):
+    """What a record says that depends only on what the ticket says (not its id or time)."""
+
+    diagnoses: list[RecordFault]
+    priority: str | None
+    scope: str | None
+    systems: list[str]
+    error_codes: list[str]
+    evidence: list[RecordEvidence]
+    unrecognised: list[UnrecognisedRecord]
+
+
+class Record(RecordBody):
+    """One diagnosis as a batch record: ids and certainties, no texts."""
+
+    schema_version: str
+    id: str
+    reported_at: str | None
+
+
+class OkRecord(Record):
+    """A line of diagnoser batch output for a ticket that was diagnosed."""
+
+    line: int | None
+    source: str | None
+    status: Literal["ok"]
+    label: NotRequired[str]
+
+
+class ErrorRecord(TypedDict):
+    """A line of diagnoser batch output for a ticket that could not be diagnosed."""
+
+    schema_version: str
+    line: int | None
+    source: str | None
+    id: str | None
+    status: Literal["error"]
+    error: str
+    label: NotRequired[str]
+
+
+def record_body(
+    ranked: Iterable[tuple[str, str, float, Sequence[str], Sequence[str]]],
+    priority: Priority | None,
+    scope: Scope | None,
+    symptoms: Iterable[tuple[str, Any]],
+    unrecognised: Iterable[Unrecognised],
+) -> RecordBody:
+    """The one definition of a record's body.
+
+    ranked: (fault id, category, certainty, rule ids, symptom ids) best first; symptoms: the
+    (id, value) of every fact, in the diagnosis' order (systems and codes are read from them).
+    """
+    diagnoses: list[RecordFault] = []
+    evidence: list[RecordEvidence] = []
+    for fault_id, category, certainty, rules, used in ranked:
+        diagnoses.append({"fault_id": fault_id, "category": category, "certainty": certainty})
+        evidence.append(
+            {"fault_id": fault_id, "rules": list(rules), "symptoms": list(dict.fromkeys(used))}
+        )
+    systems: list[str] = []
+    codes: list[str] = []
+    for sid, value in symptoms:
+        if sid == "system" and value not in systems:
+            systems.append(str(value))
+        elif sid == "error_code" and value not in codes:
+            codes.append(str(value))
+    return {
+        "diagnoses": diagnoses,
+        "priority": priority.value if priority is not None else None,
+        "scope": scope.value if scope is not None else None,
+        "systems": systems,
+        "error_codes": codes,
+        "evidence": evidence,
+        "unrecognised": [u.record() for u in unrecognised],
+    }
+
+
+def make_record(ticket_id: str, body: RecordBody, reported_at: dt.datetime | None) -> Record:
+    """A full record from a body and what is particular to one ticket."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": ticket_id,
+        **body,
+        "reported_at": reported_at.isoformat() if reported_at is not None else None,
+    }
 
 
 class ConsultationEntry(_Out):
-    """One question of an interactive consultation and its answer, with when it was asked.
+    """One question of an interactive consultation, its answer, and when it was asked."""
 
-    `symptom` is the flag symptom asked about, or the ticket field a process question fills
-    (`error_codes`, `reported_at`, `scope`); `answer` is what the answer was taken to mean
-    (yes / no / unknown, or the value recorded), `said` what was typed.
-    """
-
-    question: str
-    symptom: str
-    answer: str
-    said: str = ""
+    question: str = Field(description="The question as it was put, in the report language.")
+    symptom: str = Field(
+        description="The flag symptom asked about, or the ticket field a process question "
+        "fills (error_codes, reported_at, scope)."
+    )
+    answer: str = Field(
+        description="What the answer was taken to mean: yes, no, unknown, or the value recorded."
+    )
+    said: str = Field(default="", description="What was typed.")
     asked_at: dt.datetime
 
 
 class Diagnosis(_Out):
     """A ranked, explained diagnosis with its priority and emergency plan."""
 
+    schema_version: Literal["2"] = SCHEMA_VERSION
     id: str
     diagnoses: tuple[RankedFault, ...]
     priority: Priority | None
-    priority_reason: str = ""
-    scope: str | None = None
+    priority_reasons: tuple[PriorityReason, ...] = ()
+    scope: Scope | None = None
     plan: Plan | None
     unrecognised: tuple[Unrecognised, ...] = ()
     symptoms: tuple[SymptomRef, ...] = ()
-    trace: tuple[str, ...] = ()
-    # when the ticket says the fault was reported (its reported_at), if it says so; last, and
-    # optional, so the JSON contract only grows
+    trace: tuple[Firing, ...] = ()
     reported_at: dt.datetime | None = None
     # the questions asked and answered by `diagnoser interactive`, oldest first (empty for a
     # plain diagnosis)
     consultation: tuple[ConsultationEntry, ...] = ()
 
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _version(cls, value: Any) -> Any:
+        if value != SCHEMA_VERSION:
+            raise ValueError(
+                f"schema_version {value!r} is not the one this diagnoser reads ({SCHEMA_VERSION})"
+            )
+        return value
+
     @property
     def top(self) -> RankedFault | None:
         """The most likely fault, if any."""
         return self.diagnoses[0] if self.diagnoses else None
+
+    def to_record(self) -> Record:
+        """This diagnosis as a batch record (what `Diagnoser.diagnose_record` returns)."""
+        body = record_body(
+            (
+                (
+                    d.fault_id,
+                    d.category,
+                    d.certainty,
+                    [e.rule for e in d.evidence],
+                    [s.id for e in d.evidence for s in e.symptoms],
+                )
+                for d in self.diagnoses
+            ),
+            self.priority,
+            self.scope,
+            ((s.id, s.value) for s in self.symptoms),
+            self.unrecognised,
+        )
+        return make_record(self.id, body, self.reported_at)

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ._resources import default_paths
-from .engine import CompiledRules, Engine, FactIn, Firing, build_test, guarded
+from .engine import CompiledRules, Engine, Firing, build_test, guarded
+from .facts import FactIn
 from .intake import Intake, Vocabulary, take_in
 from .intake.codes import canonical_code
 from .kb.loader import KnowledgeBase, load_knowledge_base
@@ -21,9 +22,15 @@ from .result import (
     Plan,
     PlanStep,
     RankedFault,
+    Record,
+    RecordBody,
+    Source,
     SymptomRef,
+    make_record,
+    record_body,
 )
-from .ticket import Scope, Ticket
+from .result import Firing as FiringView
+from .ticket import Ticket
 from .triage import triage, triage_band, widest_scope
 
 CODE_RULE_PREFIX = "code."
@@ -94,7 +101,7 @@ def _numeric_tests(kb: KnowledgeBase, rules: list[RuleSpec]) -> dict[str, list[A
 
 
 def _fact_order(fact: FactIn) -> tuple[str, str, str, str, float]:
-    return (fact.id, type(fact.value).__name__, str(fact.value), fact.source, fact.cf)
+    return (fact.id, type(fact.value).__name__, str(fact.value), str(fact.source), fact.cf)
 
 
 def _ref(fact: FactIn) -> SymptomRef:
@@ -142,7 +149,7 @@ class Diagnoser:
         self._numeric_tests = _numeric_tests(kb, list(self.rules.values()))
         self._representative: dict[tuple[str, Any], Any] = {}
         # plain batch records keyed by what intake reads (see diagnose_record)
-        self._record_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._record_cache: OrderedDict[tuple[Any, ...], RecordBody] = OrderedDict()
 
     @classmethod
     def from_paths(
@@ -179,12 +186,12 @@ class Diagnoser:
         """The facts some rule tests: the others cannot change a firing, only split the cache."""
         return tuple(f for f in facts if f.id in self._tested)
 
-    def diagnose_record(self, ticket: Ticket | Mapping[str, Any]) -> dict[str, Any]:
+    def diagnose_record(self, ticket: Ticket | Mapping[str, Any]) -> Record:
         """Diagnose one ticket into a plain record, for batch runs (same verdict as diagnose()).
 
-        The record holds id, diagnoses (fault_id, category, certainty), priority, scope, the
-        systems and canonical error codes recognised, evidence (rules and symptom ids per fault),
-        unrecognised input ("kind: value") and reported_at. No pydantic result is built, and
+        The record is `diagnose(ticket).to_record()` (see `Record`): ids and certainties, the
+        systems and canonical error codes recognised, and the unrecognised input. No pydantic
+        result is built, and
         the part that depends only on what intake reads is cached per input: backlogs repeat
         the same text and codes many times. The lists of a record may be shared with the
         cache: copy before changing them. Raises TicketError as diagnose() does.
@@ -204,9 +211,7 @@ class Diagnoser:
                 body = self._record_body(parsed, intake, facts)
                 self._remember(said, body)
             self._remember(key, body)
-        record = {"id": parsed.id, **body}
-        record["reported_at"] = reported.isoformat() if reported is not None else None
-        return record
+        return make_record(parsed.id, body, reported)
 
     def _input_key(self, ticket: Ticket) -> tuple[Any, ...]:
         """Everything of a ticket that can change its record, and nothing more.
@@ -250,13 +255,13 @@ class Diagnoser:
                     f.id,
                     self._signature(f.id, f.value) if f.id in self._numeric_tests else f.value,
                     f.cf,
-                    f.source,
+                    f.source.bare(),
                 )
                 for f in self._engine_facts(facts)
             ),
             tuple(intake.systems),
             tuple(str(f.value) for f in intake.facts if f.id == "error_code"),
-            tuple(f"{u.kind}: {u.value}" for u in intake.unrecognised),
+            tuple(intake.unrecognised),
             ticket.scope,
             triage_band(ticket.affected_users),
         )
@@ -265,11 +270,13 @@ class Diagnoser:
         """The tested facts, each number replaced by the first value seen with its signature."""
         out = []
         for fact in self._engine_facts(facts):
+            value = fact.value
             if fact.id in self._numeric_tests:
                 key = (fact.id, self._signature(fact.id, fact.value))
                 value = self._representative.setdefault(key, fact.value)
-                if value != fact.value:
-                    fact = FactIn(fact.id, value, fact.cf, fact.source)
+            source = fact.source.bare()  # where in the text does not change a record
+            if value != fact.value or source is not fact.source:
+                fact = FactIn(fact.id, value, fact.cf, source)
             out.append(fact)
         return tuple(out)
 
@@ -281,7 +288,7 @@ class Diagnoser:
             return ("raw", value)
         return tuple(test(value) for test in tests)
 
-    def _remember(self, key: tuple[Any, ...], body: dict[str, Any]) -> None:
+    def _remember(self, key: tuple[Any, ...], body: RecordBody) -> None:
         if self.cache_size <= 0:
             return
         with self._cache_lock:
@@ -289,48 +296,30 @@ class Diagnoser:
             while len(self._record_cache) > self.cache_size:
                 self._record_cache.popitem(last=False)
 
-    def _record_body(
-        self, ticket: Ticket, intake: Intake, facts: tuple[FactIn, ...]
-    ) -> dict[str, Any]:
+    def _record_body(self, ticket: Ticket, intake: Intake, facts: tuple[FactIn, ...]) -> RecordBody:
         # a record lists symptom ids, not values: each number may stand in for every number
         # that passes the same rule tests, so the engine's cache serves them all
         plain, derived = self._rank(list(self._run(self._representatives(facts))))
-        scope = widest_scope(str(f.value) for f in [*facts, *derived] if f.id == "scope")
+        all_facts = [*facts, *derived]
+        scope = widest_scope(str(f.value) for f in all_facts if f.id == "scope")
         top = self.kb.faults[plain[0][0]] if plain else None
-        priority, _ = triage(
-            top.severity if top else None,
-            scope if isinstance(scope, Scope) else None,
-            ticket.affected_users,
+        priority, _ = triage(top.severity if top else None, scope, ticket.affected_users)
+        return record_body(
+            (
+                (
+                    fault_id,
+                    self.kb.faults[fault_id].category,
+                    certainty,
+                    [f.rule for f in supporting],
+                    [e.id for f in supporting for e in f.evidence],
+                )
+                for fault_id, certainty, supporting in plain
+            ),
+            priority,
+            scope,
+            ((f.id, f.value) for f in all_facts),
+            intake.unrecognised,
         )
-        evidence = []
-        for fault_id, _, supporting in plain:
-            symptoms: dict[str, None] = {}
-            for firing in supporting:
-                for fact in firing.evidence:
-                    symptoms[fact.id] = None
-            evidence.append(
-                {
-                    "fault_id": fault_id,
-                    "rules": [f.rule for f in supporting],
-                    "symptoms": [*symptoms],
-                }
-            )
-        return {
-            "diagnoses": [
-                {
-                    "fault_id": fault_id,
-                    "category": self.kb.faults[fault_id].category,
-                    "certainty": certainty,
-                }
-                for fault_id, certainty, _ in plain
-            ],
-            "priority": priority.value if priority is not None else None,
-            "scope": scope.value if scope else None,
-            "systems": list(intake.systems),
-            "error_codes": [str(f.value) for f in intake.facts if f.id == "error_code"],
-            "evidence": evidence,
-            "unrecognised": [f"{u.kind}: {u.value}" for u in intake.unrecognised],
-        }
 
     def _run(self, facts: tuple[FactIn, ...]) -> tuple[Firing, ...]:
         if self.cache_size <= 0:
@@ -364,7 +353,7 @@ class Diagnoser:
             elif firing.derive is not None:
                 then = self.rules[firing.rule].then
                 derived.append(
-                    FactIn(firing.derive, then.value, firing.certainty, f"rule:{firing.rule}")
+                    FactIn(firing.derive, then.value, firing.certainty, Source.by_rule(firing.rule))
                 )
         ranked: list[tuple[str, float, list[Firing]]] = []
         for fault_id, per_rule in best.items():
@@ -406,21 +395,20 @@ class Diagnoser:
         all_facts = [*facts, *derived]
         scope = widest_scope(str(f.value) for f in all_facts if f.id == "scope")
         top = ranked[0] if ranked else None
-        priority, reason = triage(
-            top.severity if top else None,
-            scope if isinstance(scope, Scope) else None,
-            ticket.affected_users,
-        )
+        priority, reasons = triage(top.severity if top else None, scope, ticket.affected_users)
         return Diagnosis(
             id=ticket.id,
             diagnoses=tuple(ranked),
             priority=priority,
-            priority_reason=reason,
-            scope=scope.value if scope else None,
+            priority_reasons=reasons,
+            scope=scope,
             plan=self.plan(top.fault_id) if top else None,
             unrecognised=tuple(unrecognised),
             symptoms=tuple(_ref(f) for f in all_facts),
-            trace=tuple(f"{f.rule} -> {f.fault or f.derive} @{f.certainty:g}" for f in firings),
+            trace=tuple(
+                FiringView(rule=f.rule, fault=f.fault, derive=f.derive, certainty=f.certainty)
+                for f in firings
+            ),
             reported_at=ticket.reported_at,
         )
 

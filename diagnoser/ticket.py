@@ -15,7 +15,7 @@ MAX_TEXT = 100_000  # characters; a longer "text" is an export accident, not a t
 
 
 class Scope(StrEnum):
-    """Impact scope of seed II.3, from narrowest to widest."""
+    """Impact scope, from narrowest to widest."""
 
     SINGLE_USER = "single_user"
     SITE = "site"
@@ -67,9 +67,13 @@ def parse_scope(value: str) -> Scope:
 
 
 class Ticket(BaseModel):
-    """One ticket. Fields beyond the known ones are kept in `extra`."""
+    """One ticket: the fields below; any other field is accepted and kept in extra."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # unknown keys are moved into `extra` before validation (so nothing else is forbidden);
+    # the schema says what a caller may send: any further field
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"additionalProperties": True}
+    )
 
     id: str = ""
     text: str = Field(default="", max_length=MAX_TEXT)

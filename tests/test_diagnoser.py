@@ -11,7 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from diagnoser import Diagnoser, Diagnosis, Ticket, TicketError, combine
+from diagnoser import (
+    Diagnoser,
+    Diagnosis,
+    Priority,
+    PriorityReason,
+    Scope,
+    Signal,
+    Source,
+    Ticket,
+    TicketError,
+    combine,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +50,7 @@ def test_ranked_explained_diagnosis(mini):
     rules = [e.rule for e in top.evidence]
     assert rules == ["resource-slow-under-load", "resource-high-usage"]
     used = {(s.id, s.source) for s in top.evidence[0].symptoms}
-    assert ("high_cpu", "rule:derive-high_cpu") in used
+    assert ("high_cpu", Source.by_rule("derive-high_cpu")) in used
     assert got.plan is not None and got.plan.fault_id == top.fault_id
     assert [s.phase.value for s in got.plan.steps] == ["contain", "isolate", "contact", "fallback"]
 
@@ -53,7 +64,10 @@ def test_scope_raises_the_priority(mini):
         "P1",
         "P2",
     )
-    assert "scope city" in citywide.priority_reason
+    assert citywide.priority_reasons == (
+        PriorityReason(signal=Signal.SCOPE, priority=Priority.P1, scope=Scope.CITY),
+    )
+    assert [r.signal for r in many.priority_reasons] == [Signal.AFFECTED_USERS]
 
 
 def test_nothing_recognised(mini):

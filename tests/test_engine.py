@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from diagnoser import engine
-from diagnoser.engine import CompiledRules, EngineError, FactIn, StableStrategy
+from diagnoser.engine import CompiledRules, EngineError, StableStrategy
+from diagnoser.facts import FactIn
 from diagnoser.kb.models import RuleSpec
+from diagnoser.result import Source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -189,7 +191,7 @@ def test_derivations_chain_and_certainty_propagates():
     ]
     firings = CompiledRules(rules).new_engine().run([FactIn("cpu", 95, cf=0.5)]).firings
     assert [(f.rule, f.certainty) for f in firings] == [("derive", 0.4), ("conclude", 0.32)]
-    assert firings[1].evidence[0].source == "rule:derive"
+    assert firings[1].evidence[0].source == Source.by_rule("derive")
 
 
 def test_none_and_any_groups():

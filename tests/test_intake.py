@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from diagnoser import Ticket
 from diagnoser.intake import take_in
+from diagnoser.result import Source
+from diagnoser.result import UnrecognisedReason as Why
 
 
 def _intake(d, **ticket):
@@ -36,21 +38,23 @@ def test_explicit_symptoms_metrics_scope_and_time(mini):
 
 def test_unknown_symptoms_and_metrics_are_reported_with_a_suggestion(mini):
     got = _intake(mini, symptoms=["paper_jamm"], metrics={"cpu_pct": 97})
-    reasons = {(u.kind, u.value): u.reason for u in got.unrecognised}
-    assert "did you mean 'paper_jam'?" in reasons[("symptom", "paper_jamm")]
-    assert "did you mean 'cpu_percent'?" in reasons[("metric", "cpu_pct=97")]
+    reasons = {(u.kind, u.value): (u.reason, u.suggestion) for u in got.unrecognised}
+    assert reasons[("symptom", "paper_jamm")] == (Why.UNKNOWN_SYMPTOM, "paper_jam")
+    assert reasons[("metric", "cpu_pct=97")] == (Why.UNKNOWN_METRIC, "cpu_percent")
+    said = {u.value: u.message("en") for u in got.unrecognised}
+    assert said["paper_jamm"].endswith("did you mean 'paper_jam'?")
     assert not got.facts
 
 
 def test_codes_from_field_and_text_are_normalised_once(mini):
     got = _intake(mini, error_codes=["E1001"], text="又报错误代码1001了")
     codes = [f for f in got.facts if f.id == "error_code"]
-    assert [(f.value, f.source) for f in codes] == [("1001", "ticket")]
+    assert [(f.value, f.source) for f in codes] == [("1001", Source.ticket("error_codes"))]
 
 
 def test_a_code_means_every_documented_fault_when_no_system_is_named(mini):
     got = _intake(mini, error_codes=["1001"])
-    meanings = {(f.value, f.source, f.cf) for f in got.facts if f.id == "code_fault"}
+    meanings = {(f.value, str(f.source), f.cf) for f in got.facts if f.id == "code_fault"}
     assert meanings == {
         ("network.disconnected", "code:generic/1001", 0.7),
         ("hardware.printer_failure", "code:demo_printer/1001", 0.8),

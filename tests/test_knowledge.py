@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from diagnoser import Diagnoser, KnowledgeBaseError, lint_knowledge_base, load_knowledge_base
-from diagnoser.errors import Severity
+from diagnoser.errors import IssueSeverity as Severity
 
 PRINTER_RULE = "hardware/printer-print-failure.yaml"
 

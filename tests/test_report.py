@@ -26,7 +26,7 @@ from diagnoser.report import (
     render,
     wrap,
 )
-from diagnoser.result import Unrecognised
+from diagnoser.result import Scope, Unrecognised
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(1)>"
@@ -88,7 +88,7 @@ def test_no_fault_renders_in_every_format(mini, lang):
 
 def _hostile(mini):
     result = mini.diagnose({"id": PAYLOAD, "text": "printer jammed"})
-    extra = Unrecognised(kind="text", value=PAYLOAD, reason="matched no symptom, code or system")
+    extra = Unrecognised(kind="text", value=PAYLOAD, reason="no_match")
     return result.model_copy(update={"unrecognised": (*result.unrecognised, extra)})
 
 
@@ -112,7 +112,7 @@ def test_markdown_escapes_ticket_text(mini):
 
 def test_text_neutralises_terminal_control_characters(mini):
     result = mini.diagnose({"id": "c", "text": "printer jammed"})
-    extra = Unrecognised(kind="text", value="\x1b[2Jwiped\x07\u202eevil", reason="x")
+    extra = Unrecognised(kind="text", value="\x1b[2Jwiped\x07\u202eevil", reason="no_match")
     report = render(result.model_copy(update={"unrecognised": (extra,)}), Format.TEXT, "en")
     assert "\x1b" not in report and "\x07" not in report and "\u202e" not in report
     assert "wiped" in report
@@ -193,7 +193,7 @@ def test_fault_time_is_shown_or_asked_for(mini):
 )
 def test_customer_notice_only_when_customers_may_be_affected(mini, scope, shown):
     result = mini.diagnose({"text": "error code 1001, cannot connect", "scope": "site"})
-    result = result.model_copy(update={"scope": scope})
+    result = result.model_copy(update={"scope": Scope(scope) if scope else None})
     assert result.plan is not None and result.plan.customer_notice is not None
     assert customer_notice_applies(result) is shown
     report = render(result, Format.HTML, "en", diagnoser=mini)

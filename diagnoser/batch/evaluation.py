@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from ..result import SCHEMA_VERSION
 
 NONE = "(none)"
 
@@ -33,6 +36,7 @@ class Evaluation:
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     misses: list[Miss] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    unlabelled: int = 0  # tickets without a label: left out of every figure
 
     def rate(self, hits: int, total: int | None = None) -> float:
         """hits / total (0 when there is nothing to count)."""
@@ -42,8 +46,10 @@ class Evaluation:
     def add(
         self, ticket_id: str, labels: tuple[str, ...], diagnoses: Iterable[Mapping[str, Any]]
     ) -> None:
-        """Count one labelled ticket against its ranked diagnoses (fault_id, category)."""
-        expected = labels[0]
+        """Count one labelled ticket against its ranked diagnoses (fault_id, category).
+
+        No labels means: this ticket is not a fault and must get no diagnosis."""
+        expected = labels[0] if labels else NONE
         ranked = tuple(str(d["fault_id"]) for d in diagnoses)
         top = ranked[0] if ranked else NONE
         expected_category = expected.split(".", 1)[0]
@@ -63,7 +69,7 @@ class Evaluation:
             by_category["top1"] += 1
         else:
             self.misses.append(Miss(ticket_id, labels, ranked[:3]))
-        if expected in ranked[:3]:
+        if expected in ranked[:3] or (expected == NONE and not ranked):
             self.top3_fault += 1
             counts["top3"] += 1
             by_category["top3"] += 1
@@ -71,7 +77,9 @@ class Evaluation:
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
         return {
+            "schema_version": SCHEMA_VERSION,
             "tickets": self.total,
+            "unlabelled": self.unlabelled,
             "top1_category_accuracy": round(self.rate(self.top1_category), 4),
             "top1_fault_accuracy": round(self.rate(self.top1_fault), 4),
             "top3_fault_accuracy": round(self.rate(self.top3_fault), 4),
@@ -101,23 +109,57 @@ class Evaluation:
         }
 
 
-def _labels(value: Any, label_name: str) -> tuple[str, ...]:
+def _labels(
+    value: Any, label_name: str, label_map: Mapping[str, str | None] | None = None
+) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"no label: {label_name} must be a fault id or a list of fault ids")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"bad label: {label_name} must be a fault id or a list of fault ids")
+    if label_map:
+        mapped = []
+        for v in value:
+            key = v.strip().casefold()
+            target = label_map.get(key, v) if key in label_map else v
+            if target:  # a desk name mapped to nothing: not a fault
+                mapped.append(target)
+        value = mapped
     return tuple(value)
+
+
+def load_label_map(path: str | Path) -> dict[str, str | None]:
+    """A label map file (YAML or JSON): the desk's root-cause name -> fault id, or null (or
+    '' / 'none') for a name that means "not a fault". Names match ignoring case."""
+    from .._yaml import YamlError, load_yaml
+    from .errors import InputError
+
+    try:
+        data, _ = load_yaml(Path(path))
+    except YamlError as exc:
+        raise InputError(f"--label-map: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"--label-map {path}: a mapping of name: fault id is expected")
+    out: dict[str, str | None] = {}
+    for name, target in data.items():
+        if target is not None and not isinstance(target, str):
+            raise InputError(f"--label-map {path}: {name!r}: a fault id or null is expected")
+        value = None if target is None or target.strip().lower() in ("", "none") else target
+        out[str(name).strip().casefold()] = value.strip() if value else None
+    return out
 
 
 def evaluate_records(
     records: Iterable[Mapping[str, Any]],
     faults: Collection[str],
     label_name: str = "'expected'",
+    label_map: Mapping[str, str | None] | None = None,
 ) -> Evaluation:
     """Compare batch records (with the mapped "label") to their first label, the root cause.
 
-    Error records and records without a valid label are listed in `errors` as "source:line:
-    reason"; `faults` are the fault ids of the knowledge base, to catch labels that name none.
+    A record without a label is unlabelled: counted in `unlabelled` and left out of every
+    figure. An empty label (`"expected": []`, or a desk name the label map maps to null) is a
+    ticket that must get no diagnosis. Error records and labels that name no fault of
+    `faults` (after `label_map`) are listed in `errors` as "source:line: reason".
     """
     result = Evaluation()
     for record in records:
@@ -125,8 +167,11 @@ def evaluate_records(
         if record.get("status") != "ok":
             result.errors.append(f"{where}: {record.get('error')}")
             continue
+        if record.get("label") is None:
+            result.unlabelled += 1
+            continue
         try:
-            labels = _labels(record.get("label"), label_name)
+            labels = _labels(record.get("label"), label_name, label_map)
         except ValueError as exc:
             result.errors.append(f"{where}: {exc}")
             continue
@@ -141,7 +186,8 @@ def evaluate_records(
 def format_text(ev: Evaluation, show_misses: bool = True) -> str:
     """A plain-text report: headline figures, per-fault table, confusion matrix, misses."""
     lines = [
-        f"tickets evaluated:      {ev.total}",
+        f"tickets evaluated:      {ev.total}"
+        + (f" ({ev.unlabelled} unlabelled left out)" if ev.unlabelled else ""),
         f"top-1 category accuracy: {ev.rate(ev.top1_category):.1%}",
         f"top-1 fault accuracy:    {ev.rate(ev.top1_fault):.1%}",
         f"top-3 fault accuracy:    {ev.rate(ev.top3_fault):.1%}",

@@ -3,7 +3,9 @@
 Sources of a mapping, later ones winning per field: the built-in default, a preset
 (`--preset jira`), a mapping file (YAML or JSON: `field: Column` or `field: [Col1, Col2]`,
 optionally `preset: NAME`), and `--map field=Column` (repeat a field to give several columns).
-`metrics.NAME=Column` reads one metric from its own column.
+`metrics.NAME=Column` reads one metric from its own column. `Column[KEY]` picks, from a list of
+`{"id": ..., "value": ...}` objects (Zendesk's `custom_fields`), the value of the one whose id
+is KEY. `--keep Column` carries a column as it is to the record's `extra`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ MULTI = frozenset({"text", "error_codes", "symptoms"})  # every column found is 
 MAX_FIELD = MAX_TEXT  # characters of any one mapped field
 
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ITEM = re.compile(r"^(.*)\[([^\[\]]+)\]$")
+MAX_DATE = 64  # characters of a date worth handing to the parser
 _TAG = re.compile(r"<(?:/?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*|!--.*?--)>", re.DOTALL)
 _BLOCK = re.compile(r"<(?:br|/p|/div|/li|/tr|/h[1-6]|p|div|li|tr)\b[^<>]*>", re.IGNORECASE)
 _DROP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -60,7 +65,12 @@ def html_to_text(value: str) -> str:
 
 
 def parse_date(value: str) -> str:
-    """An ISO timestamp from the date spellings helpdesk exports use; ValueError otherwise."""
+    """An ISO timestamp from the date spellings helpdesk exports use; ValueError otherwise.
+
+    The spellings of the presets are tried first (exact, and Jira's day-first one); anything
+    else goes to dateutil's parser (month first, as US-configured exports write: osTicket's
+    `11/03/26 12:44 PM` is 3 November 2026).
+    """
     text = value.strip()
     try:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
@@ -71,6 +81,13 @@ def parse_date(value: str) -> str:
             return dt.datetime.strptime(text, fmt).isoformat()
         except ValueError:
             continue
+    if 0 < len(text) <= MAX_DATE:
+        from dateutil import parser as date_parser
+
+        try:
+            return date_parser.parse(text).isoformat()
+        except (ValueError, OverflowError, date_parser.ParserError):
+            pass
     raise ValueError(f"unrecognised date {value[:40]!r}")
 
 
@@ -81,6 +98,7 @@ class ColumnMap:
     fields: dict[str, tuple[str, ...]]
     metric_columns: dict[str, str] = field(default_factory=dict)
     preset: str | None = None
+    keep: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -89,6 +107,7 @@ class ColumnMap:
         map_file: str | Path | None = None,
         overrides: Iterable[str] = (),
         label_field: str | None = None,
+        keep: Iterable[str] = (),
     ) -> ColumnMap:
         """Combine the default, a preset, a mapping file and --map overrides."""
         file_fields: dict[str, Any] = {}
@@ -125,7 +144,8 @@ class ColumnMap:
                     f"unknown field {name!r} in the mapping; fields: {', '.join(FIELDS)}, "
                     "metrics.NAME"
                 )
-        return cls(fields=dict(fields), metric_columns=metric_columns, preset=preset)
+        kept = tuple(dict.fromkeys(c.strip() for c in keep if c.strip()))
+        return cls(dict(fields), metric_columns, preset, kept)
 
     def bind(self, columns: Sequence[str] | None) -> BoundMap:
         """The mapping for one input: against a CSV header, or per record (columns=None)."""
@@ -140,11 +160,14 @@ def _load_map_file(path: Path) -> dict[str, Any]:
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)
-        else:
-            import yaml
+        else:  # the knowledge base's loader: size and alias limits, file:line in errors
+            from .._yaml import YamlError, load_yaml
 
-            data = yaml.safe_load(text)
-    except (ValueError, Exception) as exc:  # yaml.YAMLError and json errors alike
+            try:
+                data, _ = load_yaml(path)
+            except YamlError as exc:
+                raise InputError(f"not a valid mapping file: {exc}") from None
+    except (ValueError, RecursionError) as exc:
         raise InputError(f"{path}: not a valid mapping file: {exc}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: a mapping of field: column is expected")
@@ -157,6 +180,16 @@ _MISSING = object()
 def _lookup(data: Mapping[str, Any], column: str) -> Any:
     if column in data:
         return data[column]
+    item = _ITEM.match(column)
+    if item is not None:  # custom_fields[360001234]: the value of the entry with that id
+        entries = _lookup(data, item.group(1))
+        if not isinstance(entries, list):
+            return _MISSING
+        key = item.group(2).strip()
+        for entry in entries:
+            if isinstance(entry, Mapping) and str(entry.get("id")) == key:
+                return entry.get("value")
+        return _MISSING
     if "." in column:
         node: Any = data
         for part in column.split("."):
@@ -186,6 +219,10 @@ class BoundMap:
                 if real is not None and real not in found:
                     found.append(real)
             self.fields[name] = tuple(found)
+        self.keep = tuple(
+            (col if header is None or col in header else folded.get(col.casefold(), col))
+            for col in cmap.keep
+        )
         if header is not None:
             for metric, col in list(self.metric_columns.items()):
                 real = col if col in header else folded.get(col.strip().casefold())
@@ -201,11 +238,29 @@ class BoundMap:
             out[name] = list(cols) if cols else None
         for metric, col in self.metric_columns.items():
             out[f"metrics.{metric}"] = col
+        if self.keep:
+            out["extra (--keep)"] = list(self.keep)
         return out
 
-    def apply(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], Any, str | None]:
-        """(ticket dict, label, error): error names the field and column when it is bad."""
+    def apply(self, data: Mapping[str, Any]) -> Mapped:
+        """The ticket, its label, kept columns and warnings, or the error naming the field and
+        column that is bad. A date that cannot be read is a warning, and left out."""
         ticket: dict[str, Any] = {}
+        warnings: list[str] = []
+        extra: dict[str, Any] = {}
+        for col in self.keep:
+            value = _lookup(data, col)
+            if value is not _MISSING:
+                if isinstance(value, str) and _SURROGATE.search(value):
+                    value = _SURROGATE.sub("\ufffd", value)
+                extra[col] = value
+        label, error = self._apply(data, ticket, warnings)
+        return Mapped(ticket, label, error, warnings, extra)
+
+    def _apply(
+        self, data: Mapping[str, Any], ticket: dict[str, Any], warnings: list[str]
+    ) -> tuple[Any, str | None]:
+        """Fill `ticket`; (the label, None), or (None, why a field is bad)."""
         label: Any = None
         for name, cols in self.fields.items():
             if not cols:
@@ -224,7 +279,7 @@ class BoundMap:
                 try:
                     value = _multi(name, parts)
                 except ValueError as exc:
-                    return ticket, None, f"{name} (column {', '.join(used)}): {exc}"
+                    return None, f"{name} (column {', '.join(used)}): {exc}"
                 col = ", ".join(used)
             else:
                 for col in cols:
@@ -236,7 +291,10 @@ class BoundMap:
             try:
                 value = _convert(name, value)
             except ValueError as exc:
-                return ticket, None, f"{name} (column {col!r}): {exc}"
+                if name == "reported_at" and not isinstance(exc, _Fatal):
+                    warnings.append(f"{name} (column {col!r}): {exc}; left out")
+                    continue
+                return None, f"{name} (column {col!r}): {exc}"
             if name == "label":
                 label = value
             elif value is not None:
@@ -250,20 +308,38 @@ class BoundMap:
                 try:
                     metrics[metric] = _number(value)
                 except ValueError as exc:
-                    return ticket, None, f"metrics.{metric} (column {col!r}): {exc}"
+                    return None, f"metrics.{metric} (column {col!r}): {exc}"
             if metrics:
                 ticket["metrics"] = metrics
         ticket_id = ticket.get("id")
         if ticket_id is None:
-            return ticket, label, f"id: missing (columns tried: {', '.join(self.fields['id'])})"
-        return ticket, label, None
+            return None, f"id: missing (columns tried: {', '.join(self.fields['id'])})"
+        return label, None
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """What one input record maps to."""
+
+    ticket: dict[str, Any]
+    label: Any
+    error: str | None
+    warnings: list[str]
+    extra: dict[str, Any]
+
+
+class _Fatal(ValueError):
+    """A field error that is never only a warning (binary data, a lone surrogate, size)."""
 
 
 def _check_text(value: str) -> str:
     if len(value) > MAX_FIELD:
-        raise ValueError(f"too large: {len(value)} characters (limit {MAX_FIELD})")
+        raise _Fatal(f"too large: {len(value)} characters (limit {MAX_FIELD})")
     if _BINARY.search(value):
-        raise ValueError("contains binary data (control characters)")
+        raise _Fatal("contains binary data (control characters)")
+    if _SURROGATE.search(value):
+        bad = _SURROGATE.search(value).group()  # type: ignore[union-attr]
+        raise _Fatal(f"contains a lone surrogate (\\u{ord(bad):04x}), which is not text")
     return value
 
 

@@ -8,16 +8,25 @@ was, and `--resume` truncates the partial file to its last checkpoint and carrie
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import io
 import json
 import os
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from .._files import fsync_directory
+from ..errors import DiagnoserError
 
-OUT_FORMATS = ("jsonl", "csv")
+try:  # advisory locks where the platform has them (POSIX)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 CSV_COLUMNS = (
     "line",
     "source",
@@ -35,19 +44,82 @@ CSV_COLUMNS = (
     "unrecognised",
     "reported_at",
     "error",
+    "warnings",
 )
+
+# What must not reach a reader unseen: C0/C1 controls (a terminal obeys ESC, OSC, CSI ...),
+# bidirectional overrides and isolates (they reorder what is shown), line and paragraph
+# separators (they end a line for some readers, not for JSON), lone surrogates (not text).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+    "\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+# OWASP "CSV injection": a cell starting with one of these is a formula to a spreadsheet
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+class OutputError(DiagnoserError):
+    """An output cannot be written: no space, no permission, or another run holds it."""
+
+
+def io_message(path: Path | str, exc: OSError) -> str:
+    """A clear sentence for an OSError while writing `path`."""
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the file system is read-only",
+        errno.ENOENT: "the directory does not exist",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"cannot write {path}: {reason}"
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def jsonl_line(record: dict[str, Any]) -> str:
-    """One record as a JSON line."""
-    return json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+    """One record as a JSON line; unsafe characters are JSON escapes, so data is kept."""
+    text = json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
+    return _UNSAFE.sub(_escape, text) + "\n"
 
 
-def csv_row(record: dict[str, Any]) -> list[Any]:
+def safe_text(value: str) -> str:
+    """Text with unsafe characters replaced by U+FFFD (tab: a space), for terminals and CSV."""
+    if not _UNSAFE.search(value) and "\t" not in value:
+        return value
+    return _UNSAFE.sub("\ufffd", value.replace("\t", " "))
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text: formula starts get a leading quote."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(_FORMULA) and not _NUMBER.fullmatch(value):
+        value = "'" + value
+    return safe_text(value)
+
+
+def _extra(record: dict[str, Any], keep: Sequence[str]) -> list[Any]:
+    extra = record.get("extra") or {}
+    return [_plain(extra.get(column)) for column in keep]
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def csv_row(record: dict[str, Any], keep: Sequence[str] = ()) -> list[Any]:
     """One record flattened: the top diagnosis in its own columns, lists joined with ';'."""
     diagnoses = record.get("diagnoses") or []
     top = diagnoses[0] if diagnoses else {}
-    return [
+    row = [
         record.get("line"),
         record.get("source"),
         record.get("id") or "",
@@ -64,29 +136,36 @@ def csv_row(record: dict[str, Any]) -> list[Any]:
             f"{e['fault_id']}={'+'.join(e['rules'])}[{'+'.join(e['symptoms'])}]"
             for e in record.get("evidence") or ()
         ),
-        " | ".join(record.get("unrecognised") or ()),
+        " | ".join(f"{u['kind']}: {u['value']}" for u in record.get("unrecognised") or ()),
         record.get("reported_at") or "",
         record.get("error") or "",
+        " | ".join(record.get("warnings") or ()),
+        *_extra(record, keep),
     ]
+    return [csv_cell(v) for v in row]
 
 
 class Encoder:
-    """Records to text in one output format."""
+    """Records to text in one output format (CSV: with a BOM unless bom=False; `keep`
+    columns carried from the input come last)."""
 
-    def __init__(self, fmt: str) -> None:
+    def __init__(self, fmt: str, keep: Sequence[str] = (), bom: bool = True) -> None:
         self.fmt = fmt
+        self.keep = tuple(keep)
+        self.bom = bom
         self._buf = io.StringIO()
-        self._csv = csv.writer(self._buf, lineterminator="\n")
+        self._csv = csv.writer(self._buf, lineterminator="\r\n")
 
     def header(self) -> str:
         if self.fmt != "csv":
             return ""
-        self._csv.writerow(CSV_COLUMNS)
-        return self._take()
+        self._csv.writerow([csv_cell(c) for c in (*CSV_COLUMNS, *self.keep)])
+        return ("\ufeff" if self.bom else "") + self._take()
 
     def encode(self, records: list[dict[str, Any]]) -> str:
         if self.fmt == "csv":
-            self._csv.writerows(csv_row(r) for r in records)
+            keep = self.keep
+            self._csv.writerows(csv_row(r, keep) for r in records)
             return self._take()
         return "".join(map(jsonl_line, records))
 
@@ -97,33 +176,99 @@ class Encoder:
         return text
 
 
+def partial_path(target: Path) -> Path:
+    return target.with_name(target.name + ".partial")
+
+
+def lock(handle: BinaryIO, what: Path) -> None:
+    """Hold an exclusive lock on an open file, or fail at once naming `what`."""
+    if fcntl is None:  # pragma: no cover
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            raise OutputError(
+                f"{what}: another diagnoser run is writing it (its {partial_path(what).name} "
+                "is locked); wait for it to end or choose another -o"
+            ) from None
+        raise
+
+
 class AtomicFile:
-    """A target written through `<target>.partial`, moved into place by commit()."""
+    """A target written through `<target>.partial`, moved into place by commit().
+
+    The partial file is locked while it is written: a second run on the same target fails at
+    once instead of interleaving its records.
+    """
 
     def __init__(self, target: Path, resume_at: int | None = None) -> None:
         self.target = target
-        self.partial = target.with_name(target.name + ".partial")
-        mode = "r+b" if resume_at is not None else "wb"
-        self.handle: BinaryIO = open(self.partial, mode)  # noqa: SIM115 (closed by commit/close)
-        if resume_at is not None:
-            self.handle.truncate(resume_at)
-            self.handle.seek(resume_at)
+        self.partial = partial_path(target)
+        while True:
+            try:
+                if resume_at is not None:
+                    handle: BinaryIO = open(self.partial, "r+b")  # noqa: SIM115
+                else:
+                    fd = os.open(self.partial, os.O_RDWR | os.O_CREAT, 0o666)
+                    handle = os.fdopen(fd, "r+b")
+            except FileNotFoundError:
+                raise OutputError(
+                    f"--resume: {self.partial} is gone; run again without --resume"
+                ) from None
+            except OSError as exc:
+                raise OutputError(io_message(self.partial, exc)) from None
+            try:
+                lock(handle, target)
+                with contextlib.suppress(FileNotFoundError):
+                    # the lock is on this inode; another run may have renamed it meanwhile
+                    if os.stat(self.partial).st_ino == os.fstat(handle.fileno()).st_ino:
+                        break
+            except BaseException:
+                handle.close()
+                raise
+            handle.close()
+        self.handle = handle
+        size = os.fstat(handle.fileno()).st_size
+        if resume_at is not None and size < resume_at:
+            handle.close()
+            raise OutputError(
+                f"--resume: {self.partial} is shorter ({size:,} bytes) than its checkpoint "
+                f"({resume_at:,}); run again without --resume"
+            )
+        at = resume_at or 0
+        self._guard(lambda: (handle.truncate(at), handle.seek(at)))
+
+    def _guard(self, action: Any) -> Any:
+        try:
+            return action()
+        except OSError as exc:
+            raise OutputError(io_message(self.target, exc)) from None
 
     def write(self, text: str) -> None:
-        self.handle.write(text.encode("utf-8"))
+        data = text.encode("utf-8", "surrogatepass")
+        self._guard(lambda: self.handle.write(data))
 
     def sync(self) -> int:
         """Flush to disk; the byte offset now safely written."""
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        return self.handle.tell()
+
+        def flush() -> int:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            return self.handle.tell()
+
+        return int(self._guard(flush))
 
     def commit(self) -> None:
         """Make the target the finished file, atomically."""
         self.sync()
+
+        def move() -> None:
+            os.replace(self.partial, self.target)
+            fsync_directory(self.target.parent)
+
+        self._guard(move)
         self.handle.close()
-        os.replace(self.partial, self.target)
-        fsync_directory(self.target.parent)
 
     def close(self) -> None:
         """Stop writing, keeping the partial file (for --resume)."""

@@ -21,16 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._files import write_atomic
+from .._files import fsync_directory, write_atomic
 from ..errors import DiagnoserError
+from ..result import SCHEMA_VERSION
 from ..service import Diagnoser
 from .errors import InputError
 from .mapping import BoundMap, ColumnMap
-from .output import AtomicFile, Encoder
+from .output import AtomicFile, Encoder, OutputError, io_message, partial_path
 from .readers import read_records
 
-# (source, line, ticket, label, error)
-Item = tuple[str, int, dict[str, Any] | None, Any, str | None]
+# (source, line, ticket, label, error, warnings, extra)
+Item = tuple[str, int, dict[str, Any] | None, Any, str | None, list[str], dict[str, Any]]
 EXECUTORS = ("local", "dask")
 
 
@@ -88,7 +89,7 @@ def diagnose_items(diagnoser: Diagnoser, items: list[Item]) -> list[dict[str, An
     """One record per item, in order: a diagnosis, or an error record with its reason."""
     out = []
     diagnose = diagnoser.diagnose_record
-    for source, line, ticket, label, error in items:
+    for source, line, ticket, label, error, warnings, extra in items:
         record: dict[str, Any]
         if error is None and ticket is not None:
             try:
@@ -100,6 +101,7 @@ def diagnose_items(diagnoser: Diagnoser, items: list[Item]) -> list[dict[str, An
         if error is not None:
             ticket_id = ticket.get("id") if ticket else None
             record = {
+                "schema_version": SCHEMA_VERSION,
                 "line": line,
                 "source": source,
                 "id": None if ticket_id is None else str(ticket_id),
@@ -108,17 +110,80 @@ def diagnose_items(diagnoser: Diagnoser, items: list[Item]) -> list[dict[str, An
             }
         if label is not None:
             record["label"] = label
+        if warnings:
+            record["warnings"] = warnings
+        if extra:
+            record["extra"] = extra
         out.append(record)
     return out
 
 
-def _init_worker(spec: tuple[str | None, str | None, int]) -> None:
+@dataclass(frozen=True)
+class Encoding:
+    """How workers encode their records: the output format, and which side texts."""
+
+    out_format: str
+    keep: tuple[str, ...] = ()
+    rejects: bool = False
+    spool: bool = False  # JSONL of every record (for a summary)
+
+
+@dataclass
+class Encoded:
+    """A chunk of records as the texts to write."""
+
+    count: int
+    rejected: int
+    out: str
+    rejects: str
+    spool: str
+    errors: list[dict[str, Any]]
+
+
+def encode_records(records: list[dict[str, Any]], how: Encoding) -> Encoded:
+    errors = [r for r in records if r["status"] == "error"]
+    out = Encoder(how.out_format, how.keep).encode(records)
+    jsonl = Encoder("jsonl")
+    spool = "" if not how.spool else out if how.out_format == "jsonl" else jsonl.encode(records)
+    rejects = jsonl.encode(errors) if how.rejects and errors else ""
+    return Encoded(len(records), len(errors), out, rejects, spool, errors)
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker when the main process is gone (even killed with SIGKILL), so that no
+    worker outlives it holding the caller's pipes open."""
+    try:  # Linux: the kernel signals us when the parent dies
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - other platforms: the thread below
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    import threading
+
+    threading.Thread(target=watch, name="diagnoser-parent-watch", daemon=True).start()
+
+
+def _init_worker(spec: tuple[str | None, str | None, int], parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    _watch_parent(parent)
     diagnoser_for(spec)
 
 
-def _work(spec: tuple[str | None, str | None, int], items: list[Item]) -> list[dict[str, Any]]:
-    return diagnose_items(diagnoser_for(spec), items)
+def _work(
+    spec: tuple[str | None, str | None, int], items: list[Item], how: Encoding | None = None
+) -> list[dict[str, Any]] | Encoded:
+    records = diagnose_items(diagnoser_for(spec), items)
+    return records if how is None else encode_records(records, how)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -136,12 +201,12 @@ def iter_items(config: BatchConfig, progress: Progress | None = None) -> Iterato
         bound: BoundMap | None = None
         for raw in read_records(path, config.fmt, config.encoding):
             if raw.data is None:
-                yield path, raw.line, None, None, raw.error
+                yield path, raw.line, None, None, raw.error, list(raw.warnings), {}
                 continue
             if bound is None:
                 bound = config.columns.bind(raw.columns)
-            ticket, label, error = bound.apply(raw.data)
-            yield path, raw.line, ticket, label, error
+            m = bound.apply(raw.data)
+            yield path, raw.line, m.ticket, m.label, m.error, [*raw.warnings, *m.warnings], m.extra
         if progress is not None and path != "-" and os.path.isfile(path):
             done_bytes += os.path.getsize(path)
             progress.bytes_read = done_bytes
@@ -170,7 +235,9 @@ def _skip(items: Iterator[Item], count: int) -> Iterator[Item]:
 # --- executors -------------------------------------------------------------------------------
 
 
-def _local(config: BatchConfig, chunks: Iterator[list[Item]]) -> Iterator[list[dict[str, Any]]]:
+def _local(
+    config: BatchConfig, chunks: Iterator[list[Item]], how: Encoding | None
+) -> Iterator[Any]:
     workers = config.worker_count()
     spec = config.kb_spec()
     first = next(chunks, None)
@@ -180,7 +247,8 @@ def _local(config: BatchConfig, chunks: Iterator[list[Item]]) -> Iterator[list[d
     if workers == 1 or second is None:  # one chunk is not worth starting processes for
         diagnoser = diagnoser_for(spec)
         for chunk in itertools.chain((first,), () if second is None else (second,), chunks):
-            yield diagnose_items(diagnoser, chunk)
+            records = diagnose_items(diagnoser, chunk)
+            yield records if how is None else encode_records(records, how)
         return
     chunks = itertools.chain((first, second), chunks)
     import multiprocessing
@@ -188,11 +256,11 @@ def _local(config: BatchConfig, chunks: Iterator[list[Item]]) -> Iterator[list[d
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ProcessPoolExecutor(workers, context, _init_worker, (spec,))
-    pending: deque[Future[list[dict[str, Any]]]] = deque()
+    pool = ProcessPoolExecutor(workers, context, _init_worker, (spec, os.getpid()))
+    pending: deque[Future[Any]] = deque()
     try:
         for chunk in chunks:
-            pending.append(pool.submit(_work, spec, chunk))
+            pending.append(pool.submit(_work, spec, chunk, how))
             if len(pending) >= workers * 3:
                 yield pending.popleft().result()
         while pending:
@@ -203,7 +271,7 @@ def _local(config: BatchConfig, chunks: Iterator[list[Item]]) -> Iterator[list[d
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask(config: BatchConfig, chunks: Iterator[list[Item]]) -> Iterator[list[dict[str, Any]]]:
+def _dask(config: BatchConfig, chunks: Iterator[list[Item]], how: Encoding | None) -> Iterator[Any]:
     try:
         from distributed import Client
     except ImportError:
@@ -221,7 +289,7 @@ def _dask(config: BatchConfig, chunks: Iterator[list[Item]]) -> Iterator[list[di
         window = max(4, 3 * max(1, sum(client.nthreads().values())))
         pending: deque[Any] = deque()
         for chunk in chunks:
-            pending.append(client.submit(_work, spec, chunk, pure=False))
+            pending.append(client.submit(_work, spec, chunk, how, pure=False))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
@@ -231,9 +299,13 @@ def _dask(config: BatchConfig, chunks: Iterator[list[Item]]) -> Iterator[list[di
 
 
 def iter_results(
-    config: BatchConfig, skip: int = 0, progress: Progress | None = None
-) -> Iterator[list[dict[str, Any]]]:
-    """Chunks of output records, in input order (after the first `skip` records)."""
+    config: BatchConfig,
+    skip: int = 0,
+    progress: Progress | None = None,
+    how: Encoding | None = None,
+) -> Iterator[Any]:
+    """Chunks of output records (or, with `how`, their Encoded texts), in input order, after
+    the first `skip` records."""
     if config.executor not in EXECUTORS:
         raise InputError(f"unknown executor {config.executor!r}; use one of {', '.join(EXECUTORS)}")
     items = iter_items(config, progress)
@@ -241,7 +313,7 @@ def iter_results(
         items = _skip(items, skip)
     chunks = _chunks(items, config.chunk_size)
     run = _dask if config.executor == "dask" else _local
-    yield from run(config, chunks)
+    yield from run(config, chunks, how)
 
 
 def iter_records(config: BatchConfig) -> Iterator[dict[str, Any]]:
@@ -263,7 +335,7 @@ class BatchResult:
     seconds: float = 0.0
 
 
-def fingerprint(config: BatchConfig, out_format: str) -> str:
+def fingerprint(config: BatchConfig, out_format: str, extra: Any = None) -> str:
     """What must not change between a run and its --resume."""
     inputs = []
     for path in config.inputs:
@@ -282,10 +354,12 @@ def fingerprint(config: BatchConfig, out_format: str) -> str:
         "columns": [
             sorted(config.columns.fields.items()),
             sorted(config.columns.metric_columns.items()),
+            list(config.columns.keep),
         ],
         "rules": config.rules,
         "knowledge": config.knowledge,
         "out_format": out_format,
+        "extra": extra,
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -295,6 +369,40 @@ def state_path(output: Path) -> Path:
     return output.with_name(output.name + ".partial.state")
 
 
+def spool_path(output: Path) -> Path:
+    """Every record of a run writing `output` as JSONL, kept for its summary."""
+    return output.with_name(output.name + ".partial.records")
+
+
+def check_paths(inputs: list[str], outputs: dict[str, Path | None]) -> None:
+    """Every output path distinct from the others and from the inputs (InputError if not)."""
+    seen: dict[str, str] = {}
+    for path in inputs:
+        if path != "-":
+            seen[os.path.realpath(path)] = f"input {path}"
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        real = os.path.realpath(path)
+        names = {real, os.path.realpath(partial_path(path)), os.path.realpath(state_path(path))}
+        for name in names:
+            if name in seen:
+                raise InputError(f"{option} {path} is the same file as {seen[name]}")
+        for name in names:
+            seen[name] = f"{option} {path}"
+
+
+def _finish(output: Path, rejects: Path | None) -> None:
+    """The renames of a committing run, any of which may already be done."""
+    for target in (rejects, output):
+        if target is not None and partial_path(target).exists():
+            try:
+                os.replace(partial_path(target), target)
+            except OSError as exc:
+                raise OutputError(io_message(target, exc)) from None
+    fsync_directory(output.parent)
+
+
 def run_batch(
     config: BatchConfig,
     output: Path | None = None,
@@ -302,24 +410,44 @@ def run_batch(
     rejects: Path | None = None,
     resume: bool = False,
     stdout: TextIO | None = None,
-    on_records: Callable[[list[dict[str, Any]]], None] | None = None,
+    on_errors: Callable[[list[dict[str, Any]]], None] | None = None,
     progress: Callable[[Progress], None] | None = None,
     checkpoint_every: float = 1.0,
+    bom: bool = True,
+    on_commit: Callable[[Path], None] | None = None,
 ) -> BatchResult:
     """Run a batch to `output` (or `stdout`), error records also to `rejects`.
 
-    Output files are written atomically; after an interruption, `resume=True` continues from
-    the last checkpoint. `on_records` sees every chunk of records; `progress` is called now
-    and then (and once at the end) with a Progress.
+    `output`, `rejects`, the records kept for `on_commit` and the checkpoint are one
+    transaction. Records go to `FILE.partial` files, locked so that a second run on the same
+    output fails at once; a checkpoint `OUT.partial.state` (written atomically about every
+    `checkpoint_every` seconds) says how many records and bytes of each are on disk. The end
+    is a commit: the checkpoint says "committing", the partial files are renamed over the
+    targets, `on_commit(records)` runs on the JSONL of every record (a summary is built from
+    the whole output, resumed or not), and the checkpoint is removed. After a kill at any
+    instant, `resume=True` carries on from the last checkpoint, or finishes the commit.
+    `on_errors` sees the error records of every chunk; `progress` is called now and then
+    (and once at the end) with a Progress.
     """
     if "-" in config.inputs and resume:
         raise InputError("--resume cannot re-read stdin; give the input as a file")
     if resume and output is None:
         raise InputError("--resume needs an output file (-o)")
+    check_paths(config.inputs, {"-o": output, "--rejects": rejects})
     started = time.monotonic()
     result = BatchResult()
-    state: dict[str, Any] = {"records": 0, "rejected": 0, "out_bytes": 0, "rejects_bytes": 0}
-    print_ = fingerprint(config, out_format) if output is not None else ""
+    state: dict[str, Any] = {
+        "records": 0,
+        "rejected": 0,
+        "out_bytes": 0,
+        "rejects_bytes": 0,
+        "spool_bytes": 0,
+    }
+    keep = config.columns.keep
+    print_ = ""
+    if output is not None:
+        print_ = fingerprint(config, out_format, [bom, bool(rejects), on_commit is not None])
+    saved: dict[str, Any] = {}
     if output is not None and resume:
         try:
             saved = json.loads(state_path(output).read_text(encoding="utf-8"))
@@ -329,50 +457,80 @@ def run_batch(
             raise InputError(
                 f"--resume: the inputs or options differ from the interrupted run of {output}"
             )
-        if bool(saved.get("rejects")) != bool(rejects):
+        if saved.get("rejects", "") != (str(rejects) if rejects else ""):
             raise InputError("--resume: give the same --rejects as the interrupted run")
-        state.update({k: saved[k] for k in state})
-    encoder = Encoder(out_format)
-    rejects_encoder = Encoder("jsonl")
-    out_file = rej_file = None
+        state.update({k: saved.get(k, 0) for k in state})
+        if saved.get("phase") == "committing":  # killed while committing: finish it
+            _finish(output, rejects)
+            if on_commit is not None:
+                on_commit(partial_path(spool_path(output)))
+            partial_path(spool_path(output)).unlink(missing_ok=True)
+            state_path(output).unlink(missing_ok=True)
+            result.records, result.rejected = state["records"], state["rejected"]
+            result.resumed_from = state["records"]
+            return result
+    how = Encoding(out_format, keep, rejects is not None, on_commit is not None)
+    header = Encoder(out_format, keep, bom).header()
+    files: dict[str, AtomicFile] = {}
+    temp_spool: Path | None = None
     resuming = resume and output is not None
     try:
         if output is not None:
-            out_file = AtomicFile(output, state["out_bytes"] if resuming else None)
-            if not resuming:
-                out_file.write(encoder.header())
+            files["out"] = AtomicFile(output, state["out_bytes"] if resuming else None)
+            if not resuming:  # this run owns the output now; an older checkpoint is void
+                state_path(output).unlink(missing_ok=True)
+                files["out"].write(header)
+            if on_commit is not None:
+                at = state["spool_bytes"] if resuming else None
+                files["spool"] = AtomicFile(spool_path(output), at)
         elif stdout is not None:
-            stdout.write(encoder.header())
-        if rejects is not None:
-            rej_file = AtomicFile(rejects, state["rejects_bytes"] if resuming else None)
+            stdout.write(header)
+        if on_commit is not None and output is None:
+            import tempfile
 
-        def checkpoint() -> None:
+            fd, name = tempfile.mkstemp(suffix=".jsonl", prefix="diagnoser-records-")
+            os.close(fd)
+            temp_spool = Path(name)
+            files["spool"] = AtomicFile(temp_spool)
+        if rejects is not None:
+            files["rejects"] = AtomicFile(rejects, state["rejects_bytes"] if resuming else None)
+
+        def checkpoint(phase: str = "running") -> None:
             if output is None:
                 return
-            assert out_file is not None
-            state["out_bytes"] = out_file.sync()
-            if rej_file is not None:
-                state["rejects_bytes"] = rej_file.sync()
-            saved = {**state, "fingerprint": print_, "rejects": str(rejects) if rejects else ""}
-            write_atomic(state_path(output), json.dumps(saved))
+            for key, handle in files.items():
+                state[f"{key}_bytes"] = handle.sync()
+            saved = {
+                **state,
+                "fingerprint": print_,
+                "rejects": str(rejects) if rejects else "",
+                "phase": phase,
+            }
+            try:
+                write_atomic(state_path(output), json.dumps(saved))
+            except OSError as exc:
+                raise OutputError(io_message(state_path(output), exc)) from None
 
         checkpoint()
         result.resumed_from = state["records"]
         status = Progress(records=state["records"], rejected=state["rejected"])
         last = time.monotonic()
-        for records in iter_results(config, skip=state["records"], progress=status):
-            text = encoder.encode(records)
-            errors = [r for r in records if r["status"] == "error"]
-            if out_file is not None:
-                out_file.write(text)
+        for done in iter_results(config, skip=state["records"], progress=status, how=how):
+            if output is not None:
+                files["out"].write(done.out)
             elif stdout is not None:
-                stdout.write(text)
-            if rej_file is not None and errors:
-                rej_file.write(rejects_encoder.encode(errors))
-            state["records"] += len(records)
-            state["rejected"] += len(errors)
-            if on_records is not None:
-                on_records(records)
+                try:
+                    stdout.write(done.out)
+                except OSError as exc:
+                    raise OutputError(io_message("standard output", exc)) from None
+            if done.rejects:
+                files["rejects"].write(done.rejects)
+            if "spool" in files:
+                files["spool"].write(done.spool)
+            state["records"] += done.count
+            state["rejected"] += done.rejected
+            if on_errors is not None and done.errors:
+                on_errors(done.errors)
             status.records, status.rejected = state["records"], state["rejected"]
             now = time.monotonic()
             if now - last >= checkpoint_every:
@@ -380,23 +538,36 @@ def run_batch(
                 last = now
                 if progress is not None:
                     progress(status)
-        if out_file is not None:
-            checkpoint()
-            out_file.commit()
-        if rej_file is not None:
-            rej_file.commit()
+        if output is not None:
+            checkpoint("committing")
+            _finish(output, rejects)
+            for key in ("out", "rejects"):
+                if key in files:
+                    files.pop(key).close()
+        elif "rejects" in files:
+            files.pop("rejects").commit()
+        if "spool" in files:
+            spool = files.pop("spool")
+            spool.sync()
+            spool.close()
+            if on_commit is not None:
+                on_commit(spool.partial)
+            spool.partial.unlink(missing_ok=True)
         if output is not None:
             state_path(output).unlink(missing_ok=True)
         if progress is not None:
             progress(status)
     except BaseException:
         # keep what the last checkpoint covers, for --resume; the targets are untouched
-        for handle in (out_file, rej_file):
-            if handle is not None:
-                handle.close()
-        if output is None and rej_file is not None:
-            rej_file.discard()
+        for handle in files.values():
+            handle.close()
+        if output is None:
+            for handle in files.values():
+                handle.partial.unlink(missing_ok=True)
         raise
+    finally:
+        if temp_spool is not None:
+            temp_spool.unlink(missing_ok=True)
     result.records = state["records"]
     result.rejected = state["rejected"]
     result.seconds = time.monotonic() - started

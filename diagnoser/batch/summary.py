@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from .._files import write_atomic
 from .._resources import templates_path
@@ -225,6 +225,20 @@ class _Ranked(_In):
     certainty: float = Field(ge=0, le=1)
 
 
+class _Unrecognised(_In):
+    kind: str
+    value: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, data: Any) -> Any:
+        # records written before schema_version 2 carried 'kind: value' strings
+        if isinstance(data, str):
+            kind, value = _phrase(data)
+            return {"kind": kind, "value": value}
+        return data
+
+
 class _Ok(_In):
     status: Literal["ok"]
     line: int | None = None
@@ -235,7 +249,7 @@ class _Ok(_In):
     scope: str | None = None
     systems: list[str] = []
     error_codes: list[str] = []
-    unrecognised: list[str] = []
+    unrecognised: list[_Unrecognised] = []
     reported_at: str | dt.datetime | None = None
 
 
@@ -292,7 +306,7 @@ def _parse_time(value: str | dt.datetime | None) -> dt.datetime | None:
 
 
 def _phrase(entry: str) -> tuple[str, str]:
-    """(kind, text) of one 'kind: value' entry of a record's `unrecognised`."""
+    """(kind, text) of one 'kind: value' entry of a schema-1 record's `unrecognised`."""
     kind, sep, value = entry.partition(": ")
     if not sep or not kind or " " in kind:
         return "text", entry.strip()
@@ -539,7 +553,7 @@ class _Acc:
             stat.p1 += p1
         self.timeline.add(_parse_time(record.reported_at), p1)
 
-        entries = [_phrase(e) for e in record.unrecognised if e.strip()]
+        entries = [(u.kind, u.value.strip()) for u in record.unrecognised if u.value.strip()]
         for kind, text in entries:
             if kind == "text":
                 if _CJK.search(text):

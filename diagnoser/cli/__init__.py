@@ -19,7 +19,7 @@ import click
 
 from .. import __version__
 from .._files import write_atomic
-from ..errors import DiagnoserError, KnowledgeBaseError, Severity, TicketError
+from ..errors import DiagnoserError, IssueSeverity, KnowledgeBaseError, TicketError
 from ..report import Format, detect_language, render
 from ..service import Diagnoser
 
@@ -260,7 +260,7 @@ def kb_lint(rules: Path | None, knowledge: Path | None) -> None:
     issues = lint_knowledge_base(rules or default_rules, knowledge or default_knowledge)
     for issue in issues:
         click.echo(str(issue))
-    errors = sum(i.severity is Severity.ERROR for i in issues)
+    errors = sum(i.severity is IssueSeverity.ERROR for i in issues)
     click.echo(f"{errors} error(s), {len(issues) - errors} warning(s)", err=True)
     sys.exit(EXIT_NOTHING if errors else EXIT_OK)
 
@@ -293,6 +293,15 @@ def kb_test(rules: Path | None, knowledge: Path | None) -> None:
     sys.exit(EXIT_NOTHING if failed or issues else EXIT_OK)
 
 
+@cli.command()
+@click.argument("name", type=click.Choice(["diagnosis", "record", "ticket"]), default="diagnosis")
+def schema(name: str) -> None:
+    """Print the JSON Schema of a diagnosis (JSON output), a batch record or a ticket."""
+    from ..schemas import shipped
+
+    click.echo(shipped(name), nl=False)
+
+
 def main() -> None:
     """Entry point: turns every error into one clear message and a documented exit code."""
     try:
@@ -300,7 +309,11 @@ def main() -> None:
     except click.exceptions.Abort:
         _fail("aborted", 130)
     except click.ClickException as exc:
-        exc.show()
+        # one documented form for every error: `diagnoser: error: ...` (usage errors also
+        # show the command's usage line first)
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            click.echo(exc.ctx.get_usage(), err=True)
+        click.echo(f"diagnoser: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except KnowledgeBaseError as exc:
         _fail(str(exc), EXIT_KB)

@@ -10,7 +10,6 @@ import functools
 import importlib.util
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,19 +22,34 @@ from ..errors import DiagnoserError
 from . import EXIT_INPUT, EXIT_OK, _fail, kb_options
 
 MAX_REPORTED = 20  # rejected records named on stderr; the rest are counted (see --rejects)
+# Exit codes of `batch` and `evaluate` (docs/batch.md): 0 every record done; 2 usage error;
+# 4 an input cannot be read at all (or a mapping is wrong); 5 the run finished but some
+# records were rejected; 6 an output cannot be written (disk full, permission, locked).
+EXIT_REJECTED = 5
+EXIT_OUTPUT = 6
 
 
 def _input_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """An unreadable input or a bad mapping: one message and exit code 4."""
+    """An unreadable input or a bad mapping: exit code 4; an unwritable output: 6."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ..batch.output import OutputError
+
         try:
             return func(*args, **kwargs)
+        except OutputError as exc:
+            _fail(_safe(str(exc)), EXIT_OUTPUT)
         except DiagnoserError as exc:
-            _fail(str(exc), EXIT_INPUT)
+            _fail(_safe(str(exc)), EXIT_INPUT)
 
     return wrapper
+
+
+def _safe(text: str) -> str:
+    from ..batch.output import safe_text
+
+    return safe_text(text)
 
 
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -44,7 +58,7 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.argument("inputs", nargs=-1, required=True),
         click.option(
             "--input-format",
-            type=click.Choice(["csv", "tsv", "json", "jsonl"]),
+            type=click.Choice(["csv", "tsv", "json", "jsonl", "xlsx", "parquet"]),
             help="Input format (default: from the file name, else from the content).",
         ),
         click.option(
@@ -79,7 +93,15 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Where to run: local processes or a Dask cluster.",
         ),
-        click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address."),
+        click.option(
+            "--scheduler", metavar="ADDRESS", help="Dask scheduler address (--executor dask)."
+        ),
+        click.option(
+            "--keep",
+            multiple=True,
+            metavar="COLUMN",
+            help="Carry COLUMN as it is to the record's `extra` (repeatable; e.g. a store).",
+        ),
         click.option(
             "--cache-size",
             type=click.IntRange(min=0),
@@ -115,6 +137,7 @@ def _config(
     chunk_size: int,
     rules: Path | None,
     knowledge: Path | None,
+    keep: tuple[str, ...] = (),
     label_field: str | None = None,
 ) -> Any:
     from ..batch import BatchConfig, ColumnMap
@@ -124,11 +147,13 @@ def _config(
             raise click.BadParameter(f"{path}: no such file", param_hint="INPUT")
     if executor == "dask" and not scheduler:
         raise click.UsageError("--executor dask needs --scheduler ADDRESS")
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler needs --executor dask (or the run would be local)")
     return BatchConfig(
         inputs=list(inputs),
         fmt=input_format,
         encoding=encoding,
-        columns=ColumnMap.build(preset, map_file, overrides, label_field),
+        columns=ColumnMap.build(preset, map_file, overrides, label_field, keep),
         rules=str(rules) if rules else None,
         knowledge=str(knowledge) if knowledge else None,
         workers=workers,
@@ -170,6 +195,8 @@ class _Reporter:
             click.echo(f"diagnoser: {status.records:,} records ({rate}){rejected}", err=True)
 
     def records(self, records: list[dict[str, Any]]) -> None:
+        from ..batch.output import safe_text
+
         if self.quiet:
             return
         for record in records:
@@ -181,7 +208,8 @@ class _Reporter:
                 reason = record["error"]
                 if record.get("id") and not reason.startswith("ticket "):
                     reason = f"ticket {record['id']!r}: {reason}"
-                click.echo(f"diagnoser: {record['source']}:{record['line']}: {reason}", err=True)
+                where = f"{record['source']}:{record['line']}"
+                click.echo(safe_text(f"diagnoser: {where}: {reason}"), err=True)
 
     def end_line(self) -> None:
         if self.drawn:
@@ -217,6 +245,12 @@ class _Reporter:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write a summary report (.html or .md).",
 )
+@click.option(
+    "--bom/--no-bom",
+    default=True,
+    show_default=True,
+    help="CSV output starts with a UTF-8 byte-order mark (so Excel reads Chinese right).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress or rejection lines on stderr.")
 @_input_errors
 def batch(
@@ -229,6 +263,7 @@ def batch(
     workers: int,
     executor: str,
     scheduler: str | None,
+    keep: tuple[str, ...],
     cache_size: int,
     chunk_size: int,
     rules: Path | None,
@@ -239,12 +274,15 @@ def batch(
     resume: bool,
     dry_run: bool,
     summary_path: Path | None,
+    bom: bool,
     quiet: bool,
 ) -> None:
-    """Diagnose every ticket of CSV/TSV, JSON or JSONL exports ('-' is stdin; .gz works).
+    """Diagnose every ticket of CSV/TSV, JSON, JSONL, Excel or Parquet exports ('-' is stdin;
+    .gz works).
 
     One record per input record, in input order; records that cannot be processed become
-    error records with their line and reason. Exit code 4 when any record was rejected.
+    error records with their line and reason. Exit codes: 0 all done, 5 some records
+    rejected, 4 an input cannot be read, 6 an output cannot be written, 2 usage error.
     """
     config = _config(
         inputs,
@@ -260,7 +298,14 @@ def batch(
         chunk_size,
         rules,
         knowledge,
+        keep,
     )
+    from ..batch.runner import check_paths
+
+    try:
+        check_paths(config.inputs, {"-o": output, "--rejects": rejects, "--summary": summary_path})
+    except DiagnoserError as exc:
+        raise click.UsageError(str(exc)) from None
     if dry_run:
         _dry_run(config)
         return
@@ -270,16 +315,13 @@ def batch(
         "csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl"
     )
     from ..batch import run_batch
-    from ..batch.output import jsonl_line
     from ..batch.runner import state_path
 
     reporter = _Reporter(quiet)
-    spool = tempfile.TemporaryFile("w+", encoding="utf-8") if summary_path else None  # noqa: SIM115 (closed by _summary)
 
-    def on_records(records: list[dict[str, Any]]) -> None:
-        reporter.records(records)
-        if spool is not None:
-            spool.writelines(map(jsonl_line, records))
+    def on_commit(records: Path) -> None:
+        assert summary_path is not None
+        _summary(records, summary_path, config)
 
     try:
         result = run_batch(
@@ -289,8 +331,10 @@ def batch(
             rejects=rejects,
             resume=resume,
             stdout=sys.stdout if output is None else None,
-            on_records=on_records,
+            on_errors=reporter.records,
             progress=reporter.progress,
+            bom=bom,
+            on_commit=on_commit if summary_path is not None else None,
         )
     except KeyboardInterrupt:
         reporter.end_line()
@@ -305,8 +349,6 @@ def batch(
             click.echo("diagnoser: interrupted", err=True)
         sys.exit(130)
     reporter.end_line()
-    if spool is not None and summary_path is not None:
-        _summary(spool, summary_path, config)
     if not quiet:
         rate = result.records / max(result.seconds, 1e-9)
         where = f"; error records in {rejects}" if rejects and result.rejected else ""
@@ -317,10 +359,10 @@ def batch(
             f"({rate:,.0f}/s), {result.rejected:,} rejected{hidden}{where}",
             err=True,
         )
-    sys.exit(EXIT_INPUT if result.rejected else EXIT_OK)
+    sys.exit(EXIT_REJECTED if result.rejected else EXIT_OK)
 
 
-def _summary(spool: Any, path: Path, config: Any) -> None:
+def _summary(spool: Path, path: Path, config: Any) -> None:
     from .._resources import default_paths
     from ..batch.summary import write_summary  # type: ignore[import-not-found,unused-ignore]
     from ..kb.loader import load_knowledge_base
@@ -329,14 +371,16 @@ def _summary(spool: Any, path: Path, config: Any) -> None:
     kb = load_knowledge_base(config.rules or default_rules, config.knowledge or default_knowledge)
 
     def records() -> Iterator[dict[str, Any]]:
-        spool.seek(0)
-        for line in spool:
-            yield json.loads(line)
+        with spool.open(encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)
+
+    from ..batch.output import OutputError, io_message
 
     try:
         write_summary(records(), path, kb=kb)
-    finally:
-        spool.close()
+    except OSError as exc:
+        raise OutputError(io_message(path, exc)) from None
 
 
 def _dry_run(config: Any, shown: int = 5) -> None:
@@ -347,7 +391,7 @@ def _dry_run(config: Any, shown: int = 5) -> None:
         bound = None
         for count, raw in enumerate(read_records(path, config.fmt, config.encoding), 1):
             if raw.data is None:
-                click.echo(f"  line {raw.line}: error: {raw.error}")
+                click.echo(_safe(f"  line {raw.line}: error: {raw.error}"))
             else:
                 if bound is None:
                     bound = config.columns.bind(raw.columns)
@@ -356,10 +400,17 @@ def _dry_run(config: Any, shown: int = 5) -> None:
                     click.echo("mapping (field: columns used):")
                     for name, cols in bound.describe().items():
                         click.echo(f"  {name}: {', '.join(cols) if cols else '-'}")
-                ticket, label, error = bound.apply(raw.data)
-                shown_ticket = {**ticket, **({"label": label} if label is not None else {})}
+                m = bound.apply(raw.data)
+                shown_ticket = {
+                    **m.ticket,
+                    **({"label": m.label} if m.label is not None else {}),
+                    **({"extra": m.extra} if m.extra else {}),
+                }
                 line = json.dumps(shown_ticket, ensure_ascii=False)
-                click.echo(f"  line {raw.line}: " + (f"error: {error}" if error else line))
+                text = f"  line {raw.line}: " + (f"error: {m.error}" if m.error else line)
+                for warning in [*raw.warnings, *m.warnings]:
+                    text += f"\n    warning: {warning}"
+                click.echo(_safe(text))
             if count >= shown:
                 break
 
@@ -371,6 +422,11 @@ def _dry_run(config: Any, shown: int = 5) -> None:
     metavar="COLUMN",
     help="Column holding the resolved root cause (a fault id, or a list: first = root); "
     "default: expected, label or root_cause, or the preset's; same as --map label=COLUMN.",
+)
+@click.option(
+    "--label-map",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML/JSON file: the desk's root-cause names -> fault ids (null: not a fault).",
 )
 @click.option(
     "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -387,11 +443,13 @@ def evaluate(
     workers: int,
     executor: str,
     scheduler: str | None,
+    keep: tuple[str, ...],
     cache_size: int,
     chunk_size: int,
     rules: Path | None,
     knowledge: Path | None,
     label_field: str | None,
+    label_map: Path | None,
     fmt: str,
     misses: bool,
 ) -> None:
@@ -400,7 +458,7 @@ def evaluate(
     Reads every format `batch` reads; the label is a field mapped like any other.
     """
     from .._resources import default_paths
-    from ..batch.evaluation import evaluate_records, format_text
+    from ..batch.evaluation import evaluate_records, format_text, load_label_map
     from ..batch.runner import iter_records
     from ..kb.loader import load_knowledge_base
 
@@ -418,16 +476,18 @@ def evaluate(
         chunk_size,
         rules,
         knowledge,
+        keep,
         label_field,
     )
+    names = load_label_map(label_map) if label_map is not None else None
     default_rules, default_knowledge = default_paths()
     kb = load_knowledge_base(config.rules or default_rules, config.knowledge or default_knowledge)
     label_name = " or ".join(repr(c) for c in config.columns.fields["label"]) or "'label'"
-    result = evaluate_records(iter_records(config), set(kb.faults), label_name)
+    result = evaluate_records(iter_records(config), set(kb.faults), label_name, names)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(format_text(result, show_misses=misses), nl=False)
+        click.echo(_safe(format_text(result, show_misses=misses)), nl=False)
     for error in result.errors:
-        click.echo(f"diagnoser: {error}", err=True)
-    sys.exit(EXIT_INPUT if result.errors else EXIT_OK)
+        click.echo(_safe(f"diagnoser: {error}"), err=True)
+    sys.exit(EXIT_REJECTED if result.errors else EXIT_OK)

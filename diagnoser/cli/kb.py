@@ -24,6 +24,7 @@ from ..kb.casetest import load_cases
 from ..kb.loader import KnowledgeBase, load_knowledge_base
 from ..kb.models import Condition, Fault, Group, RuleSpec, Symptom
 from ..report import detect_language
+from ..result import SCHEMA_VERSION
 from ..service import code_rules
 from . import EXIT_INPUT, EXIT_NOTHING, EXIT_OK, kb_options
 
@@ -73,8 +74,8 @@ def _suggest(name: str, choices: list[str], n: int = 3) -> str:
     return f"; did you mean {listed}?"
 
 
-def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+def _emit_json(data: dict[str, Any]) -> None:
+    click.echo(json.dumps({"schema_version": SCHEMA_VERSION, **data}, ensure_ascii=False, indent=2))
 
 
 def _conditions(rule: RuleSpec) -> Iterator[tuple[Condition, bool]]:

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import DiagnoserError
+from ..facts import FactIn
 from ..kb.models import Condition, Group, RuleSpec
+from ..result import Source
 
 log = logging.getLogger("diagnoser.engine")
 
@@ -68,16 +70,6 @@ class EngineError(DiagnoserError):
 
 class SymptomFact(Fact):  # type: ignore[misc]
     """Working-memory fact: a symptom id, its value, a certainty and where it came from."""
-
-
-@dataclass(frozen=True)
-class FactIn:
-    """A symptom fact as the rest of diagnoser sees it (plain data, no experta types)."""
-
-    id: str
-    value: Any = True
-    cf: float = 1.0
-    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -432,7 +424,7 @@ class Engine:
         self._result.firings.append(Firing(spec.id, then.fault, then.derive, cf, evidence))
         if then.derive is not None:
             self._ke.declare(
-                SymptomFact(id=then.derive, value=then.value, cf=cf, source=f"rule:{spec.id}")
+                SymptomFact(id=then.derive, value=then.value, cf=cf, source=Source.by_rule(spec.id))
             )
 
     def run(self, facts: Iterable[FactIn]) -> RunResult:

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..engine import FactIn
 from ..errors import Issue, KnowledgeBaseError, Location
+from ..facts import FactIn
 from ..kb.models import Patterns, SymptomKind, fold_case
-from ..result import Unrecognised
+from ..result import InputKind, Source, Unrecognised
+from ..result import UnrecognisedReason as Why
 from ..ticket import Ticket
 from ._hanzi import to_simplified
 from .codes import canonical_code, codes_in_text
@@ -65,9 +66,9 @@ class TextReading:
     that matched nothing."""
 
     text: str
-    symptoms: tuple[str, ...]
-    codes: tuple[str, ...]
-    systems: tuple[str, ...]
+    symptoms: tuple[tuple[str, Source], ...]
+    codes: tuple[tuple[str, Source], ...]
+    systems: tuple[tuple[str, Source], ...]
     unrecognised: tuple[Unrecognised, ...]
 
 
@@ -198,9 +199,13 @@ def _matches(regexes: list[re.Pattern[str] | None], text: str) -> Iterator[re.Ma
 _HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-def _did_you_mean(name: str, choices: frozenset[str] | set[str]) -> str:
+def _did_you_mean(name: str, choices: frozenset[str] | set[str]) -> str | None:
     hint = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean {hint[0]!r}?" if hint else ""
+    return hint[0] if hint else None
+
+
+def _span(text: str, start: int, end: int) -> Source:
+    return Source.text(start, end, text[start:end])
 
 
 def read_text(raw: str, vocab: Vocabulary) -> TextReading:
@@ -210,25 +215,25 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         return TextReading("", (), (), (), ())
     covered: list[tuple[int, int]] = []
     folded = fold_case(text)  # patterns match lower-cased text; positions index `text` too
-    systems: list[str] = []
+    systems: dict[str, Source] = {}
     for sid, *regexes in vocab.system_patterns:
         for match in _matches(regexes, folded):
             covered.append(match.span())
             if sid not in systems:
-                systems.append(sid)
-    codes: list[str] = []
+                systems[sid] = _span(text, *match.span())
+    codes: list[tuple[str, Source]] = []
     for code, start, end in codes_in_text(text, vocab.known_codes):
         covered.append((start, end))
-        codes.append(code)
+        codes.append((code, _span(text, start, end)))
     # symptoms written in the text, unless negated ("no paper jam", "不是网络问题")
-    symptoms: list[str] = []
+    symptoms: dict[str, Source] = {}
     clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(text)]
     for sid, *regexes in vocab.symptom_patterns:
         for match in _matches(regexes, folded):
             covered.append(match.span())  # every mention is understood, even a repeated one
             start = clause_starts[bisect.bisect_right(clause_starts, match.start()) - 1]
             if sid not in symptoms and not _negated(text[start : match.start()]):
-                symptoms.append(sid)
+                symptoms[sid] = _span(text, *match.span())
     unrecognised: list[Unrecognised] = []
     start = 0
     for sep in [*_CLAUSE.finditer(text), None]:
@@ -236,10 +241,16 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         clause = text[start:end].strip()
         if _WORDISH.search(clause) and not any(s < end and e > start for s, e in covered):
             unrecognised.append(
-                Unrecognised(kind="text", value=clause, reason="matched no symptom, code or system")
+                Unrecognised(kind=InputKind.TEXT, value=clause, reason=Why.NO_MATCH)
             )
         start = sep.end() if sep else end
-    return TextReading(text, tuple(symptoms), tuple(codes), tuple(systems), tuple(unrecognised))
+    return TextReading(
+        text,
+        tuple(symptoms.items()),
+        tuple(codes),
+        tuple(systems.items()),
+        tuple(unrecognised),
+    )
 
 
 def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
@@ -248,45 +259,45 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
 
     for sid in ticket.symptoms:
         if sid in vocab.flags:
-            out.add(FactIn(sid, True, 1.0, "ticket"))
+            out.add(FactIn(sid, True, 1.0, Source.ticket("symptoms")))
         elif sid in kb.symptoms:
             out.unrecognised.append(
-                Unrecognised(
-                    kind="symptom",
-                    value=sid,
-                    reason=f"{sid!r} takes a value; pass it as a metric or a ticket field",
-                )
+                Unrecognised(kind=InputKind.SYMPTOM, value=sid, reason=Why.NEEDS_VALUE)
             )
         else:
             out.unrecognised.append(
                 Unrecognised(
-                    kind="symptom",
+                    kind=InputKind.SYMPTOM,
                     value=sid,
-                    reason="not a symptom of the knowledge base" + _did_you_mean(sid, vocab.flags),
+                    reason=Why.UNKNOWN_SYMPTOM,
+                    suggestion=_did_you_mean(sid, vocab.flags),
                 )
             )
 
     for name, value in sorted(ticket.metrics.items()):
         if name in vocab.metrics:
-            out.add(FactIn(name, value, 1.0, "metric"))
+            out.add(FactIn(name, value, 1.0, Source.ticket("metrics")))
         else:
             out.unrecognised.append(
                 Unrecognised(
-                    kind="metric",
+                    kind=InputKind.METRIC,
                     value=f"{name}={value:g}",
-                    reason="not a metric of the knowledge base"
-                    + _did_you_mean(name, vocab.metrics),
+                    reason=Why.UNKNOWN_METRIC,
+                    suggestion=_did_you_mean(name, vocab.metrics),
                 )
             )
 
     if ticket.scope is not None:
-        out.add(FactIn("scope", ticket.scope.value, 1.0, "ticket"))
+        out.add(FactIn("scope", ticket.scope.value, 1.0, Source.ticket("scope")))
     if ticket.affected_users is not None:
-        out.add(FactIn("affected_users", ticket.affected_users, 1.0, "ticket"))
+        out.add(
+            FactIn("affected_users", ticket.affected_users, 1.0, Source.ticket("affected_users"))
+        )
 
     if ticket.reported_at is not None:
-        out.add(FactIn("day_of_month", ticket.reported_at.day, 1.0, "ticket"))
-        out.add(FactIn("hour", ticket.reported_at.hour, 1.0, "ticket"))
+        when = Source.derived("reported_at")
+        out.add(FactIn("day_of_month", ticket.reported_at.day, 1.0, when))
+        out.add(FactIn("hour", ticket.reported_at.hour, 1.0, when))
 
     # systems: named by the ticket, or recognised in its text
     if ticket.system:
@@ -299,33 +310,33 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
         if system is None:
             out.unrecognised.append(
                 Unrecognised(
-                    kind="system",
+                    kind=InputKind.SYSTEM,
                     value=ticket.system,
-                    reason="not a system of the knowledge base"
-                    + _did_you_mean(ticket.system, set(kb.systems)),
+                    reason=Why.UNKNOWN_SYSTEM,
+                    suggestion=_did_you_mean(ticket.system, set(kb.systems)),
                 )
             )
         else:
             out.systems.append(system)
-            out.add(FactIn("system", system, 1.0, "ticket"))
+            out.add(FactIn("system", system, 1.0, Source.ticket("system")))
     # what the text says: computed once per distinct text (backlogs repeat texts a lot)
     said = vocab.read_text(ticket.text)
-    for sid in said.systems:
+    for sid, where in said.systems:
         if sid not in out.systems:
             out.systems.append(sid)
-            out.add(FactIn("system", sid, TEXT_CF, "text"))
+            out.add(FactIn("system", sid, TEXT_CF, where))
 
     # error codes: given explicitly, or written in the text
-    codes: list[tuple[str, str]] = []
+    codes: list[tuple[str, Source]] = []
     for raw in ticket.error_codes:
         code = canonical_code(raw)
         if code:
-            codes.append((code, "ticket"))
+            codes.append((code, Source.ticket("error_codes")))
         else:
             out.unrecognised.append(
-                Unrecognised(kind="error_code", value=raw, reason="empty error code")
+                Unrecognised(kind=InputKind.ERROR_CODE, value=raw, reason=Why.EMPTY_CODE)
             )
-    codes.extend((code, "text") for code in said.codes)
+    codes.extend(said.codes)
     seen_codes: set[str] = set()
     for code, source in codes:
         if code in seen_codes:
@@ -336,15 +347,17 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
         named = [(s, e) for s, e in meanings if s in out.systems]
         for system, entry in named or meanings:
             for fault in entry.faults:
-                out.add(FactIn("code_fault", fault, entry.certainty, f"code:{system}/{entry.code}"))
+                out.add(
+                    FactIn("code_fault", fault, entry.certainty, Source.catalog(system, entry.code))
+                )
         if not meanings and code not in vocab.known_codes:
             out.unrecognised.append(
-                Unrecognised(kind="error_code", value=code, reason="not in any error-code catalog")
+                Unrecognised(kind=InputKind.ERROR_CODE, value=code, reason=Why.NOT_IN_CATALOG)
             )
 
-    for sid in said.symptoms:
-        out.add(FactIn(sid, True, TEXT_CF, "text"))
+    for sid, where in said.symptoms:
+        out.add(FactIn(sid, True, TEXT_CF, where))
     if said.text and vocab.uses_text:
-        out.add(FactIn("text", said.text, 1.0, "ticket"))
+        out.add(FactIn("text", said.text, 1.0, Source.ticket("text")))
     out.unrecognised.extend(said.unrecognised)
     return out

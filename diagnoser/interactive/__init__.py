@@ -63,7 +63,7 @@ from ..kb.models import (
     SymptomKind,
     fold_case,
 )
-from ..result import ConsultationEntry, Diagnosis
+from ..result import ConsultationEntry, Diagnosis, SourceKind
 from ..service import Diagnoser
 from ..ticket import Scope, Ticket, parse_scope
 
@@ -757,7 +757,9 @@ class Session:
     def _read(self, said: str, asked: str) -> tuple[list[str], bool]:
         """(flags the text mentions, whether it denies `asked`), read through intake."""
         read = self.diagnoser.diagnose({"text": said, "system": self.base.system})
-        found = [s.id for s in read.symptoms if s.source == "text" and s.id in self.flags]
+        found = [
+            s.id for s in read.symptoms if s.source.kind is SourceKind.TEXT and s.id in self.flags
+        ]
         denied = False
         if asked not in found:
             folded = fold_case(unicodedata.normalize("NFKC", said))
@@ -815,7 +817,7 @@ class Session:
             else:
                 read = self.diagnoser.diagnose({"text": text, "system": self.base.system})
                 scopes = [str(s.value) for s in read.symptoms if s.id == "scope"]
-                if not scopes and not any(s.source == "text" for s in read.symptoms):
+                if not scopes and not any(s.source.kind is SourceKind.TEXT for s in read.symptoms):
                     return False
                 update["text"] = text
                 if read.scope:

@@ -124,7 +124,7 @@ def run_case(diagnoser: Diagnoser, loaded: LoadedCase) -> CaseResult:
     except DiagnoserError as exc:
         problems.append(f"the ticket was rejected: {exc}")
     else:
-        fired = {line.split(" -> ", 1)[0] for line in result.trace}
+        fired = {firing.rule for firing in result.trace}
         if case.fires and loaded.rule not in fired:
             problems.append(f"rule {loaded.rule} did not fire (fired: {sorted(fired) or 'none'})")
         if not case.fires and loaded.rule in fired:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .._yaml import LineMap, YamlError, load_yaml
-from ..errors import Issue, KnowledgeBaseError, Location, Severity
+from ..errors import Issue, IssueSeverity, KnowledgeBaseError, Location
 from ..intake.codes import canonical_code
 from .models import (
     CATEGORY_IDS,
@@ -410,7 +410,7 @@ class _Loader:
                 Issue(
                     self.locations[f"fault:{fid}"],
                     f"fault {fid!r} is concluded by no rule and no error code",
-                    severity=Severity.WARNING,
+                    severity=IssueSeverity.WARNING,
                     code="unreachable",
                 )
             )
@@ -476,7 +476,7 @@ class _Loader:
                     Issue(
                         where,
                         f"{cond.symptom!r} is a flag (present or not); use it without an operator",
-                        severity=Severity.WARNING,
+                        severity=IssueSeverity.WARNING,
                         code="type",
                     )
                 )
@@ -558,7 +558,7 @@ def load_knowledge_base(
     lints, that shortens the start of a process.
     """
     kb = _Loader(Path(rules), Path(knowledge), check_patterns).load()
-    if any(i.severity is Severity.ERROR for i in kb.issues):
+    if any(i.severity is IssueSeverity.ERROR for i in kb.issues):
         raise KnowledgeBaseError(kb.issues)
     return kb
 

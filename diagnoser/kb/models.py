@@ -79,7 +79,8 @@ class Cause(_Model):
 
 
 class Phase(StrEnum):
-    """The emergency process of seed V, in its order."""
+    """The phases of the emergency process, in order: contain, isolate and back up, contact
+    technical support, fall back to a standby or manual procedure."""
 
     CONTAIN = "contain"
     ISOLATE = "isolate"
@@ -91,7 +92,8 @@ PHASE_ORDER = {p: i for i, p in enumerate(Phase)}
 
 
 class Principle(StrEnum):
-    """The three principles of seed III."""
+    """The three principles of every emergency plan: respond at once, data safety first, stay
+    within tax law and regulation."""
 
     RESPOND_AT_ONCE = "respond_at_once"
     DATA_SAFETY = "data_safety"

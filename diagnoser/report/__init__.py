@@ -18,7 +18,7 @@ import os
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -42,8 +42,17 @@ from markupsafe import Markup
 from .._resources import templates_path
 from ..errors import DiagnoserError
 from ..kb.models import LocalizedText, Phase, Principle, Severity
-from ..result import Diagnosis, PlanStep, RankedFault, SymptomRef, Unrecognised
-from ..ticket import Ticket
+from ..result import (
+    Diagnosis,
+    InputKind,
+    PlanStep,
+    PriorityReason,
+    RankedFault,
+    SourceKind,
+    SymptomRef,
+    Unrecognised,
+)
+from ..ticket import Scope, Ticket
 from ..triage import RESPONSE_TIME
 from ..triage.contrast import SCOPE_NAMES, contrast, describe
 from . import provenance
@@ -147,11 +156,11 @@ CAUSE_KIND_NAMES = {
 }
 
 INPUT_KIND_NAMES = {
-    "text": _t("文字", "text"),
-    "error_code": _t("错误代码", "error code"),
-    "symptom": _t("症状", "symptom"),
-    "metric": _t("指标", "metric"),
-    "system": _t("开票系统", "system"),
+    InputKind.TEXT: _t("文字", "text"),
+    InputKind.ERROR_CODE: _t("错误代码", "error code"),
+    InputKind.SYMPTOM: _t("症状", "symptom"),
+    InputKind.METRIC: _t("指标", "metric"),
+    InputKind.SYSTEM: _t("开票系统", "system"),
 }
 
 LABELS: dict[str, LocalizedText] = {
@@ -241,34 +250,6 @@ _SENTENCES = {
     "contrast_line": _t("{clues} → 更可能是“{title}”", "{clues} → more likely {title}"),
     "users": _t("{n} 个用户受影响", "{n} affected users"),
 }
-
-_UNRECOGNISED_REASONS = (
-    (re.compile(r"^matched no symptom, code or system"), "未匹配任何症状、错误代码或系统"),
-    (re.compile(r"^not in any error-code catalog"), "不在任何错误代码目录中"),
-    (re.compile(r"^not a symptom of the knowledge base"), "不是知识库中的症状"),
-    (re.compile(r"^not a metric of the knowledge base"), "不是知识库中的监控指标"),
-    (re.compile(r"^not a system of the knowledge base"), "不是知识库中的开票系统"),
-    (re.compile(r"^empty error code"), "错误代码为空"),
-    (
-        re.compile(r"^'(?P<name>[^']*)' takes a value; pass it as a metric or a ticket field"),
-        "“{name}”需要取值，请作为监控指标或工单字段提供",
-    ),
-)
-_DID_YOU_MEAN = re.compile(r"; did you mean '(?P<name>[^']*)'\?$")
-
-
-def _localise_reason(reason: str, lang: str) -> str:
-    if lang != "zh":
-        return reason
-    hint = _DID_YOU_MEAN.search(reason)
-    head = reason[: hint.start()] if hint else reason
-    for pattern, zh in _UNRECOGNISED_REASONS:
-        match = pattern.match(head)
-        if match:
-            out = zh.format(**match.groupdict())
-            return out + (f"；是否指“{hint['name']}”？" if hint else "")
-    return reason
-
 
 # --- the view every template receives ------------------------------------------------------------
 
@@ -477,37 +458,35 @@ class _Describer:
         """Where a fact came from, readably: 'error code 1001 (Generic invoicing client)'."""
         zh = self.lang == "zh"
         source = ref.source
-        if source.startswith("code:"):
-            system, _, code = source[5:].partition("/")
+        if source.kind is SourceKind.CODE:
+            system = self.system(source.system or "")
             return (
-                f"错误代码 {code}（{self.system(system)}）"
+                f"错误代码 {source.code}（{system}）"
                 if zh
-                else (f"error code {code} ({self.system(system)})")
+                else f"error code {source.code} ({system})"
             )
-        if source.startswith("rule:"):
+        if source.kind is SourceKind.RULE:
             what = self.value(ref)
             return (
-                f"{what}（由规则 {source[5:]} 推出）"
+                f"{what}（由规则 {source.rule} 推出）"
                 if zh
-                else (f"{what} (derived by rule {source[5:]})")
+                else f"{what} (derived by rule {source.rule})"
             )
+        in_text = source.kind is SourceKind.TEXT
         if ref.id == "error_code":
-            where = {"text": ("工单文字", "in the text"), "ticket": ("工单字段", "given")}
-            zh_where, en_where = where.get(source, (source, source))
+            zh_where, en_where = ("工单文字", "in the text") if in_text else ("工单字段", "given")
             return (
                 f"错误代码 {ref.value}（{zh_where}）"
                 if zh
                 else (f"error code {ref.value} ({en_where})")
             )
         what = self.value(ref)
-        prefixes = {
-            "text": ("工单文字", "text"),
-            "ticket": ("工单", "ticket"),
-            "metric": ("监控指标", "metric"),
-        }
-        zh_prefix, en_prefix = prefixes.get(source, (source, source))
-        if not source:
-            return what
+        if in_text:
+            zh_prefix, en_prefix = "工单文字", "text"
+        elif source.field == "metrics":
+            zh_prefix, en_prefix = "监控指标", "metric"
+        else:
+            zh_prefix, en_prefix = "工单", "ticket"
         return f"{zh_prefix}：{what}" if zh else f"{en_prefix}: {what}"
 
 
@@ -552,22 +531,18 @@ def _fault_view(
     )
 
 
-def _priority_reasons(reason: str, lang: str, describer: _Describer) -> tuple[str, ...]:
-    """triage's reason ('P1: severity critical, scope city') as localised phrases."""
-    _, _, body = reason.partition(": ")
+def _priority_reasons(reasons: Iterable[PriorityReason], lang: str) -> tuple[str, ...]:
+    """The signals that decided the priority, as localised phrases."""
     out: list[str] = []
-    for part in filter(None, (p.strip() for p in body.split(","))):
-        kind, _, rest = part.partition(" ")
-        if kind == "severity" and rest in Severity._value2member_map_:
-            name = SEVERITY_NAMES[Severity(rest)].get(lang)
+    for reason in reasons:
+        if reason.severity is not None:
+            name = SEVERITY_NAMES[reason.severity].get(lang)
             out.append(f"严重程度为{name}" if lang == "zh" else f"severity {name}")
-        elif kind == "scope" and rest in SCOPE_NAMES:
-            name = SCOPE_NAMES[rest].get(lang)
+        elif reason.scope is not None:
+            name = SCOPE_NAMES[reason.scope].get(lang)
             out.append(f"影响范围为{name}" if lang == "zh" else f"impact on {name}")
-        elif rest == "affected users" and kind.isdigit():
-            out.append(_SENTENCES["users"].get(lang).format(n=kind))
-        else:
-            out.append(part)
+        elif reason.affected_users is not None:
+            out.append(_SENTENCES["users"].get(lang).format(n=reason.affected_users))
     return tuple(out)
 
 
@@ -589,7 +564,7 @@ def customer_notice_applies(diagnosis: Diagnosis) -> bool:
     return (
         diagnosis.plan is not None
         and diagnosis.plan.customer_notice is not None
-        and diagnosis.scope != "single_user"
+        and diagnosis.scope is not Scope.SINGLE_USER
     )
 
 
@@ -707,7 +682,11 @@ def build_view(
         )
 
     users = next(
-        (s.value for s in diagnosis.symptoms if s.id == "affected_users" and s.source == "ticket"),
+        (
+            s.value
+            for s in diagnosis.symptoms
+            if s.id == "affected_users" and s.source.kind is SourceKind.TICKET
+        ),
         None,
     )
     reported = _format_time(diagnosis.reported_at) if diagnosis.reported_at else None
@@ -724,11 +703,9 @@ def build_view(
         priority=priority.value if priority else None,
         priority_level=int(priority.value[1:]) if priority else None,
         response_time=RESPONSE_TIME[priority].get(lang) if priority else None,
-        priority_reasons=_priority_reasons(diagnosis.priority_reason, lang, describer),
-        scope=diagnosis.scope,
-        scope_name=SCOPE_NAMES[diagnosis.scope].get(lang)
-        if diagnosis.scope in SCOPE_NAMES
-        else diagnosis.scope,
+        priority_reasons=_priority_reasons(diagnosis.priority_reasons, lang),
+        scope=diagnosis.scope.value if diagnosis.scope else None,
+        scope_name=SCOPE_NAMES[diagnosis.scope].get(lang) if diagnosis.scope else None,
         affected_users=int(users) if isinstance(users, int | float) else None,
         affected_users_text=_SENTENCES["users"].get(lang).format(n=int(users))
         if isinstance(users, int | float)
@@ -747,9 +724,11 @@ def build_view(
 
 
 def _unrecognised(item: Unrecognised, lang: str) -> UnrecognisedView:
-    kind = INPUT_KIND_NAMES.get(item.kind, _t(item.kind, item.kind)).get(lang)
     return UnrecognisedView(
-        kind=item.kind, kind_name=kind, value=item.value, reason=_localise_reason(item.reason, lang)
+        kind=item.kind.value,
+        kind_name=INPUT_KIND_NAMES[item.kind].get(lang),
+        value=item.value,
+        reason=item.message(lang),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..kb.models import LocalizedText, Severity
-from ..result import Priority
+from ..result import Priority, PriorityReason, Signal
 from ..ticket import Scope
 
 _BY_SEVERITY = {
@@ -50,16 +50,24 @@ def triage_band(affected_users: int | None) -> Priority | None:
 
 def triage(
     severity: Severity | None, scope: Scope | None, affected_users: int | None
-) -> tuple[Priority | None, str]:
-    """The most urgent priority any of the three signals calls for, and why."""
+) -> tuple[Priority | None, tuple[PriorityReason, ...]]:
+    """The most urgent priority any of the three signals calls for, and the signals that call
+    for it."""
     if severity is None:
-        return None, ""
-    candidates = [(_BY_SEVERITY[severity], f"severity {severity.value}")]
+        return None, ()
+    candidates = [
+        PriorityReason(signal=Signal.SEVERITY, priority=_BY_SEVERITY[severity], severity=severity)
+    ]
     if scope is not None:
-        candidates.append((_BY_SCOPE[scope], f"scope {scope.value}"))
+        candidates.append(
+            PriorityReason(signal=Signal.SCOPE, priority=_BY_SCOPE[scope], scope=scope)
+        )
     band = triage_band(affected_users)
     if band is not None:
-        candidates.append((band, f"{affected_users} affected users"))
-    best = min(candidates, key=lambda c: _ORDER.index(c[0]))[0]
-    reasons = [why for p, why in candidates if p == best]
-    return best, f"{best.value}: " + ", ".join(reasons)
+        candidates.append(
+            PriorityReason(
+                signal=Signal.AFFECTED_USERS, priority=band, affected_users=affected_users
+            )
+        )
+    best = min((c.priority for c in candidates), key=_ORDER.index)
+    return best, tuple(c for c in candidates if c.priority == best)

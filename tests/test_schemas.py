@@ -1,0 +1,75 @@
+"""The shipped JSON Schemas: equal to the models', public, and what `diagnoser schema` prints."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from diagnoser import SCHEMA_VERSION, Diagnoser
+from diagnoser.cli import cli
+from diagnoser.schemas import NAMES, render, shipped
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shipped_schema_equals_the_models(name):
+    # regenerate with `python -m diagnoser.schemas` after changing a model
+    assert shipped(name) == render(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_schema_command_prints_the_shipped_file(name):
+    result = CliRunner().invoke(cli, ["schema", name])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == json.loads(shipped(name))
+
+
+def _descriptions(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                yield value
+            else:
+                yield from _descriptions(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _descriptions(item)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_descriptions_carry_no_internal_notes(name):
+    for text in _descriptions(json.loads(shipped(name))):
+        assert not re.search(r"\bseed\b|`|TODO|_[a-z]+\(", text, re.IGNORECASE), text
+
+
+def test_ticket_schema_allows_extra_fields_as_the_model_does():
+    schema = json.loads(shipped("ticket"))
+    assert schema["additionalProperties"] is True
+    from diagnoser import Ticket
+
+    assert Ticket.parse({"id": "t", "shop_name": "A"}).extra == {"shop_name": "A"}
+
+
+def test_diagnosis_json_names_the_schema_version_and_reads_back(mini: Diagnoser):
+    got = mini.diagnose({"id": "v", "text": "printer jammed", "scope": "city"})
+    data = json.loads(got.model_dump_json())
+    assert data["schema_version"] == SCHEMA_VERSION
+    from diagnoser import Diagnosis
+
+    assert Diagnosis.model_validate_json(got.model_dump_json()) == got
+    schema = json.loads(shipped("diagnosis"))
+    assert set(schema["required"]) >= {"id", "diagnoses", "priority", "plan"}
+    assert set(data) <= set(schema["properties"])
+
+
+def test_a_diagnosis_of_another_schema_version_is_refused(mini: Diagnoser):
+    data = json.loads(mini.diagnose({"text": "printer jammed"}).model_dump_json())
+    data["schema_version"] = "1"
+    from pydantic import ValidationError
+
+    from diagnoser import Diagnosis
+
+    with pytest.raises(ValidationError, match="schema_version"):
+        Diagnosis.model_validate(data)
