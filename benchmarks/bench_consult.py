@@ -75,7 +75,7 @@ def main() -> None:
     total: list[int] = []
     separating: list[int] = []
     times: list[float] = []
-    clear = right = 0
+    clear = right = unknown = 0
     for pattern in args.files:
         for path in sorted(glob.glob(pattern)):
             for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
@@ -88,6 +88,9 @@ def main() -> None:
                 expected = ticket.pop("expected", None) or []
                 if not expected:
                     continue
+                if expected[0] not in diagnoser.kb.faults:
+                    unknown += 1  # labelled with a fault this knowledge base does not have
+                    continue
                 start = time.perf_counter()
                 session = consult(diagnoser, ticket, expected[0], args.ask_tests)
                 times.append((time.perf_counter() - start) * 1000)
@@ -99,7 +102,9 @@ def main() -> None:
     if not total:
         sys.exit("no labelled tickets found")
     n = len(total)
-    print(f"tickets simulated as callers   {n}")
+    print(
+        f"tickets simulated as callers   {n}   (skipped, fault not in the knowledge base: {unknown})"
+    )
     print(
         f"questions asked, all           median {statistics.median(total):.1f}   "
         f"p90 {pct(total, 0.9):.0f}   max {max(total)}   (target: median <= 5)"
