@@ -136,6 +136,7 @@ def ticket_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "batch": ".batch:batch",
         "evaluate": ".batch:evaluate",
         "interactive": ".interactive:interactive",
+        "drill": ".drill:drill",
         "explain": ".kb:explain",
         "codes": ".kb:codes",
         "summary": ".summary:summary",
