@@ -102,9 +102,7 @@ def main() -> None:
     if not total:
         sys.exit("no labelled tickets found")
     n = len(total)
-    print(
-        f"tickets simulated as callers   {n}   (skipped, fault not in the knowledge base: {unknown})"
-    )
+    print(f"tickets simulated as callers   {n}   (skipped, fault not in the kb: {unknown})")
     print(
         f"questions asked, all           median {statistics.median(total):.1f}   "
         f"p90 {pct(total, 0.9):.0f}   max {max(total)}   (target: median <= 5)"
