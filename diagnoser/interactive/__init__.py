@@ -32,7 +32,8 @@ those rules' intermediate symptoms are derived. For each question:
 - the expected information gain is H(now) − P(yes)·H(yes) − P(no)·H(no), in bits.
 
 Questions are ranked by gain per unit of cost (1 ask the caller, 2 look at the device or
-screen, 3 run a test or ask the admin). A "no" is remembered: the symptom is not asked again and
+screen, 3 run a test or ask the admin), a question that would confirm the leading fault counting
+its gain LEADER_BONUS times. A "no" is remembered: the symptom is not asked again and
 its weights stay applied to the distribution. The session stops when one fault is clear (top
 certainty ≥ CLEAR_CERTAINTY and ahead of the second by ≥ CLEAR_LEAD), when no question gains
 more than `min_gain` bits, or after `max_questions` answers.
