@@ -547,3 +547,13 @@ def test_why_is_wrapped_to_the_terminal(monkeypatch):
     result = run(*SLOW, "--ask-tests", input=PROCESS + "why\nq\n")
     explained = result.stderr.split("Rules that use", 1)[1].split("[4]", 1)[0]
     assert max(len(line) for line in explained.splitlines()) <= 50
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_the_interactive_report_equals_diagnose_for_the_same_facts(fmt):
+    # names, causes and the "telling them apart" section come from the diagnoser in both
+    said = ["--text", "the printer jammed and we cannot connect to the server", "--lang", "en"]
+    asked = run("interactive", *said, "--format", fmt, *KB, input="")
+    direct = run("diagnose", *said, "--format", fmt, *KB)
+    assert asked.stdout == direct.stdout
+    assert "Telling them apart" in asked.stdout

@@ -397,7 +397,7 @@ def _convert(name: str, value: Any) -> Any:
             raise ValueError(f"text or an integer expected, got {type(value).__name__}")
         value = str(value).strip()
         return value or None
-    if name in ("scope", "system"):
+    if name in ("scope", "system", "site", "region"):
         if isinstance(value, list):  # a repeated CSV column: the first one given
             value = value[0] if value else None
         return value.strip() if isinstance(value, str) else value

@@ -45,6 +45,7 @@ CSV_COLUMNS = (
     "reported_at",
     "error",
     "warnings",
+    "incident",
 )
 
 # What must not reach a reader unseen: C0/C1 controls (a terminal obeys ESC, OSC, CSI ...),
@@ -140,6 +141,7 @@ def csv_row(record: dict[str, Any], keep: Sequence[str] = ()) -> list[Any]:
         record.get("reported_at") or "",
         record.get("error") or "",
         " | ".join(record.get("warnings") or ()),
+        record.get("incident") or "",
         *_extra(record, keep),
     ]
     return [csv_cell(v) for v in row]

@@ -19,6 +19,8 @@ DEFAULT: Preset = {
     "affected_users": ("affected_users", "affected users"),
     "reported_at": ("reported_at", "created_at", "created"),
     "system": ("system",),
+    "site": ("site", "store", "merchant"),
+    "region": ("region", "district", "city"),
     "label": ("expected", "label", "root_cause", "root cause"),
 }
 

@@ -35,6 +35,10 @@ Item = tuple[str, int, dict[str, Any] | None, Any, str | None, list[str], dict[s
 EXECUTORS = ("local", "dask")
 
 
+# (rules, knowledge, cache size, site profile): what a worker builds its Diagnoser from
+KbSpec = tuple[str | None, str | None, int, str | None]
+
+
 @dataclass
 class BatchConfig:
     """What to read, how to map it, which knowledge base, how to run."""
@@ -45,14 +49,15 @@ class BatchConfig:
     columns: ColumnMap = field(default_factory=ColumnMap.build)
     rules: str | None = None
     knowledge: str | None = None
+    site: str | None = None  # a site profile: its default system applies to every ticket
     workers: int = 0  # 0: one per core
     executor: str = "local"
     scheduler: str | None = None
     chunk_size: int = 500
     cache_size: int = 16384
 
-    def kb_spec(self) -> tuple[str | None, str | None, int]:
-        return self.rules, self.knowledge, self.cache_size
+    def kb_spec(self) -> KbSpec:
+        return self.rules, self.knowledge, self.cache_size, self.site
 
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
@@ -71,16 +76,16 @@ class Progress:
 
 # --- workers --------------------------------------------------------------------------------
 
-_DIAGNOSERS: dict[tuple[str | None, str | None, int], Diagnoser] = {}
+_DIAGNOSERS: dict[KbSpec, Diagnoser] = {}
 
 
-def diagnoser_for(spec: tuple[str | None, str | None, int]) -> Diagnoser:
+def diagnoser_for(spec: KbSpec) -> Diagnoser:
     """The Diagnoser of this process for a knowledge base (built once per process)."""
     diagnoser = _DIAGNOSERS.get(spec)
     if diagnoser is None:
-        rules, knowledge, cache_size = spec
+        rules, knowledge, cache_size, site = spec
         diagnoser = _DIAGNOSERS[spec] = Diagnoser.from_paths(
-            rules=rules, knowledge=knowledge, cache_size=cache_size
+            rules=rules, knowledge=knowledge, cache_size=cache_size, site=site
         )
     return diagnoser
 
@@ -173,14 +178,14 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="diagnoser-parent-watch", daemon=True).start()
 
 
-def _init_worker(spec: tuple[str | None, str | None, int], parent: int) -> None:
+def _init_worker(spec: KbSpec, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
     _watch_parent(parent)
     diagnoser_for(spec)
 
 
 def _work(
-    spec: tuple[str | None, str | None, int], items: list[Item], how: Encoding | None = None
+    spec: KbSpec, items: list[Item], how: Encoding | None = None
 ) -> list[dict[str, Any]] | Encoded:
     records = diagnose_items(diagnoser_for(spec), items)
     return records if how is None else encode_records(records, how)

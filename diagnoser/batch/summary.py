@@ -10,6 +10,7 @@ and writes the file atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import math
@@ -163,6 +164,56 @@ class Timeline:
 
 
 @dataclass(frozen=True)
+class IncidentRow:
+    """One incident of the run (diagnoser.incidents): what, since when, how many sites, which
+    tickets (the first few; `more` counts the rest)."""
+
+    incident_id: str
+    fault_id: str
+    title: LocalizedText | None
+    priority: str
+    scope: str
+    sites: int
+    regions: int
+    tickets: int
+    since: str
+    until: str
+    ticket_ids: tuple[str, ...]
+    more: int
+    rule: str
+
+
+INCIDENT_TICKETS = 10  # ticket ids named per incident in the summary
+
+
+def _incident_rows(
+    incidents: Iterable[Mapping[str, Any]], kb: KnowledgeBase | None
+) -> tuple[IncidentRow, ...]:
+    rows = []
+    for item in incidents:
+        scope, window, tickets = item["scope"], item["window"], list(item["tickets"])
+        fault = kb.faults.get(item["fault_id"]) if kb is not None else None
+        rows.append(
+            IncidentRow(
+                incident_id=str(item["incident_id"]),
+                fault_id=str(item["fault_id"]),
+                title=fault.title if fault else None,
+                priority=str(item["priority"]),
+                scope=str(scope["level"]),
+                sites=int(scope["sites"]),
+                regions=int(scope["regions"]),
+                tickets=len(tickets),
+                since=str(window["start"])[:16].replace("T", " "),
+                until=str(window["end"])[:16].replace("T", " "),
+                ticket_ids=tuple(_clip(str(t), 60) for t in tickets[:INCIDENT_TICKETS]),
+                more=max(0, len(tickets) - INCIDENT_TICKETS),
+                rule=str(item["evidence"]["rule"]),
+            )
+        )
+    return tuple(sorted(rows, key=lambda r: (r.priority, r.since)))
+
+
+@dataclass(frozen=True)
 class Summary:
     """What a batch run found. Shares of faults and categories are of the diagnosed tickets;
     shares of priorities, systems and scopes are of the accepted tickets."""
@@ -191,6 +242,7 @@ class Summary:
     chinese_text: int  # unrecognised text fragments that are Chinese …
     other_text: int  # … and that are not: the basis of `language`
     with_kb: bool
+    incidents: tuple[IncidentRow, ...] = ()  # shown first, when the run correlated them
     # where tickets came from, per carried column (store, organisation, region …), most first
     places: tuple[tuple[str, tuple[Row, ...]], ...] = ()
 
@@ -265,9 +317,7 @@ class _Error(_In):
     error: str = ""
 
 
-_RECORD: TypeAdapter[_Ok | _Error] = TypeAdapter(
-    _Ok | _Error  # type: ignore[arg-type]
-)
+_RECORD: TypeAdapter[_Ok | _Error] = TypeAdapter(_Ok | _Error)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
@@ -694,19 +744,28 @@ class _Acc:
 
 
 def summarise(
-    records: Iterable[Any], kb: KnowledgeBase | None = None, *, examples: int = EXAMPLES
+    records: Iterable[Any],
+    kb: KnowledgeBase | None = None,
+    *,
+    examples: int = EXAMPLES,
+    incidents: Iterable[Mapping[str, Any]] = (),
 ) -> Summary:
     """Summarise batch records in one pass, in memory bounded whatever their number.
 
     Records follow the batch schema ({"status": "ok", "diagnoses": [...], ...} or
     {"status": "error", "error": ...}); a malformed record counts as rejected with the reason.
     With a knowledge base, faults, categories, systems and error codes get their titles.
-    `examples` is how many unmatched and rejected tickets are kept as examples.
+    `examples` is how many unmatched and rejected tickets are kept as examples; `incidents`
+    (the records of diagnoser.incidents) are listed first.
     """
     acc = _Acc(max(0, examples))
     for record in records:
         acc.add(record)
-    return acc.result(kb)
+    summary = acc.result(kb)
+    rows = _incident_rows(incidents, kb)
+    if rows:
+        summary = dataclasses.replace(summary, incidents=rows)
+    return summary
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -753,6 +812,15 @@ LABELS: dict[str, dict[str, str]] = {
         "documented_for": "Catalog",
         "unknown_code": "not in any catalog",
         "when": "When",
+        "incidents": "Incidents",
+        "incidents_note": "Tickets that incident rules group into one fault (rules/incidents/).",
+        "incident": "Incident",
+        "since": "Since",
+        "until": "Last",
+        "sites": "Sites",
+        "regions": "Regions",
+        "incident_tickets": "Tickets",
+        "and_more": "and {n} more",
         "timeline": "Tickets over time",
         "grain_hour": "per hour",
         "grain_day": "per day",
@@ -854,6 +922,15 @@ LABELS: dict[str, dict[str, str]] = {
         "documented_for": "所属目录",
         "unknown_code": "不在任何目录中",
         "when": "时间分布",
+        "incidents": "事件",
+        "incidents_note": "事件规则（rules/incidents/）归为同一故障的工单。",
+        "incident": "事件",
+        "since": "开始",
+        "until": "最近",
+        "sites": "网点数",
+        "regions": "区域数",
+        "incident_tickets": "工单",
+        "and_more": "另有 {n} 张",
         "timeline": "工单时间分布",
         "grain_hour": "按小时",
         "grain_day": "按天",
@@ -1417,6 +1494,7 @@ def write_summary(
     path: str | os.PathLike[str],
     kb: KnowledgeBase | None = None,
     lang: Lang | None = None,
+    incidents: Iterable[Mapping[str, Any]] = (),
 ) -> Summary:
     """Summarise `records` and write the report to `path`, formatted by its suffix.
 
@@ -1427,6 +1505,6 @@ def write_summary(
     fmt = summary_format(path)
     if lang is not None and lang not in LABELS:
         raise SummaryError(f"unknown language {lang!r}; use 'zh' or 'en'")
-    summary = summarise(records, kb)
+    summary = summarise(records, kb, incidents=incidents)
     write_atomic(path, render_summary(summary, fmt, lang or summary.language))
     return summary

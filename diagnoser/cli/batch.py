@@ -10,6 +10,7 @@ import functools
 import importlib.util
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ import click
 
 from ..batch.presets import PRESETS
 from ..errors import DiagnoserError
-from . import EXIT_INPUT, EXIT_OK, _fail, kb_options
+from . import EXIT_INPUT, EXIT_OK, _fail, kb_options, site_option, site_path
 
 MAX_REPORTED = 20  # rejected records named on stderr; the rest are counted (see --rejects)
 # Exit codes of `batch` and `evaluate` (docs/batch.md): 0 every record done; 2 usage error;
@@ -54,7 +55,7 @@ def _safe(text: str) -> str:
 
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Inputs and how to read and map them: shared by batch and evaluate."""
-    options = [
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.argument("inputs", nargs=-1, required=True),
         click.option(
             "--input-format",
@@ -117,6 +118,7 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Tickets per task.",
         ),
         kb_options,
+        site_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -149,6 +151,11 @@ def _config(
         raise click.UsageError("--executor dask needs --scheduler ADDRESS")
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask (or the run would be local)")
+    site = site_path()
+    if site is not None:  # a bad profile stops the run before any worker starts
+        from ..triage.site import load_site
+
+        load_site(site)
     return BatchConfig(
         inputs=list(inputs),
         fmt=input_format,
@@ -156,6 +163,7 @@ def _config(
         columns=ColumnMap.build(preset, map_file, overrides, label_field, keep),
         rules=str(rules) if rules else None,
         knowledge=str(knowledge) if knowledge else None,
+        site=str(site) if site else None,
         workers=workers,
         executor=executor,
         scheduler=scheduler,
@@ -251,6 +259,13 @@ class _Reporter:
     show_default=True,
     help="CSV output starts with a UTF-8 byte-order mark (so Excel reads Chinese right).",
 )
+@click.option(
+    "--incidents",
+    "incidents_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Correlate tickets into incidents (rules/incidents/), written as JSONL to this file; "
+    "their tickets are re-ranked and name the incident.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress or rejection lines on stderr.")
 @_input_errors
 def batch(
@@ -275,6 +290,7 @@ def batch(
     dry_run: bool,
     summary_path: Path | None,
     bom: bool,
+    incidents_path: Path | None,
     quiet: bool,
 ) -> None:
     """Diagnose every ticket of CSV/TSV, JSON, JSONL, Excel or Parquet exports ('-' is stdin;
@@ -315,6 +331,7 @@ def batch(
         "csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl"
     )
     from ..batch import run_batch
+    from ..batch.output import jsonl_line
     from ..batch.runner import state_path
 
     reporter = _Reporter(quiet)
@@ -323,19 +340,55 @@ def batch(
         assert summary_path is not None
         _summary(records, summary_path, config)
 
+    if incidents_path is not None and resume:
+        raise click.UsageError("--incidents cannot be combined with --resume")
+    incidents: list[dict[str, Any]] = []
     try:
-        result = run_batch(
-            config,
-            output=output,
-            out_format=out_format,
-            rejects=rejects,
-            resume=resume,
-            stdout=sys.stdout if output is None else None,
-            on_errors=reporter.records,
-            progress=reporter.progress,
-            bom=bom,
-            on_commit=on_commit if summary_path is not None else None,
-        )
+        if incidents_path is not None:
+            from ..incidents.batchrun import run_batch_with_incidents
+
+            spool = (
+                tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below)
+                    "w", encoding="utf-8", suffix=".jsonl", delete=False
+                )
+                if summary_path is not None
+                else None
+            )
+            try:
+                result, incidents = run_batch_with_incidents(
+                    config,
+                    incidents_path,
+                    output=output,
+                    out_format=out_format,
+                    rejects=rejects,
+                    stdout=sys.stdout if output is None else None,
+                    on_records=(lambda rs: spool.writelines(map(jsonl_line, rs)))
+                    if spool is not None
+                    else None,
+                    on_errors=reporter.records,
+                    progress=reporter.progress,
+                    bom=bom,
+                )
+                if spool is not None and summary_path is not None:
+                    spool.close()
+                    _summary(Path(spool.name), summary_path, config, incidents)
+            finally:
+                if spool is not None:
+                    spool.close()
+                    Path(spool.name).unlink(missing_ok=True)
+        else:
+            result = run_batch(
+                config,
+                output=output,
+                out_format=out_format,
+                rejects=rejects,
+                resume=resume,
+                stdout=sys.stdout if output is None else None,
+                on_errors=reporter.records,
+                progress=reporter.progress,
+                bom=bom,
+                on_commit=on_commit if summary_path is not None else None,
+            )
     except KeyboardInterrupt:
         reporter.end_line()
         if output is not None and state_path(output).exists():
@@ -359,10 +412,19 @@ def batch(
             f"({rate:,.0f}/s), {result.rejected:,} rejected{hidden}{where}",
             err=True,
         )
+        if incidents_path is not None:
+            tickets = sum(len(i["tickets"]) for i in incidents)
+            click.echo(
+                f"diagnoser: {len(incidents):,} incident(s) covering {tickets:,} tickets "
+                f"in {incidents_path}",
+                err=True,
+            )
     sys.exit(EXIT_REJECTED if result.rejected else EXIT_OK)
 
 
-def _summary(spool: Path, path: Path, config: Any) -> None:
+def _summary(
+    spool: Path, path: Path, config: Any, incidents: list[dict[str, Any]] | None = None
+) -> None:
     from .._resources import default_paths
     from ..batch.summary import write_summary  # type: ignore[import-not-found,unused-ignore]
     from ..kb.loader import load_knowledge_base
@@ -378,7 +440,7 @@ def _summary(spool: Path, path: Path, config: Any) -> None:
     from ..batch.output import OutputError, io_message
 
     try:
-        write_summary(records(), path, kb=kb)
+        write_summary(records(), path, kb=kb, incidents=incidents or ())
     except OSError as exc:
         raise OutputError(io_message(path, exc)) from None
 

@@ -30,7 +30,16 @@ from ..interactive import (
     summarise,
 )
 from ..report import Format, clean, detect_language, render, wrap
-from . import EXIT_NOTHING, EXIT_OK, _diagnoser, _timestamp, kb_options, ticket_options
+from . import (
+    EXIT_NOTHING,
+    EXIT_OK,
+    _diagnoser,
+    _timestamp,
+    kb_options,
+    report_language,
+    site_option,
+    ticket_options,
+)
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # one token with a digit and no spaces: an error code (E1001, 错误代码1001, GSPERR300)
@@ -356,6 +365,7 @@ class _Conversation:
     help="Ask even when stdin is not a terminal (answers are read from stdin, one per line).",
 )
 @kb_options
+@site_option
 def interactive(
     text: str | None,
     codes: tuple[str, ...],
@@ -407,8 +417,11 @@ def interactive(
         while not typed.strip():
             typed = click.prompt(_say("describe", prompt_lang), prompt_suffix=": ", err=True)
         fields.update(first_input(typed))
+    diagnoser = _diagnoser(rules, knowledge)
     if lang is None:
-        lang = detect_language(fields["text"] or (typed if _CJK.search(typed) else ""))
+        lang = report_language(
+            None, fields["text"] or (typed if _CJK.search(typed) else ""), diagnoser
+        )
     ticket: dict[str, Any] = {
         "id": ticket_id,
         **fields,
@@ -419,7 +432,6 @@ def interactive(
         "affected_users": affected_users,
         "reported_at": reported_at,
     }
-    diagnoser = _diagnoser(rules, knowledge)
     session = Session(
         diagnoser, ticket, max_questions=max_questions, process=asking, ask_tests=ask_tests
     )
