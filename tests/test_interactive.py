@@ -557,3 +557,12 @@ def test_the_interactive_report_equals_diagnose_for_the_same_facts(fmt):
     direct = run("diagnose", *said, "--format", fmt, *KB)
     assert asked.stdout == direct.stdout
     assert "Telling them apart" in asked.stdout
+
+
+def test_a_stray_key_is_no_code(shipped):
+    session = _session(shipped, {"text": "printer won't print"})
+    question = session.next_question()
+    assert question.field is Field.CODE
+    assert not session.take(question, "x") and not session.take(question, "yes")
+    assert session.take(question, "屏幕提示：打印机未就绪")  # a message read out is taken
+    assert "打印机未就绪" in session.ticket.text

@@ -781,8 +781,8 @@ class Session:
         elif which is Field.CODE:
             if reply is Answer.NO:
                 meaning = "none"
-            elif reply is Answer.YES or not text:
-                return False  # "yes" without the code: ask again
+            elif reply is Answer.YES or len(text) < 2:
+                return False  # "yes" without the code, or a stray key: ask again
             elif re.fullmatch(r"\S*\d\S*", text) and len(text) <= 40:
                 update["error_codes"] = (text,)
                 meaning = text
