@@ -30,7 +30,7 @@ def _texts(plan) -> str:
         ("error 1001 开票失败", "simplified"),  # Chinese with a code and an English word
         ("the printer shows 卡纸 on its screen", None),  # English quoting two characters
         ("printer jammed", None),
-        ("台里", None),  # characters both scripts write alike
+        ("发票 發票", None),  # one of each: cannot tell
         ("", None),
     ],
 )
