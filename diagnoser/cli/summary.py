@@ -75,11 +75,22 @@ def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
     type=click.Choice(["zh", "en"]),
     help="Report language (default: Chinese when most unrecognised ticket text is, else English).",
 )
+@click.option(
+    "--by",
+    "--group-by",
+    "group_by",
+    default="system",
+    show_default=True,
+    metavar="COLUMN",
+    help="What 'where' groups by: the system, or a column the batch carried with --keep "
+    "(in each record's extra: store, organisation), or site or region.",
+)
 @kb_options
 def summary(
     results: tuple[Path, ...],
     output: Path,
     lang: str | None,
+    group_by: str,
     rules: Path | None,
     knowledge: Path | None,
 ) -> None:
@@ -103,7 +114,13 @@ def summary(
     kb = load_knowledge_base(rules or default_rules, knowledge or default_knowledge)
     problems: list[str] = []
     try:
-        result = write_summary(_read(results, problems), output, kb, lang)  # type: ignore[arg-type]
+        result = write_summary(
+            _read(results, problems),
+            output,
+            kb,
+            lang,  # type: ignore[arg-type]
+            by=group_by,
+        )
     except OSError as exc:
         raise click.BadParameter(
             f"cannot write {str(output)!r}: {exc.strerror or exc}", param_hint="'--output'"
