@@ -32,7 +32,7 @@ from .result import (
 from .service import Diagnoser, combine
 from .ticket import Scope, Ticket
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "SCHEMA_VERSION",

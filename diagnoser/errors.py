@@ -51,6 +51,17 @@ class KnowledgeBaseError(DiagnoserError):
         super().__init__(head + ":\n" + "\n".join(f"  {i}" for i in errors))
 
 
+class SiteProfileError(DiagnoserError):
+    """A site profile is invalid or missing; carries every issue found, each with file:line."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = sorted(issues, key=lambda i: (i.location, i.message))
+        super().__init__(
+            f"{len(self.issues)} error(s) in the site profile:\n"
+            + "\n".join(f"  {i}" for i in self.issues)
+        )
+
+
 class TicketError(DiagnoserError):
     """A ticket cannot be diagnosed as given (wrong types, unknown fields of the wrong shape)."""
 

@@ -30,7 +30,7 @@ from typing_extensions import TypedDict
 from .kb.models import LocalizedText, Phase, Principle, Severity
 from .ticket import Scope
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION: Literal["2"] = "2"
 """Version of the JSON contract: bumped when a field changes meaning or disappears."""
 
 __all__ = [
@@ -201,6 +201,13 @@ class PlanStep(_Out):
     principles: tuple[Principle, ...] = ()
 
 
+class Escalation(_Out):
+    """Who the site profile says to call for this diagnosis, and the condition that chose it."""
+
+    contact: str
+    when: str
+
+
 class Plan(_Out):
     """What to do about the most likely fault: the steps in the order of the emergency process."""
 
@@ -211,6 +218,11 @@ class Plan(_Out):
     prevention: tuple[LocalizedText, ...] = ()
     customer_notice: LocalizedText | None = None
     references: tuple[str, ...] = ()
+    # the jurisdictions the steps were chosen for (empty: not known, every step is kept), the
+    # site profile's escalation contact that applies, and, without a site profile, how to set one
+    jurisdictions: tuple[str, ...] = ()
+    escalation: Escalation | None = None
+    contacts_note: LocalizedText | None = None
 
 
 class InputKind(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,6 @@ from .result import (
     Diagnosis,
     Evidence,
     Plan,
-    PlanStep,
     RankedFault,
     Record,
     RecordBody,
@@ -32,6 +31,8 @@ from .result import (
 from .result import Firing as FiringView
 from .ticket import Ticket
 from .triage import triage, triage_band, widest_scope
+from .triage.plan import build_plan, plan_jurisdictions
+from .triage.site import SiteProfile, site_profile
 
 CODE_RULE_PREFIX = "code."
 
@@ -123,11 +124,14 @@ class Diagnoser:
         max_results: int = 10,
         cache_size: int = 4096,
         stock_matcher: bool = False,
+        site: SiteProfile | str | Path | Mapping[str, Any] | None = None,
     ) -> None:
         if kb is None:
             # the shipped knowledge base is linted by CI: its text patterns compile on first use
             kb = load_knowledge_base(*default_paths(), check_patterns=False)
         self.kb = kb
+        # the desk's profile (contacts, jurisdiction, default system); a path, mapping or model
+        self.site: SiteProfile | None = site_profile(site, kb.systems)
         self.min_certainty = min_certainty
         self.max_results = max_results
         active = [r for r in kb.rules.values() if r.status is not RuleStatus.DEPRECATED]
@@ -175,12 +179,24 @@ class Diagnoser:
 
     def diagnose(self, ticket: Ticket | Mapping[str, Any]) -> Diagnosis:
         """Diagnose one ticket (a Ticket or a dict with the ticket fields)."""
-        parsed = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
+        parsed = self._with_site(
+            Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
+        )
         intake = take_in(parsed, self.kb, self._vocab)
         # a canonical order, so equal fact sets give equal runs (and may share a cache entry)
         facts = tuple(sorted(intake.facts, key=_fact_order))
         firings = self._run(self._engine_facts(facts))
-        return self._conclude(parsed, list(facts), intake.unrecognised, list(firings))
+        return self._conclude(
+            parsed, list(facts), intake.unrecognised, list(firings), systems=intake.systems
+        )
+
+    def _with_site(self, ticket: Ticket) -> Ticket:
+        """The ticket with the site profile's default system when it names none, in its
+        system field or its text."""
+        default = self.site.default_system if self.site is not None else None
+        if default is None or ticket.system or self._vocab.read_text(ticket.text).systems:
+            return ticket
+        return ticket.model_copy(update={"system": default})
 
     def _engine_facts(self, facts: tuple[FactIn, ...]) -> tuple[FactIn, ...]:
         """The facts some rule tests: the others cannot change a firing, only split the cache."""
@@ -196,7 +212,9 @@ class Diagnoser:
         record may be shared with the cache: copy before changing them. Raises TicketError as
         diagnose() does.
         """
-        parsed = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
+        parsed = self._with_site(
+            Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
+        )
         reported = parsed.reported_at
         # no key by the ticket's text and fields: real backlogs hardly repeat a text, so such a
         # key costs on every ticket and crowds the cache with entries that are never hit
@@ -342,6 +360,7 @@ class Diagnoser:
         facts: list[FactIn],
         unrecognised: list[Any],
         firings: list[Firing],
+        systems: list[str] | None = None,
     ) -> Diagnosis:
         plain, derived = self._rank(firings)
         ranked = [
@@ -374,7 +393,14 @@ class Diagnoser:
             priority=priority,
             priority_reasons=reasons,
             scope=scope,
-            plan=self.plan(top.fault_id) if top else None,
+            plan=self.plan(
+                top.fault_id,
+                systems=systems or (),
+                named_by_ticket=bool(ticket.system),
+                priority=priority.value if priority else None,
+            )
+            if top
+            else None,
             unrecognised=tuple(unrecognised),
             symptoms=tuple(_ref(f) for f in all_facts),
             trace=tuple(
@@ -384,18 +410,28 @@ class Diagnoser:
             reported_at=ticket.reported_at,
         )
 
-    def plan(self, fault_id: str) -> Plan:
-        """The emergency plan for one fault, from the knowledge base."""
-        fault = self.kb.faults[fault_id]
-        return Plan(
-            fault_id=fault.id,
-            steps=tuple(
-                PlanStep(phase=s.phase, text=s.text, principles=s.principles)
-                for s in fault.emergency_steps
-            ),
-            workaround=fault.workaround,
-            recovery=fault.recovery,
-            prevention=fault.prevention,
-            customer_notice=fault.customer_notice,
-            references=fault.references,
+    def plan(
+        self,
+        fault_id: str,
+        *,
+        systems: Sequence[str] = (),
+        named_by_ticket: bool = False,
+        priority: str | None = None,
+        jurisdictions: Sequence[str] | None = None,
+    ) -> Plan:
+        """The emergency plan for one fault, from the knowledge base.
+
+        It keeps the steps that hold in the jurisdiction of `systems` (or of the site profile;
+        `jurisdictions` overrides both; none known keeps every step) and fills the contacts in
+        from the site profile, with the escalation contact for `priority`.
+        """
+        chosen = (
+            tuple(jurisdictions)
+            if jurisdictions is not None
+            else plan_jurisdictions(
+                systems, self.kb.systems, self.site, named_by_ticket=named_by_ticket
+            )
+        )
+        return build_plan(
+            self.kb.faults[fault_id], jurisdictions=chosen, site=self.site, priority=priority
         )

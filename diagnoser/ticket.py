@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import TicketError
 
@@ -79,7 +86,7 @@ class Ticket(BaseModel):
     text: str = Field(default="", max_length=MAX_TEXT)
     error_codes: tuple[str, ...] = ()
     symptoms: tuple[str, ...] = ()
-    metrics: dict[str, float] = Field(default_factory=dict)
+    metrics: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(default_factory=dict)
     scope: Scope | None = None
     affected_users: int | None = Field(default=None, ge=0)
     reported_at: dt.datetime | None = None
@@ -128,7 +135,7 @@ class Ticket(BaseModel):
 
     @field_validator("error_codes", "symptoms", mode="before")
     @classmethod
-    def _listish(cls, value: Any) -> Any:
+    def _listish(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None:
             return ()
         if isinstance(value, str):
@@ -137,6 +144,8 @@ class Ticket(BaseModel):
             out = []
             for item in value:
                 if isinstance(item, int) and not isinstance(item, bool):
+                    if info.field_name == "symptoms":
+                        raise ValueError(f"symptom {item!r} must be a symptom id, not a number")
                     raise ValueError(
                         f"error code {item!r} must be given as text (a number loses leading "
                         "zeros and signs, e.g. 00404)"
@@ -152,8 +161,6 @@ class Ticket(BaseModel):
             for name, number in value.items():
                 if isinstance(number, bool):
                     raise ValueError(f"metric {name!r}: a number is needed, got {number!r}")
-                if isinstance(number, float) and not math.isfinite(number):
-                    raise ValueError(f"metric {name!r}: {number!r} is not a finite number")
         return value
 
     @field_validator("scope", mode="before")

@@ -45,29 +45,11 @@ def arrival(rng: random.Random) -> dt.datetime:
 
 def record(diagnosis: Diagnosis, line: int, source: str, reported_at: dt.datetime) -> dict:
     """One ticket's diagnosis in the batch record schema."""
-    facts = diagnosis.symptoms
     return {
         "line": line,
         "source": source,
-        "id": diagnosis.id,
         "status": "ok",
-        "diagnoses": [
-            {"fault_id": d.fault_id, "category": d.category, "certainty": d.certainty}
-            for d in diagnosis.diagnoses
-        ],
-        "priority": diagnosis.priority.value if diagnosis.priority else None,
-        "scope": diagnosis.scope,
-        "systems": sorted({str(f.value) for f in facts if f.id == "system"}),
-        "error_codes": sorted({str(f.value) for f in facts if f.id == "error_code"}),
-        "evidence": [
-            {
-                "fault_id": d.fault_id,
-                "rules": [e.rule for e in d.evidence],
-                "symptoms": sorted({s.id for e in d.evidence for s in e.symptoms}),
-            }
-            for d in diagnosis.diagnoses
-        ],
-        "unrecognised": [f"{u.kind}: {u.value}" for u in diagnosis.unrecognised],
+        **diagnosis.to_record(),
         "reported_at": reported_at.isoformat(),
     }
 

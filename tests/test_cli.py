@@ -278,3 +278,22 @@ def test_diagnose_template_error_names_the_file_and_line(tmp_path, capsys, monke
     err = capsys.readouterr().err
     assert err.startswith("diagnoser: error: report template ")
     assert f"{tmp_path / 'report.txt.j2'}:2:" in err
+
+
+def test_verbose_and_diagnoser_log_send_diagnostics_to_stderr_only():
+    import logging
+
+    runner = CliRunner()
+    quiet = runner.invoke(cli, ["diagnose", "--code", "1001", "--format", "json"])
+    try:
+        loud = runner.invoke(
+            cli, ["diagnose", "--code", "1001", "--format", "json"], env={"DIAGNOSER_LOG": "debug"}
+        )
+        assert logging.getLogger("diagnoser").level == logging.DEBUG
+        assert loud.stdout == quiet.stdout  # data on stdout is unchanged
+        bad = runner.invoke(cli, ["diagnose", "--code", "1001"], env={"DIAGNOSER_LOG": "loud"})
+        assert bad.exit_code == 2 and "not a logging level" in bad.stderr
+    finally:
+        logging.getLogger("diagnoser").handlers.clear()
+        logging.getLogger("diagnoser").setLevel(logging.NOTSET)
+        logging.getLogger("diagnoser").propagate = True

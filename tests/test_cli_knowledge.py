@@ -192,3 +192,41 @@ def test_knowledge_commands_report_an_invalid_knowledge_base(kb_copy, monkeypatc
         main()
     assert exc.value.code == 3
     assert "printer-print-failure.yaml:1" in capsys.readouterr().err
+
+
+def test_codes_lists_every_catalogued_code_by_system():
+    from diagnoser import Diagnoser
+
+    kb = Diagnoser().kb
+    result = CliRunner().invoke(cli, ["codes", "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["count"] == sum(len(s.codes) for s in kb.systems.values())
+    assert {c["system"] for c in data["codes"]} == {s for s, p in kb.systems.items() if p.codes}
+    assert all(c["faults"] and c["message"]["zh"] and c["message"]["en"] for c in data["codes"])
+
+
+def test_codes_searches_messages_and_filters_by_system_and_fault():
+    runner = CliRunner()
+    found = json.loads(runner.invoke(cli, ["codes", "duplicate", "-f", "json"]).output)
+    assert found["count"] >= 2
+    assert all(
+        "duplicate" in (c["message"]["en"] + " ".join(c["faults"])).lower() for c in found["codes"]
+    )
+    irp = json.loads(
+        runner.invoke(cli, ["codes", "duplicate", "--system", "india_irp", "-f", "json"]).output
+    )
+    assert irp["count"] >= 1 and {c["system"] for c in irp["codes"]} == {"india_irp"}
+    fault = "software.duplicate_submission"
+    by_fault = json.loads(runner.invoke(cli, ["codes", "--fault", fault, "-f", "json"]).output)
+    assert by_fault["count"] >= 1 and all(fault in c["faults"] for c in by_fault["codes"])
+    text = runner.invoke(cli, ["codes", "--system", "india_irp", "--lang", "en"])
+    assert text.exit_code == 0 and "2150" in text.output and "code(s) in 1 system(s)" in text.output
+
+
+def test_codes_with_nothing_found_exits_1_and_unknown_filters_exit_4():
+    runner = CliRunner()
+    nothing = runner.invoke(cli, ["codes", "no such words anywhere"])
+    assert nothing.exit_code == 1 and "no error code matches" in nothing.stderr
+    assert runner.invoke(cli, ["codes", "--fault", "network.nope"]).exit_code == 4
+    assert runner.invoke(cli, ["codes", "--system", "nope"]).exit_code == 4

@@ -87,6 +87,18 @@ def test_bad_tickets_raise_a_clear_error_naming_the_ticket(mini):
         mini.diagnose(["not", "a", "ticket"])  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("number", ["nan", "inf", "-Infinity", float("nan"), float("inf")])
+def test_a_metric_must_be_a_finite_number_even_as_text(mini, number):
+    with pytest.raises(TicketError, match=r"ticket 'T-9': metrics.cpu_percent: .*finite number"):
+        mini.diagnose({"id": "T-9", "metrics": {"cpu_percent": number}})
+
+
+def test_a_number_among_the_symptoms_is_named_as_a_symptom(mini):
+    with pytest.raises(TicketError, match=r"symptoms: symptom 3 must be a symptom id") as info:
+        mini.diagnose({"id": "T-9", "symptoms": ["paper_jam", 3]})
+    assert "error code" not in str(info.value)
+
+
 def test_unknown_fields_are_kept_as_extra(mini):
     ticket = Ticket.parse({"id": 7, "text": "x", "priority": "high", "assignee": "li"})
     assert ticket.id == "7" and ticket.extra == {"priority": "high", "assignee": "li"}

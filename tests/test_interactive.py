@@ -319,3 +319,13 @@ def test_usage_errors():
 def test_text_from_stdin_without_questions():
     result = run("interactive", "--text", "-", "--format", "json", *KB, input="printer jammed\n")
     assert json.loads(result.stdout)["diagnoses"][0]["fault_id"] == "hardware.printer_failure"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_the_interactive_report_equals_diagnose_for_the_same_facts(fmt):
+    # names, causes and the "telling them apart" section come from the diagnoser in both
+    said = ["--text", "the printer jammed and we cannot connect to the server", "--lang", "en"]
+    asked = run("interactive", *said, "--format", fmt, *KB, input="")
+    direct = run("diagnose", *said, "--format", fmt, *KB)
+    assert asked.stdout == direct.stdout
+    assert "Telling them apart" in asked.stdout

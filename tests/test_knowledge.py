@@ -124,6 +124,24 @@ def test_a_derivation_cycle_is_rejected(kb_copy):
     assert any("cycle" in e and "high_cpu → high_memory → high_cpu" in e for e in errors)
 
 
+def test_a_cycle_through_none_conditions_is_rejected(kb_copy):
+    # "a unless b" and "b unless a": which one holds would depend on the firing order
+    rules, knowledge = kb_copy
+    template = (rules / "software/derive-high_cpu.yaml").read_text(encoding="utf-8")
+    for name, derive, unless in (
+        ("a", "high_cpu", "high_memory"),
+        ("b", "high_memory", "high_cpu"),
+    ):
+        (rules / f"software/derive-unless-{name}.yaml").write_text(
+            template.replace("id: derive-high_cpu", f"id: derive-unless-{name}")
+            .replace("      gte: 90", f"      gte: 90\n  none:\n    - symptom: {unless}")
+            .replace("derive: high_cpu", f"derive: {derive}"),
+            encoding="utf-8",
+        )
+    errors = _errors(rules, knowledge)
+    assert any("cycle" in e and "high_cpu → high_memory → high_cpu" in e for e in errors), errors
+
+
 def test_emergency_steps_must_follow_the_seed_order(kb_copy):
     rules, knowledge = kb_copy
     path = knowledge / "faults/hardware/hardware.printer_failure.yaml"

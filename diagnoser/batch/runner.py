@@ -35,6 +35,10 @@ Item = tuple[str, int, dict[str, Any] | None, Any, str | None, list[str], dict[s
 EXECUTORS = ("local", "dask")
 
 
+# (rules, knowledge, cache size, site profile): what a worker builds its Diagnoser from
+KbSpec = tuple[str | None, str | None, int, str | None]
+
+
 @dataclass
 class BatchConfig:
     """What to read, how to map it, which knowledge base, how to run."""
@@ -45,14 +49,15 @@ class BatchConfig:
     columns: ColumnMap = field(default_factory=ColumnMap.build)
     rules: str | None = None
     knowledge: str | None = None
+    site: str | None = None  # a site profile: its default system applies to every ticket
     workers: int = 0  # 0: one per core
     executor: str = "local"
     scheduler: str | None = None
     chunk_size: int = 500
     cache_size: int = 16384
 
-    def kb_spec(self) -> tuple[str | None, str | None, int]:
-        return self.rules, self.knowledge, self.cache_size
+    def kb_spec(self) -> KbSpec:
+        return self.rules, self.knowledge, self.cache_size, self.site
 
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
@@ -71,16 +76,16 @@ class Progress:
 
 # --- workers --------------------------------------------------------------------------------
 
-_DIAGNOSERS: dict[tuple[str | None, str | None, int], Diagnoser] = {}
+_DIAGNOSERS: dict[KbSpec, Diagnoser] = {}
 
 
-def diagnoser_for(spec: tuple[str | None, str | None, int]) -> Diagnoser:
+def diagnoser_for(spec: KbSpec) -> Diagnoser:
     """The Diagnoser of this process for a knowledge base (built once per process)."""
     diagnoser = _DIAGNOSERS.get(spec)
     if diagnoser is None:
-        rules, knowledge, cache_size = spec
+        rules, knowledge, cache_size, site = spec
         diagnoser = _DIAGNOSERS[spec] = Diagnoser.from_paths(
-            rules=rules, knowledge=knowledge, cache_size=cache_size
+            rules=rules, knowledge=knowledge, cache_size=cache_size, site=site
         )
     return diagnoser
 
@@ -173,14 +178,14 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="diagnoser-parent-watch", daemon=True).start()
 
 
-def _init_worker(spec: tuple[str | None, str | None, int], parent: int) -> None:
+def _init_worker(spec: KbSpec, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
     _watch_parent(parent)
     diagnoser_for(spec)
 
 
 def _work(
-    spec: tuple[str | None, str | None, int], items: list[Item], how: Encoding | None = None
+    spec: KbSpec, items: list[Item], how: Encoding | None = None
 ) -> list[dict[str, Any]] | Encoded:
     records = diagnose_items(diagnoser_for(spec), items)
     return records if how is None else encode_records(records, how)
@@ -415,6 +420,7 @@ def run_batch(
     checkpoint_every: float = 1.0,
     bom: bool = True,
     on_commit: Callable[[Path], None] | None = None,
+    commit_tag: str = "",
 ) -> BatchResult:
     """Run a batch to `output` (or `stdout`), error records also to `rejects`.
 
@@ -426,6 +432,7 @@ def run_batch(
     targets, `on_commit(records)` runs on the JSONL of every record (a summary is built from
     the whole output, resumed or not), and the checkpoint is removed. After a kill at any
     instant, `resume=True` carries on from the last checkpoint, or finishes the commit.
+    `commit_tag` names what `on_commit` does (a --resume must do the same).
     `on_errors` sees the error records of every chunk; `progress` is called now and then
     (and once at the end) with a Progress.
     """
@@ -446,7 +453,8 @@ def run_batch(
     keep = config.columns.keep
     print_ = ""
     if output is not None:
-        print_ = fingerprint(config, out_format, [bom, bool(rejects), on_commit is not None])
+        tag = [commit_tag] if commit_tag else []
+        print_ = fingerprint(config, out_format, [bom, bool(rejects), on_commit is not None, *tag])
     saved: dict[str, Any] = {}
     if output is not None and resume:
         try:

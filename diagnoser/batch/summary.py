@@ -314,9 +314,7 @@ class _Error(_In):
     error: str = ""
 
 
-_RECORD: TypeAdapter[_Ok | _Error] = TypeAdapter(
-    _Ok | _Error  # type: ignore[arg-type]
-)
+_RECORD: TypeAdapter[_Ok | _Error] = TypeAdapter(_Ok | _Error)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")

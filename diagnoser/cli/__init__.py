@@ -49,8 +49,43 @@ def kb_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+SITE_KEY = "diagnoser.site"
+
+
+def _remember_site(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    ctx.meta[SITE_KEY] = value
+
+
+def site_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--site FILE (also DIAGNOSER_SITE): the desk's site profile, kept on the context."""
+    return click.option(
+        "--site",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="DIAGNOSER_SITE",
+        expose_value=False,
+        callback=_remember_site,
+        help="Site profile (YAML): the desk's contacts, escalation, jurisdiction, default "
+        "system and language. See docs/site-profile.md.",
+    )(func)
+
+
+def site_path() -> Path | None:
+    """The --site (or DIAGNOSER_SITE) of the running command, if any."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(SITE_KEY) if ctx is not None else None
+
+
+def report_language(lang: str | None, text: str, diagnoser: Diagnoser) -> str:
+    """--lang, else the language of the ticket text, else the site profile's, else the locale's."""
+    if lang:
+        return lang
+    if text.strip() or diagnoser.site is None or diagnoser.site.language is None:
+        return detect_language(text)
+    return diagnoser.site.language
+
+
 def _diagnoser(rules: Path | None, knowledge: Path | None) -> Diagnoser:
-    return Diagnoser.from_paths(rules=rules, knowledge=knowledge)
+    return Diagnoser.from_paths(rules=rules, knowledge=knowledge, site=site_path())
 
 
 def _metric(
@@ -144,8 +179,38 @@ def ticket_options(func: Callable[..., Any]) -> Callable[..., Any]:
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, prog_name="diagnoser")
-def cli() -> None:
+@click.option(
+    "--verbose",
+    "-v",
+    count=True,
+    help="Diagnostics on stderr: -v for info, -vv for debug (or DIAGNOSER_LOG=LEVEL).",
+)
+def cli(verbose: int) -> None:
     """Rule-based fault diagnosis for invoice-issuing systems."""
+    _configure_logging(verbose, os.environ.get("DIAGNOSER_LOG"))
+
+
+def _configure_logging(verbose: int, level_name: str | None) -> None:
+    """Send the 'diagnoser' loggers to stderr at the level asked for (nothing when not asked)."""
+    import logging
+
+    if verbose:
+        level = logging.DEBUG if verbose > 1 else logging.INFO
+    elif level_name:
+        level = logging.getLevelNamesMapping().get(level_name.strip().upper(), -1)
+        if level < 0:
+            raise click.BadParameter(
+                f"{level_name!r} is not a logging level (debug, info, warning, error)",
+                param_hint="DIAGNOSER_LOG",
+            )
+    else:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("diagnoser: %(levelname)s: %(name)s: %(message)s"))
+    logger = logging.getLogger("diagnoser")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
 
 
 @cli.command()
@@ -185,6 +250,7 @@ def cli() -> None:
     help="ANSI colour in the text report (default: on a terminal, unless NO_COLOR is set).",
 )
 @kb_options
+@site_option
 def diagnose(
     text: str | None,
     codes: tuple[str, ...],
@@ -227,7 +293,7 @@ def diagnose(
     report = render(
         result,
         report_format,
-        lang or detect_language(text or ""),
+        report_language(lang, text or "", diagnoser),
         color=color,
         template_dir=template_dir,
         diagnoser=diagnoser,

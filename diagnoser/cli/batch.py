@@ -20,7 +20,7 @@ import click
 
 from ..batch.presets import PRESETS
 from ..errors import DiagnoserError
-from . import EXIT_INPUT, EXIT_OK, _fail, kb_options
+from . import EXIT_INPUT, EXIT_OK, _fail, kb_options, site_option, site_path
 
 MAX_REPORTED = 20  # rejected records named on stderr; the rest are counted (see --rejects)
 # Exit codes of `batch` and `evaluate` (docs/batch.md): 0 every record done; 2 usage error;
@@ -55,7 +55,7 @@ def _safe(text: str) -> str:
 
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Inputs and how to read and map them: shared by batch and evaluate."""
-    options = [
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.argument("inputs", nargs=-1, required=True),
         click.option(
             "--input-format",
@@ -118,6 +118,7 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Tickets per task.",
         ),
         kb_options,
+        site_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -150,6 +151,11 @@ def _config(
         raise click.UsageError("--executor dask needs --scheduler ADDRESS")
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask (or the run would be local)")
+    site = site_path()
+    if site is not None:  # a bad profile stops the run before any worker starts
+        from ..triage.site import load_site
+
+        load_site(site)
     return BatchConfig(
         inputs=list(inputs),
         fmt=input_format,
@@ -157,6 +163,7 @@ def _config(
         columns=ColumnMap.build(preset, map_file, overrides, label_field, keep),
         rules=str(rules) if rules else None,
         knowledge=str(knowledge) if knowledge else None,
+        site=str(site) if site else None,
         workers=workers,
         executor=executor,
         scheduler=scheduler,
@@ -346,8 +353,6 @@ def batch(
         assert summary_path is not None
         _summary(records, summary_path, config, by=group_by)
 
-    if incidents_path is not None and resume:
-        raise click.UsageError("--incidents cannot be combined with --resume")
     incidents: list[dict[str, Any]] = []
     try:
         if incidents_path is not None:
@@ -367,6 +372,7 @@ def batch(
                     output=output,
                     out_format=out_format,
                     rejects=rejects,
+                    resume=resume,
                     stdout=sys.stdout if output is None else None,
                     on_records=(lambda rs: spool.writelines(map(jsonl_line, rs)))
                     if spool is not None

@@ -26,7 +26,15 @@ from ..interactive import (
     parse_reply,
 )
 from ..report import Format, detect_language, render
-from . import EXIT_NOTHING, EXIT_OK, _diagnoser, kb_options, ticket_options
+from . import (
+    EXIT_NOTHING,
+    EXIT_OK,
+    _diagnoser,
+    kb_options,
+    report_language,
+    site_option,
+    ticket_options,
+)
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # one token with a digit and no spaces: an error code (E1001, 错误代码1001, GSPERR300)
@@ -230,6 +238,7 @@ class _Conversation:
     help="Ask even when stdin is not a terminal (answers are read from stdin, one per line).",
 )
 @kb_options
+@site_option
 def interactive(
     text: str | None,
     codes: tuple[str, ...],
@@ -273,8 +282,11 @@ def interactive(
         while not typed.strip():
             typed = click.prompt(_say("describe", prompt_lang), prompt_suffix=": ", err=True)
         fields.update(first_input(typed))
+    diagnoser = _diagnoser(rules, knowledge)
     if lang is None:
-        lang = detect_language(fields["text"] or (typed if _CJK.search(typed) else ""))
+        lang = report_language(
+            None, fields["text"] or (typed if _CJK.search(typed) else ""), diagnoser
+        )
     ticket: dict[str, Any] = {
         "id": ticket_id,
         **fields,
@@ -284,10 +296,10 @@ def interactive(
         "system": system,
         "affected_users": affected_users,
     }
-    session = Session(_diagnoser(rules, knowledge), ticket, max_questions=max_questions)
+    session = Session(diagnoser, ticket, max_questions=max_questions)
     if asking:
         _Conversation(session, lang).run()
         click.echo(err=True)
     result = session.diagnosis
-    click.echo(render(result, Format(fmt), lang), nl=False)
+    click.echo(render(result, Format(fmt), lang, diagnoser=session.diagnoser), nl=False)
     sys.exit(EXIT_OK if result.diagnoses else EXIT_NOTHING)

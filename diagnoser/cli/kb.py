@@ -22,7 +22,7 @@ from .._resources import default_paths
 from ..intake.codes import canonical_code
 from ..kb.casetest import load_cases
 from ..kb.loader import KnowledgeBase, load_knowledge_base
-from ..kb.models import Condition, Fault, Group, RuleSpec, Symptom
+from ..kb.models import Condition, ErrorCode, Fault, Group, RuleSpec, Symptom
 from ..report import detect_language
 from ..result import SCHEMA_VERSION
 from ..service import code_rules
@@ -429,28 +429,142 @@ def _rule_codes(rules: dict[str, RuleSpec]) -> dict[str, list[RuleSpec]]:
     return out
 
 
+def _catalog(
+    kb: KnowledgeBase, system: str | None, fault: str | None
+) -> list[tuple[str, ErrorCode]]:
+    """(system, entry) of every catalogued code, by system then catalog order, filtered."""
+    return [
+        (system_id, entry)
+        for system_id, profile in sorted(kb.systems.items())
+        if system is None or system_id == system
+        for entry in profile.codes
+        if fault is None or fault in entry.faults
+    ]
+
+
+def _matches(kb: KnowledgeBase, system_id: str, entry: ErrorCode, words: list[str]) -> bool:
+    """Whether every word of a search occurs in the code, its message, its faults or system."""
+    haystack = " ".join(
+        [
+            entry.code,
+            canonical_code(entry.code),
+            entry.message.zh,
+            entry.message.en,
+            system_id,
+            *entry.faults,
+            *(
+                kb.faults[f].title.get(lang)
+                for f in entry.faults
+                if f in kb.faults
+                for lang in ("zh", "en")
+            ),
+        ]
+    ).casefold()
+    return all(word in haystack for word in words)
+
+
+def _list_codes(
+    kb: KnowledgeBase,
+    query: str | None,
+    found: list[tuple[str, ErrorCode]],
+    fmt: str,
+    lang: str,
+) -> None:
+    if fmt == "json":
+        _emit_json(
+            {
+                "query": query,
+                "count": len(found),
+                "codes": [
+                    {
+                        "system": system_id,
+                        "code": entry.code,
+                        "message": entry.message.model_dump(),
+                        "faults": list(entry.faults),
+                        "certainty": entry.certainty,
+                        "references": list(entry.references),
+                    }
+                    for system_id, entry in found
+                ],
+            }
+        )
+        return
+    out = _Text(lang)
+    width = max((len(e.code) for _, e in found), default=4)
+    current = None
+    for system_id, entry in found:
+        if system_id != current:
+            if current is not None:
+                out.add()
+            out.add(f"{system_id} — {kb.systems[system_id].name.get(lang)}")
+            current = system_id
+        out.add(f"  {entry.code:<{width}}  {entry.message.get(lang)}")
+        out.add(f"  {'':<{width}}  → {', '.join(entry.faults)} @{entry.certainty:g}")
+    out.add()
+    systems = len({s for s, _ in found})
+    out.add(
+        out.t(
+            f"共 {len(found)} 个错误代码，{systems} 个系统",
+            f"{len(found)} code(s) in {systems} system(s)",
+        )
+    )
+    click.echo(str(out), nl=False)
+
+
 @click.command()
-@click.argument("code")
-@click.option("--system", help="Only this system's meaning (a system id of the knowledge base).")
+@click.argument("query", required=False)
+@click.option("--system", help="Only this system's codes (a system id of the knowledge base).")
+@click.option("--fault", help="Only codes pointing at this fault id.")
 @_format_option
 @_lang_option
 @kb_options
 def codes(
-    code: str,
+    query: str | None,
     system: str | None,
+    fault: str | None,
     fmt: str,
     lang: str | None,
     rules: Path | None,
     knowledge: Path | None,
 ) -> None:
-    """What an error code means in each invoicing system (E1001 and 错误代码1001 mean 1001)."""
-    canonical = canonical_code(code)
-    if not canonical:
-        raise click.BadParameter("an error code is needed", param_hint="CODE")
+    """List, search or look up the error-code catalogs of the invoicing systems.
+
+    Without QUERY: every code (of --system, pointing at --fault). A QUERY that is a catalogued
+    code shows what it means in each system (E1001 and 错误代码1001 mean 1001); any other QUERY
+    searches codes, messages (zh/en), fault ids and titles: every word must occur.
+    """
     kb = _load(rules, knowledge)
-    lang = lang or detect_language("")
+    lang = lang or detect_language(query or "")
     if system is not None and system not in kb.systems:
         _fail(f"unknown system {system!r}{_suggest(system, list(kb.systems))}", EXIT_INPUT)
+    if fault is not None and fault not in kb.faults:
+        _fail(f"unknown fault {fault!r}{_suggest(fault, list(kb.faults))}", EXIT_INPUT)
+    code = (query or "").strip()
+    canonical = canonical_code(code) if code else ""
+    exact = bool(canonical) and bool(
+        kb.code_meanings(canonical) or _rule_codes(kb.rules).get(canonical)
+    )
+    if not exact or fault is not None:
+        listed = _catalog(kb, system, fault)
+        words = code.casefold().split()
+        found = [(s, e) for s, e in listed if _matches(kb, s, e, words)]
+        if not found:
+            where = (f" of {system!r}" if system else "") + (
+                f" pointing at {fault!r}" if fault else ""
+            )
+            if not code:
+                _fail(f"no error code{where}", EXIT_NOTHING)
+            known = {canonical_code(e.code) for _, e in listed}
+            if canonical and len(words) == 1 and any(c.isdigit() for c in canonical):
+                known |= set(_rule_codes(_all_rules(kb))) if not (system or fault) else set()
+                shown = f"{code!r}" + (f" (read as {canonical!r})" if canonical != code else "")
+                _fail(
+                    f"unknown error code {shown}{where}{_suggest(canonical, sorted(known))}",
+                    EXIT_NOTHING,
+                )
+            _fail(f"no error code{where} matches {code!r}", EXIT_NOTHING)
+        _list_codes(kb, query, found, fmt, lang)
+        sys.exit(EXIT_OK)
     everywhere = kb.code_meanings(canonical)
     meanings = [(s, e) for s, e in everywhere if system is None or s == system]
     testing = _rule_codes({r.id: r for r in kb.rules.values()}).get(canonical, [])
@@ -466,7 +580,7 @@ def codes(
         known |= set(_rule_codes(_all_rules(kb)))
         shown = f"{code!r}" + (f" (read as {canonical!r})" if canonical != code else "")
         _fail(f"unknown error code {shown}{_suggest(canonical, sorted(known))}", EXIT_NOTHING)
-    data = {
+    data: dict[str, Any] = {
         "input": code,
         "code": canonical,
         "meanings": [

@@ -85,12 +85,19 @@ def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
     help="What 'where' groups by: the system, or a column the batch carried with --keep "
     "(in each record's extra: store, organisation), or site or region.",
 )
+@click.option(
+    "--incidents",
+    "incidents_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The incidents (JSONL) of `batch --incidents`, shown first.",
+)
 @kb_options
 def summary(
     results: tuple[Path, ...],
     output: Path,
     lang: str | None,
     group_by: str,
+    incidents_path: Path | None,
     rules: Path | None,
     knowledge: Path | None,
 ) -> None:
@@ -110,15 +117,24 @@ def summary(
         raise click.BadParameter(
             f"cannot write {str(output)!r}: its directory does not exist", param_hint="'--output'"
         )
+    incidents: list[dict[str, Any]] = []
+    if incidents_path is not None:
+        from ..incidents.correlate import IncidentError, read_incidents
+
+        try:
+            incidents = read_incidents(incidents_path)
+        except IncidentError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--incidents'") from None
     default_rules, default_knowledge = default_paths()
     kb = load_knowledge_base(rules or default_rules, knowledge or default_knowledge)
     problems: list[str] = []
     try:
         result = write_summary(
-            _read(results, problems),
+            _read(results, problems),  # type: ignore[arg-type]
             output,
             kb,
             lang,  # type: ignore[arg-type]
+            incidents=incidents,
             by=group_by,
         )
     except OSError as exc:
@@ -127,7 +143,8 @@ def summary(
         ) from None
     click.echo(
         f"{output}: {result.records} record(s), {result.diagnosed} diagnosed, "
-        f"{result.undiagnosed} undiagnosed, {result.rejected} rejected, {result.p1} P1",
+        f"{result.undiagnosed} undiagnosed, {result.rejected} rejected, {result.p1} P1"
+        + (f", {len(incidents)} incident(s)" if incidents_path is not None else ""),
         err=True,
     )
     if problems:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -15,6 +17,7 @@ from ..errors import Issue, IssueSeverity, KnowledgeBaseError, Location
 from ..intake.codes import canonical_code
 from .models import (
     CATEGORY_IDS,
+    PLACEHOLDERS,
     Category,
     CategoryFile,
     Condition,
@@ -23,12 +26,19 @@ from .models import (
     IncidentRule,
     LocalizedText,
     Patterns,
+    Related,
+    RelationType,
     RuleSpec,
     RuleStatus,
+    Source,
+    SourceFile,
+    Step,
     Symptom,
     SymptomFile,
     SymptomKind,
     SystemProfile,
+    TaggedText,
+    placeholders_in,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -79,6 +89,7 @@ class KnowledgeBase:
     incident_rules: dict[str, IncidentRule] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    sources: dict[str, Source] = field(default_factory=dict)
     rules_path: Path | None = None
     knowledge_path: Path | None = None
     _code_index: dict[str, list[tuple[str, ErrorCode]]] | None = field(default=None, repr=False)
@@ -119,7 +130,7 @@ def _data_path(data: Any, loc: tuple[Any, ...], aliases: dict[str, str]) -> tupl
         if (isinstance(data, dict) and key in data) or (
             isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data)
         ):
-            data = data[key]
+            data = data[key]  # type: ignore[index]  # (a str key indexes a dict, checked above)
             out.append(key)
     return tuple(out)
 
@@ -132,6 +143,12 @@ def _collect_keys(model: type[BaseModel]) -> None:
         _KNOWN_KEYS.add(info.alias or name)
 
 
+def register_keys(*models: type[BaseModel]) -> None:
+    """Make the keys of other validated files (a site profile) known to "did you mean" hints."""
+    for model in models:
+        _collect_keys(model)
+
+
 for _m in (
     Category,
     CategoryFile,
@@ -142,6 +159,9 @@ for _m in (
     ErrorCode,
     RuleSpec,
     Condition,
+    Step,
+    TaggedText,
+    Related,
     IncidentRule,
 ):
     _collect_keys(_m)
@@ -167,7 +187,8 @@ def _describe(err: Any) -> str:
     return f"{loc}: {msg}" if loc else msg
 
 
-def _validate(model: type[M], data: Any, lines: LineMap, issues: list[Issue]) -> M | None:
+def validate_model(model: type[M], data: Any, lines: LineMap, issues: list[Issue]) -> M | None:
+    """`data` as a `model`, or None with every validation problem added to `issues` (file:line)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -177,12 +198,18 @@ def _validate(model: type[M], data: Any, lines: LineMap, issues: list[Issue]) ->
         return None
 
 
-def _read(path: Path, shown: str, issues: list[Issue]) -> tuple[Any, LineMap] | None:
+def read_yaml(path: Path, shown: str, issues: list[Issue]) -> tuple[Any, LineMap] | None:
+    """The YAML data of `path` and its line map, or None with the problem added to `issues`."""
     try:
         return load_yaml(path, shown)
     except YamlError as exc:
         issues.append(exc.issue)
         return None
+
+
+# the older private names, still used by the case and incident loaders
+_read = read_yaml
+_validate = validate_model
 
 
 def _suggest(name: str, choices: Iterable[str]) -> str:
@@ -257,6 +284,7 @@ class _Loader:
         symptoms = self.load_symptoms()
         systems = self.load_systems()
         rules = self.load_rules()
+        sources = self.load_sources()
         incident_rules = self.load_incident_rules()
         kb = KnowledgeBase(
             categories=categories,
@@ -264,6 +292,7 @@ class _Loader:
             symptoms=symptoms,
             systems=systems,
             rules=rules,
+            sources=sources,
             incident_rules=incident_rules,
             locations=self.locations,
             rules_path=self.rules_root,
@@ -282,11 +311,11 @@ class _Loader:
                     Issue(Location(self.shown(path)), "file is missing", code="missing")
                 )
             return out
-        read = _read(path, self.shown(path), self.issues)
+        read = read_yaml(path, self.shown(path), self.issues)
         if read is None:
             return out
         data, lines = read
-        parsed = _validate(CategoryFile, data, lines, self.issues)
+        parsed = validate_model(CategoryFile, data, lines, self.issues)
         if parsed is None:
             return out
         for i, cat in enumerate(parsed.categories):
@@ -297,15 +326,32 @@ class _Loader:
                 self.issues.append(Issue(lines.at(), f"category {cid!r} is not defined"))
         return out
 
+    def load_sources(self) -> dict[str, Source]:
+        """knowledge/sources.yaml, the documents references may name (optional)."""
+        path = self.knowledge_root / "sources.yaml"
+        out: dict[str, Source] = {}
+        if not path.is_file():
+            return out
+        read = read_yaml(path, self.shown(path), self.issues)
+        if read is None:
+            return out
+        data, lines = read
+        parsed = validate_model(SourceFile, data, lines, self.issues)
+        if parsed is not None:
+            for i, source in enumerate(parsed.sources):
+                if self.register("source", source.id, lines.at(("sources", i, "id"))):
+                    out[source.id] = source
+        return out
+
     def load_faults(self) -> dict[str, Fault]:
         out: dict[str, Fault] = {}
         root = self.knowledge_root / "faults"
         for path in _yaml_files(root):
-            read = _read(path, self.shown(path), self.issues)
+            read = read_yaml(path, self.shown(path), self.issues)
             if read is None:
                 continue
             data, lines = read
-            fault = _validate(Fault, data, lines, self.issues)
+            fault = validate_model(Fault, data, lines, self.issues)
             if fault is None:
                 self.remember_invalid("fault", data)
                 continue
@@ -320,11 +366,11 @@ class _Loader:
         for s in BUILTIN_SYMPTOMS:
             self.locations[f"symptom:{s.id}"] = Location("<built-in>")
         for path in _yaml_files(self.knowledge_root / "symptoms"):
-            read = _read(path, self.shown(path), self.issues)
+            read = read_yaml(path, self.shown(path), self.issues)
             if read is None:
                 continue
             data, lines = read
-            parsed = _validate(SymptomFile, data, lines, self.issues)
+            parsed = validate_model(SymptomFile, data, lines, self.issues)
             if parsed is None:
                 if isinstance(data, dict):
                     self.remember_invalid("symptom", data.get("symptoms"))
@@ -347,11 +393,11 @@ class _Loader:
     def load_systems(self) -> dict[str, SystemProfile]:
         out: dict[str, SystemProfile] = {}
         for path in _yaml_files(self.knowledge_root / "systems"):
-            read = _read(path, self.shown(path), self.issues)
+            read = read_yaml(path, self.shown(path), self.issues)
             if read is None:
                 continue
             data, lines = read
-            system = _validate(SystemProfile, data, lines, self.issues)
+            system = validate_model(SystemProfile, data, lines, self.issues)
             if system is None:
                 continue
             self.check_stem(path, system.system, lines, "system")
@@ -378,11 +424,11 @@ class _Loader:
     def load_rules(self) -> dict[str, RuleSpec]:
         out: dict[str, RuleSpec] = {}
         for path in _yaml_files(self.rules_root, skip=(CASES_DIR, INCIDENTS_DIR)):
-            read = _read(path, self.shown(path), self.issues)
+            read = read_yaml(path, self.shown(path), self.issues)
             if read is None:
                 continue
             data, lines = read
-            rule = _validate(RuleSpec, data, lines, self.issues)
+            rule = validate_model(RuleSpec, data, lines, self.issues)
             if rule is None:
                 self.remember_invalid("rule", data)
                 continue
@@ -456,6 +502,9 @@ class _Loader:
                             )
                         )
         self.check_cycles(kb)
+        self.check_references(kb)
+        self.check_plan_texts(kb)
+        self.check_related(kb)
         reachable = {r.then.fault for r in kb.rules.values() if r.status != RuleStatus.DEPRECATED}
         reachable |= {f for s in kb.systems.values() for e in s.codes for f in e.faults}
         for fid in sorted(set(kb.faults) - reachable):
@@ -467,6 +516,95 @@ class _Loader:
                     code="unreachable",
                 )
             )
+
+    def check_references(self, kb: KnowledgeBase) -> None:
+        """Every `references` entry is a URL or names a document of knowledge/sources.yaml."""
+        owners: list[tuple[str, Any]] = [
+            *((f"fault:{f.id}", f) for f in kb.faults.values()),
+            *((f"rule:{r.id}", r) for r in kb.rules.values()),
+            *((f"system:{s.system}", s) for s in kb.systems.values()),
+        ]
+        for key, owner in owners:
+            lines = self.lines[key]
+            entries: list[tuple[tuple[Any, ...], str]] = [
+                (("references", i), ref) for i, ref in enumerate(owner.references)
+            ]
+            for i, entry in enumerate(getattr(owner, "codes", ())):
+                entries += [
+                    (("codes", i, "references", j), r) for j, r in enumerate(entry.references)
+                ]
+            for path, ref in entries:
+                problem = reference_problem(ref, kb.sources)
+                if problem:
+                    self.issues.append(Issue(lines.at(path), problem, code="reference"))
+
+    def check_plan_texts(self, kb: KnowledgeBase) -> None:
+        """Placeholders are known ones; texts naming one jurisdiction's platform are tagged."""
+        for fault in kb.faults.values():
+            lines = self.lines[f"fault:{fault.id}"]
+            for path, text, tags in _plan_texts(fault):
+                for lang in ("zh", "en"):
+                    for name in placeholders_in(text.get(lang)):
+                        if name not in PLACEHOLDERS:
+                            self.issues.append(
+                                Issue(
+                                    lines.at((*path, lang)),
+                                    f"unknown placeholder {{{name}}}"
+                                    f"{_suggest(name, PLACEHOLDERS)}; known: "
+                                    + ", ".join("{" + p + "}" for p in PLACEHOLDERS),
+                                    code="placeholder",
+                                )
+                            )
+                named = jurisdictions_named(f"{text.zh} {text.en}")
+                missing = [j for j in named if j not in tags]
+                if not missing:
+                    continue
+                if path[0] == "causes":
+                    why = (
+                        f"a cause is shown whatever the jurisdiction, but this one names a "
+                        f"platform of {', '.join(missing)}; keep causes general and name the "
+                        "platform in the description or an error code"
+                    )
+                else:
+                    why = (
+                        f"the text names a platform of {', '.join(missing)} but is not limited "
+                        f"to it; add jurisdictions: [{', '.join(named)}] (or split the text)"
+                    )
+                self.issues.append(
+                    Issue(lines.at(path), why, severity=IssueSeverity.WARNING, code="jurisdiction")
+                )
+
+    def check_related(self, kb: KnowledgeBase) -> None:
+        """A renamed rule's old id is gone; a derived rule's parent exists."""
+        for rule in kb.rules.values():
+            lines = self.lines[f"rule:{rule.id}"]
+            for i, link in enumerate(rule.related):
+                where = lines.at(("related", i, "id"))
+                if link.id == rule.id:
+                    self.issues.append(
+                        Issue(where, "a rule cannot relate to itself", code="related")
+                    )
+                elif link.type is RelationType.RENAMED and link.id in kb.rules:
+                    self.issues.append(
+                        Issue(
+                            where,
+                            f"rule {link.id!r} still exists, so {rule.id!r} is not its new name; "
+                            "use type: derived, or remove the old rule",
+                            code="related",
+                        )
+                    )
+                elif link.type is RelationType.DERIVED and not self.known(
+                    kb.rules, "rule", link.id
+                ):
+                    self.issues.append(
+                        Issue(
+                            where,
+                            f"rule {rule.id!r} is derived from {link.id!r}, which does not exist"
+                            f"{_suggest(link.id, kb.rules)}",
+                            severity=IssueSeverity.WARNING,
+                            code="related",
+                        )
+                    )
 
     def known(self, table: dict[str, Any], kind: str, ident: str) -> bool:
         """Defined, or defined in a file that is itself invalid (and reported already)."""
@@ -549,7 +687,9 @@ class _Loader:
         graph: dict[str, set[str]] = {}
         for rule in kb.rules.values():
             if rule.then.derive and rule.status != RuleStatus.DEPRECATED:
-                for _, cond in _walk_conditions(rule, negated=False):
+                # a `none` condition is an edge too: "a unless b" and "b unless a" never
+                # settle on one answer (the firing order would decide it)
+                for _, cond in _walk_conditions(rule):
                     graph.setdefault(cond.symptom, set()).add(rule.then.derive)
         state: dict[str, int] = {}
 
@@ -582,6 +722,59 @@ class _Loader:
                         )
                     )
                     return
+
+
+SOURCES_PREFIX = "docs/sources.md#"
+_SOURCE_REF = re.compile(r"^docs/sources\.md#(?P<id>[^\s()]+)(?:\s|$)")
+
+
+def reference_problem(ref: str, sources: dict[str, Source]) -> str | None:
+    """Why a `references` entry does not resolve, or None when it is a URL or a known source."""
+    parts = urlsplit(ref.split()[0]) if ref.split() else None
+    if parts is not None and parts.scheme in ("http", "https") and parts.netloc:
+        return None
+    match = _SOURCE_REF.match(ref)
+    if match is None:
+        return (
+            f"reference {ref!r} is neither a URL nor {SOURCES_PREFIX}<id>; documents outside the "
+            "repository must be listed in knowledge/sources.yaml (and docs/sources.md)"
+        )
+    ident = match["id"]
+    if ident not in sources:
+        known = ", ".join(sorted(sources)) or "none listed"
+        return (
+            f"reference names {SOURCES_PREFIX}{ident}, which knowledge/sources.yaml does not list"
+            f"{_suggest(ident, sources)} (known: {known})"
+        )
+    return None
+
+
+# Words that name one jurisdiction's platforms; a plan text using them should be limited to it.
+_JURISDICTION_WORDS: dict[str, re.Pattern[str]] = {
+    "IN": re.compile(r"\b(?:IRP|IRN|GSP|GSTN|GSTIN)\b|印度|\bIndia"),
+    "IT": re.compile(r"\bSdI\b|\bscarto\b|FatturaPA|意大利|\bItal"),
+    "EU": re.compile(r"\bPeppol\b|\bPEPPOL\b"),
+    "PL": re.compile(r"\bKSeF\b|波兰|\bPol(?:and|ish)\b"),
+    "TW": re.compile(r"台湾|臺灣|\bTaiwan|\bTurnkey\b|加值中心"),
+}
+
+
+def jurisdictions_named(text: str) -> list[str]:
+    """The jurisdictions (other than CN) whose platforms `text` names."""
+    return [j for j, pattern in _JURISDICTION_WORDS.items() if pattern.search(text)]
+
+
+def _plan_texts(fault: Fault) -> Iterator[tuple[tuple[Any, ...], LocalizedText, tuple[str, ...]]]:
+    """(path, text, jurisdictions) of every text of a fault a plan or report may show."""
+    for i, cause in enumerate(fault.causes):
+        yield ("causes", i, "text"), cause.text, ()
+    for i, step in enumerate(fault.emergency_steps):
+        yield ("emergency_steps", i, "text"), step.text, step.jurisdictions
+    for key in ("workaround", "recovery", "prevention"):
+        for i, item in enumerate(getattr(fault, key)):
+            yield (key, i), item, item.jurisdictions
+    if fault.customer_notice is not None:
+        yield ("customer_notice",), fault.customer_notice, fault.customer_notice.jurisdictions
 
 
 def _walk_conditions(

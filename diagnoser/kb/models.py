@@ -100,12 +100,36 @@ class Principle(StrEnum):
     COMPLIANCE = "compliance"
 
 
+class Jurisdiction(StrEnum):
+    """Where a system's rules hold: a tax jurisdiction, or `any` for generic software."""
+
+    CN = "CN"  # mainland China: tax-control devices, 数电
+    TW = "TW"  # Taiwan: MOF e-invoice platform
+    IN = "IN"  # India: IRP / GSP
+    IT = "IT"  # Italy: SdI
+    EU = "EU"  # the Peppol network
+    PL = "PL"  # Poland: KSeF
+    ANY = "any"
+
+
+# Jurisdictions a step, workaround or notice may be limited to (`any` is the default: all).
+Jurisdictions = tuple[Literal["CN", "TW", "IN", "IT", "EU", "PL"], ...]
+
+
+class TaggedText(LocalizedText):
+    """A text of a plan (workaround, recovery, prevention, notice), optionally limited to some
+    jurisdictions; without `jurisdictions` it holds everywhere."""
+
+    jurisdictions: Jurisdictions = ()
+
+
 class Step(_Model):
     """One emergency step, tagged with its phase and the principles it applies."""
 
     phase: Phase
     text: LocalizedText
     principles: tuple[Principle, ...] = ()
+    jurisdictions: Jurisdictions = ()
 
 
 class Fault(_Model):
@@ -117,10 +141,10 @@ class Fault(_Model):
     severity: Severity
     causes: tuple[Cause, ...] = Field(min_length=1)
     emergency_steps: tuple[Step, ...] = Field(min_length=1)
-    workaround: tuple[LocalizedText, ...] = ()
-    recovery: tuple[LocalizedText, ...] = ()
-    prevention: tuple[LocalizedText, ...] = ()
-    customer_notice: LocalizedText | None = None
+    workaround: tuple[TaggedText, ...] = ()
+    recovery: tuple[TaggedText, ...] = ()
+    prevention: tuple[TaggedText, ...] = ()
+    customer_notice: TaggedText | None = None
     references: tuple[StrictStr, ...] = Field(min_length=1)
 
     @property
@@ -273,6 +297,8 @@ class SystemProfile(_Model):
 
     system: str = Field(pattern=SYMPTOM_ID)
     name: LocalizedText
+    # where the system's rules hold: picks the jurisdiction-specific steps of a plan
+    jurisdiction: Jurisdiction
     description: LocalizedText | None = None
     patterns: Patterns = Patterns()
     references: tuple[StrictStr, ...] = ()
@@ -403,6 +429,20 @@ class RuleStatus(StrEnum):
     DEPRECATED = "deprecated"
 
 
+class RelationType(StrEnum):
+    """How a rule relates to another (Sigma's `related`)."""
+
+    RENAMED = "renamed"  # this rule was called `id` before
+    DERIVED = "derived"  # this rule was made from rule `id`
+
+
+class Related(_Model):
+    """A link from a rule to an earlier or parent rule id."""
+
+    id: str = Field(pattern=RULE_ID)
+    type: RelationType
+
+
 class RuleSpec(_Model):
     """A declarative rule: one YAML file, id = file name."""
 
@@ -416,6 +456,7 @@ class RuleSpec(_Model):
     references: tuple[StrictStr, ...] = Field(min_length=1)
     tags: tuple[str, ...] = ()
     falsepositives: tuple[str, ...] = ()
+    related: tuple[Related, ...] = ()
     when: Group
     then: Conclusion
 
@@ -424,6 +465,33 @@ class RuleSpec(_Model):
         if self.modified is not None and self.modified < self.date:
             raise ValueError("'modified' is earlier than 'date'")
         return self
+
+
+class Source(_Model):
+    """A document that references may name as docs/sources.md#<id>."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str = Field(min_length=1)
+    url: str | None = None
+
+
+class SourceFile(_Model):
+    """knowledge/sources.yaml: the documents references may name."""
+
+    sources: tuple[Source, ...] = ()
+
+
+# --- contacts in plan texts ---------------------------------------------------------------------
+
+# Placeholders a plan text may use for the desk's own contacts; a site profile fills them, and
+# without one each becomes the role it names (see diagnoser.triage.site).
+PLACEHOLDERS = ("support.hotline", "support.email", "support.hours", "escalation", "site.name")
+PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The placeholder names written as `{name}` in `text`, in order."""
+    return PLACEHOLDER.findall(text)
 
 
 # --- incident rules (rules/incidents/) --------------------------------------------------------

@@ -233,6 +233,7 @@ _SENTENCES = {
     ),
     "contrast_line": _t("{clues} → 更可能是“{title}”", "{clues} → more likely {title}"),
     "users": _t("{n} 个用户受影响", "{n} affected users"),
+    "escalation": _t("升级联系人（{when}）：{contact}", "Escalate to ({when}): {contact}"),
 }
 
 # --- the view every template receives ------------------------------------------------------------
@@ -329,6 +330,9 @@ class PlanView:
     recovery: tuple[str, ...]
     prevention: tuple[str, ...]
     customer_notice: str | None
+    # the site profile's escalation contact for this diagnosis, or how to configure one
+    escalation: str | None = None
+    contacts_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -459,8 +463,8 @@ def _fault_view(
     if kb is not None and fault.category in kb.categories:
         category_name = kb.categories[fault.category].name.get(lang)
     else:
-        category_name = CATEGORY_NAMES.get(fault.category, _t(fault.category, fault.category))
-        category_name = category_name.get(lang)
+        known = CATEGORY_NAMES.get(fault.category, _t(fault.category, fault.category))
+        category_name = known.get(lang)
     causes: tuple[CauseView, ...] = ()
     if kb is not None and fault.fault_id in kb.faults:
         causes = tuple(
@@ -583,16 +587,16 @@ def build_view(diagnosis: Diagnosis, lang: str, diagnoser: Diagnoser | None = No
                     steps.append(_step(number, step, lang))
             if steps:
                 phases.append(PhaseView(phase.value, PHASE_NAMES[phase][lang], tuple(steps)))
-        title = next(
+        plan_title: str | None = next(
             (f.title.get(lang) for f in diagnosis.diagnoses if f.fault_id == plan.fault_id),
             None,
         )
-        if title is None and kb is not None and plan.fault_id in kb.faults:
-            title = kb.faults[plan.fault_id].title.get(lang)
+        if plan_title is None and kb is not None and plan.fault_id in kb.faults:
+            plan_title = kb.faults[plan.fault_id].title.get(lang)
         notice = plan.customer_notice
         plan_view = PlanView(
             fault_id=plan.fault_id,
-            fault_title=title or plan.fault_id,
+            fault_title=plan_title or plan.fault_id,
             phases=tuple(phases),
             workaround=tuple(w.get(lang) for w in plan.workaround),
             recovery=tuple(r.get(lang) for r in plan.recovery),
@@ -600,6 +604,12 @@ def build_view(diagnosis: Diagnosis, lang: str, diagnoser: Diagnoser | None = No
             customer_notice=notice.get(lang)
             if notice is not None and customer_notice_applies(diagnosis)
             else None,
+            escalation=_SENTENCES["escalation"]
+            .get(lang)
+            .format(when=plan.escalation.when, contact=plan.escalation.contact)
+            if plan.escalation is not None
+            else None,
+            contacts_note=plan.contacts_note.get(lang) if plan.contacts_note else None,
         )
 
     users = next(
@@ -724,11 +734,11 @@ PRIORITY_STYLES = {1: ("bold", "white", "bg_red"), 2: ("bold", "red"), 3: ("bold
 @pass_context
 def _style(context: Context, text: Any, *styles: str) -> str:
     """ANSI-style `text` when the report is for a colour terminal; else return it as is."""
-    text = clean(str(text))
+    shown: str = clean(str(text))
     if not context.get("color") or not styles:
-        return text
+        return shown
     codes = ";".join(_ANSI[s] for s in styles if s in _ANSI)
-    return Styled(f"\x1b[{codes}m{text}\x1b[0m") if codes else text
+    return Styled(f"\x1b[{codes}m{shown}\x1b[0m") if codes else shown
 
 
 @pass_context

@@ -37,7 +37,7 @@ def generate(name: str) -> dict[str, Any]:
     if name == "diagnosis":
         schema = Diagnosis.model_json_schema()
     elif name == "record":
-        schema = TypeAdapter(OkRecord | ErrorRecord).json_schema()  # type: ignore[arg-type]
+        schema = TypeAdapter(OkRecord | ErrorRecord).json_schema()
         schema["title"] = "Record"
         schema["description"] = "One line of diagnoser batch output: a diagnosis or an error."
     elif name == "ticket":
