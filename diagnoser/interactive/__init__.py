@@ -62,7 +62,6 @@ from ..kb.models import (
     RuleSpec,
     RuleStatus,
     SymptomKind,
-    fold_case,
 )
 from ..result import ConsultationEntry, Diagnosis, SourceKind
 from ..service import Diagnoser
@@ -761,14 +760,11 @@ class Session:
         found = [
             s.id for s in read.symptoms if s.source.kind is SourceKind.TEXT and s.id in self.flags
         ]
-        denied = False
-        if asked not in found:
-            folded = fold_case(unicodedata.normalize("NFKC", said))
-            denied = any(p is not None and p.search(folded) for p in self._patterns(asked))
+        denied = asked not in found and any(
+            aside.symptom == asked and aside.scope == "negation"
+            for aside in self.diagnoser.read_text(said).set_aside
+        )
         return list(dict.fromkeys(found)), denied
-
-    def _patterns(self, symptom: str) -> tuple[re.Pattern[str] | None, ...]:
-        return self.kb.symptoms[symptom].patterns.compiled()
 
     def _take_field(
         self, question: Question, said: str, reply: Answer | Command | None, at: dt.datetime
