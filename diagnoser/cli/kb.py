@@ -613,8 +613,8 @@ def codes(
         out.add(f"{meaning['system']} — {meaning['system_name'][lang]}")
         out.add("  " + out.t("含义", "message") + f": {meaning['message'][lang]}")
         for fault_id in meaning["faults"]:
-            fault = kb.faults.get(fault_id)
-            title = f" ({fault.title.get(lang)})" if fault else ""
+            entry = kb.faults.get(fault_id)
+            title = f" ({entry.title.get(lang)})" if entry else ""
             out.add(
                 "  " + out.t("故障", "fault") + f": {fault_id}{title} @{meaning['certainty']:g}"
             )

@@ -460,7 +460,7 @@ class _Loader:
 
     def check_incident_refs(self, kb: KnowledgeBase, rule: IncidentRule) -> None:
         lines = self.lines[f"rule:{rule.id}"]
-        faults = [(("then", "fault"), rule.then.fault)]
+        faults: list[tuple[tuple[str | int, ...], str]] = [(("then", "fault"), rule.then.fault)]
         faults += [(("match", "faults", i), f) for i, f in enumerate(rule.match.faults)]
         for path, fault in faults:
             if not self.known(kb.faults, "fault", fault):

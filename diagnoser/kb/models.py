@@ -497,7 +497,8 @@ def placeholders_in(text: str) -> list[str]:
 # --- incident rules (rules/incidents/) --------------------------------------------------------
 
 # what a fingerprint may hold: the fault or code, the system, the region
-GROUP_KEYS = ("key", "system", "region")
+GroupKey = Literal["key", "system", "region"]
+GROUP_KEYS: tuple[GroupKey, ...] = ("key", "system", "region")
 
 
 class IncidentMatch(_Model):
@@ -545,7 +546,7 @@ class IncidentRule(_Model):
     tags: tuple[str, ...] = ()
     match: IncidentMatch
     # the fingerprint: tickets with equal values of these fields (and in one window) group
-    group_by: tuple[Literal["key", "system", "region"], ...] = GROUP_KEYS
+    group_by: tuple[GroupKey, ...] = GROUP_KEYS
     window_minutes: int = Field(ge=1, le=7 * 24 * 60)
     at_least: IncidentThresholds
     then: IncidentConclusion
