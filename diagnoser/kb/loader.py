@@ -803,7 +803,12 @@ def load_knowledge_base(
     (a broken one is then reported with its file); for the shipped knowledge base, which CI
     lints, that shortens the start of a process.
     """
-    kb = _Loader(Path(rules), Path(knowledge), check_patterns).load()
+    from ._cache import cached
+
+    rules, knowledge = Path(rules), Path(knowledge)
+    kb = cached(
+        rules, knowledge, check_patterns, lambda: _Loader(rules, knowledge, check_patterns).load()
+    )
     if any(i.severity is IssueSeverity.ERROR for i in kb.issues):
         raise KnowledgeBaseError(kb.issues)
     return kb
