@@ -425,6 +425,21 @@ def make_record(ticket_id: str, body: RecordBody, reported_at: dt.datetime | Non
     }
 
 
+class ConsultationEntry(_Out):
+    """One question of an interactive consultation, its answer, and when it was asked."""
+
+    question: str = Field(description="The question as it was put, in the report language.")
+    symptom: str = Field(
+        description="The flag symptom asked about, or the ticket field a process question "
+        "fills (error_codes, reported_at, scope)."
+    )
+    answer: str = Field(
+        description="What the answer was taken to mean: yes, no, unknown, or the value recorded."
+    )
+    said: str = Field(default="", description="What was typed.")
+    asked_at: dt.datetime
+
+
 class Diagnosis(_Out):
     """A ranked, explained diagnosis with its priority and emergency plan."""
 
@@ -439,6 +454,9 @@ class Diagnosis(_Out):
     symptoms: tuple[SymptomRef, ...] = ()
     trace: tuple[Firing, ...] = ()
     reported_at: dt.datetime | None = None
+    # the questions asked and answered by `diagnoser interactive`, oldest first (empty for a
+    # plain diagnosis)
+    consultation: tuple[ConsultationEntry, ...] = ()
 
     @field_validator("schema_version", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ from typing import Any
 from ._resources import default_paths
 from .engine import CompiledRules, Engine, Firing, build_test, guarded
 from .facts import FactIn
-from .intake import Intake, Vocabulary, take_in
+from .intake import Intake, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
 from .kb.loader import KnowledgeBase, load_knowledge_base
 from .kb.models import RuleSpec, RuleStatus, SymptomKind
@@ -189,6 +189,12 @@ class Diagnoser:
         return self._conclude(
             parsed, list(facts), intake.unrecognised, list(firings), systems=intake.systems
         )
+
+    def read_text(self, text: str) -> TextReading:
+        """What a free text says to this knowledge base's vocabulary: the symptoms present, the
+        codes and systems it names, and the mentions its context set aside (denied, asked
+        about, past)."""
+        return self._vocab.read_text(text)
 
     def _with_site(self, ticket: Ticket) -> Ticket:
         """The ticket with the site profile's default system when it names none, in its

@@ -13,7 +13,7 @@ from diagnoser import Diagnoser, Ticket
 from diagnoser.cli import cli
 from diagnoser.incidents import correlate_tickets
 from diagnoser.incidents.casetest import load_incident_cases, run_incident_case
-from diagnoser.incidents.correlate import Report
+from diagnoser.incidents.correlate import Report, report_from_record
 from diagnoser.incidents.store import Store
 from diagnoser.kb.loader import lint_knowledge_base
 
@@ -126,6 +126,20 @@ def test_batch_incidents_option(tmp_path):
     assert records[0]["site"] == "门店0"
     text = summary.read_text("utf-8")
     assert text.index(incident["incident_id"]) < text.index("## 1 ")  # incidents first
+    # the summary command, given the same results and incidents, writes the same report
+    again = tmp_path / "again.md"
+    run = CliRunner().invoke(
+        cli, ["summary", str(out), "--incidents", str(incidents), "-o", str(again)]
+    )
+    assert run.exit_code == 0, run.output
+    assert again.read_text("utf-8") == text
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(incidents.read_text("utf-8") + '{"incident_id": "INC-X"}\n', "utf-8")
+    run = CliRunner().invoke(
+        cli, ["summary", str(out), "--incidents", str(broken), "-o", str(again)]
+    )
+    assert run.exit_code == 2
+    assert f"{broken}:2: not an incident record: 'fault_id' is missing" in run.output
 
 
 def _report(n: int, minute: int, region: str = "番禺区") -> Report:
@@ -160,3 +174,102 @@ def test_store_keeps_incidents_across_a_restart_and_resolves_them(tmp_path, diag
     assert store.resolve(["f4"]) == [incident_id]
     assert store.incidents() == []
     assert store.incidents("resolved")[0]["timeline"]["resolved_at"]
+
+
+def test_store_fed_one_ticket_at_a_time_finds_the_batch_incidents(diagnoser):
+    # the server correlates incrementally; on every fixture it must find what a batch run
+    # finds: the same incidents, ids, tickets, counts and evidence (and nothing stale left open)
+    cases, _ = load_incident_cases(diagnoser.kb.rules_path, set(diagnoser.kb.incident_rules))
+
+    def plain(incidents: list[dict]) -> list[dict]:
+        keep = ("category", "status", "timeline", "merged_into")
+        return sorted(
+            ({k: v for k, v in i.items() if k not in keep} for i in incidents),
+            key=lambda i: i["incident_id"],
+        )
+
+    compared = 0
+    for loaded in cases:
+        tickets = loaded.case.all_tickets()
+        batch = correlate_tickets(tickets, diagnoser)
+        records = [{"status": "ok", **diagnoser.diagnose_record(t)} for t in tickets]
+        reports = sorted(
+            (r for r in map(report_from_record, records) if r is not None), key=lambda r: r.at
+        )
+        store = Store(":memory:", diagnoser.kb.incident_rules.values())
+        for report in reports:
+            store.ingest([report])
+        assert plain(store.incidents()) == plain(batch.incidents), loaded.case.name
+        compared += bool(batch.incidents)
+    assert compared >= 4
+
+
+def test_batch_incidents_resumed_after_an_interrupt_and_a_kill_while_committing(
+    tmp_path, monkeypatch
+):
+    from diagnoser.batch import BatchConfig
+    from diagnoser.batch.runner import state_path
+    from diagnoser.incidents import batchrun
+
+    rows = [*_citywide(), *({"id": f"P{n}", "text": "打印机卡纸"} for n in range(40))]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    config = BatchConfig([str(source)], workers=1, chunk_size=5)
+    whole, whole_inc = tmp_path / "whole.csv", tmp_path / "whole-inc.jsonl"
+    batchrun.run_batch_with_incidents(config, whole_inc, whole, "csv")
+    out, inc = tmp_path / "out.csv", tmp_path / "inc.jsonl"
+
+    def interrupt(status):
+        if status.records >= 20:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        batchrun.run_batch_with_incidents(
+            config, inc, out, "csv", progress=interrupt, checkpoint_every=0
+        )
+    assert not out.exists() and state_path(out).exists()
+    real = batchrun.write_atomic
+
+    def killed(path, text):
+        raise KeyboardInterrupt  # as if killed after the output, before the incidents
+
+    monkeypatch.setattr(batchrun, "write_atomic", killed)
+    with pytest.raises(KeyboardInterrupt):
+        result, _ = batchrun.run_batch_with_incidents(config, inc, out, "csv", resume=True)
+    assert state_path(out).exists() and not inc.exists()
+    monkeypatch.setattr(batchrun, "write_atomic", real)
+    result, incidents = batchrun.run_batch_with_incidents(config, inc, out, "csv", resume=True)
+    assert result.resumed_from == 52 and len(incidents) == 1
+    assert out.read_bytes() == whole.read_bytes()  # the same re-ranked records
+    assert inc.read_bytes() == whole_inc.read_bytes()  # and the same incidents
+    assert not state_path(out).exists()
+    assert ",INC-" in out.read_text("utf-8-sig")
+
+
+def test_a_member_s_report_says_which_incident_the_rule_and_the_counts(tmp_path, diagnoser):
+    import html
+
+    from diagnoser import report
+    from diagnoser.incidents import rerank_diagnosis
+
+    store = Store(tmp_path / "s.sqlite3", diagnoser.kb.incident_rules.values())
+    for n in range(4):
+        ticket = Ticket.parse(
+            {"id": f"T{n}", "text": "错误代码1001，连不上服务器", "site": f"s{n}",
+             "region": "番禺区", "reported_at": (T0 + dt.timedelta(minutes=n)).isoformat()}
+        )  # fmt: skip
+        diagnosis = diagnoser.diagnose(ticket)
+        record = {"status": "ok", **diagnosis.to_record(), "site": ticket.site, "region": "番禺区"}
+        report_ = report_from_record(record)
+        incident = store.ingest([report_]).get(report_.fingerprint)
+    assert incident is not None
+    reranked = rerank_diagnosis(diagnosis, incident, diagnoser)
+    said = (
+        f"{incident.incident_id}: 4 tickets, 4 sites, 1 region; 3 tickets, 3 sites, 1 region "
+        "within 30 min (09:00–09:02) met the rule's at least 3 tickets, 3 sites, 1 region"
+    )
+    for fmt in ("text", "markdown", "html", "json"):
+        text = report.render(reranked, fmt, "en", diagnoser=diagnoser)
+        flat = html.unescape(" ".join(text.split()))  # the HTML escapes the apostrophe
+        assert said in flat, fmt
+        assert "incident-regional-network-outage" in text, fmt

@@ -94,6 +94,7 @@ def test_bad_input_is_a_clear_4xx_without_a_trace(server):
         f"{base}/v1/diagnose", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert reply.status_code == 422 and "Traceback" not in reply.text
+    assert reply.json()["error"].startswith("body: invalid JSON (")
     reply = httpx.post(f"{base}/v1/diagnose", json={"text": "x" * 30000})
     assert reply.status_code == 413 and "too large" in reply.json()["error"]
 

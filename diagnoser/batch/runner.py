@@ -420,6 +420,7 @@ def run_batch(
     checkpoint_every: float = 1.0,
     bom: bool = True,
     on_commit: Callable[[Path], None] | None = None,
+    commit_tag: str = "",
 ) -> BatchResult:
     """Run a batch to `output` (or `stdout`), error records also to `rejects`.
 
@@ -431,6 +432,7 @@ def run_batch(
     targets, `on_commit(records)` runs on the JSONL of every record (a summary is built from
     the whole output, resumed or not), and the checkpoint is removed. After a kill at any
     instant, `resume=True` carries on from the last checkpoint, or finishes the commit.
+    `commit_tag` names what `on_commit` does (a --resume must do the same).
     `on_errors` sees the error records of every chunk; `progress` is called now and then
     (and once at the end) with a Progress.
     """
@@ -451,7 +453,8 @@ def run_batch(
     keep = config.columns.keep
     print_ = ""
     if output is not None:
-        print_ = fingerprint(config, out_format, [bom, bool(rejects), on_commit is not None])
+        tag = [commit_tag] if commit_tag else []
+        print_ = fingerprint(config, out_format, [bom, bool(rejects), on_commit is not None, *tag])
     saved: dict[str, Any] = {}
     if output is not None and resume:
         try:

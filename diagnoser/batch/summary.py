@@ -37,6 +37,7 @@ EXAMPLES = 20  # example tickets kept for the unmatched and rejected lists
 PHRASE_EXAMPLES = 5  # ticket references kept per unrecognised phrase
 KEY_CAPACITY = 1000  # distinct faults, systems, codes, scopes kept before the tail is pruned
 PHRASE_CAPACITY = 500  # distinct unrecognised phrases kept before the tail is pruned
+PLACE_COLUMNS = 8  # carried columns (store, organisation, region …) tallied as "where"
 SOURCE_CAPACITY = 20  # distinct input sources named in the report
 TEXT_LIMIT = 200  # characters kept of one unrecognised phrase or rejection reason
 PRIORITIES = ("P1", "P2", "P3", "P4")
@@ -242,6 +243,8 @@ class Summary:
     other_text: int  # … and that are not: the basis of `language`
     with_kb: bool
     incidents: tuple[IncidentRow, ...] = ()  # shown first, when the run correlated them
+    # where tickets came from, per carried column (store, organisation, region …), most first
+    places: tuple[tuple[str, tuple[Row, ...]], ...] = ()
 
     @property
     def undiagnosed(self) -> int:
@@ -303,6 +306,7 @@ class _Ok(_In):
     error_codes: list[str] = []
     unrecognised: list[_Unrecognised] = []
     reported_at: str | dt.datetime | None = None
+    extra: dict[str, Any] = {}  # the columns carried with --keep (store, organisation, region …)
 
 
 class _Error(_In):
@@ -526,6 +530,7 @@ class _Acc:
         self.scopes = _Tally(KEY_CAPACITY)
         self.codes = _Tally(KEY_CAPACITY)
         self.phrases = _Tally(PHRASE_CAPACITY)
+        self.places: dict[str, _Tally] = {}  # per carried column, at most PLACE_COLUMNS
         self.tickets_with_codes = 0
         self.rejections: list[Rejection] = []
         self.unmatched: list[Unmatched] = []
@@ -602,6 +607,17 @@ class _Acc:
             stat.count += 1
             stat.p1 += p1
         self.timeline.add(_parse_time(record.reported_at), p1)
+        for column, value in record.extra.items():
+            if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+                continue
+            place = self.places.get(column)
+            if place is None:
+                if len(self.places) >= PLACE_COLUMNS:
+                    continue
+                place = self.places[column] = _Tally(KEY_CAPACITY)
+            stat = place.get(_clip(str(value)))
+            stat.count += 1
+            stat.p1 += p1
 
         entries = [(u.kind, u.value.strip()) for u in record.unrecognised if u.value.strip()]
         for kind, text in entries:
@@ -720,6 +736,10 @@ class _Acc:
             chinese_text=self.chinese_text,
             other_text=self.other_text,
             with_kb=kb is not None,
+            places=tuple(
+                (column, rows(tally, self.accepted, lambda key: None))
+                for column, tally in sorted(self.places.items())
+            ),
         )
 
 
@@ -848,6 +868,9 @@ LABELS: dict[str, dict[str, str]] = {
         "f_p1": "{n} P1 ticket(s); most of them are {label} ({k}).",
         "f_p1_none": "No ticket was triaged as P1.",
         "f_system": "The most affected system is {label} ({n} ticket(s)).",
+        "f_code": "The most frequent error code is {code} ({meaning}), in {n} ticket(s).",
+        "f_code_plain": "The most frequent error code is {code}, in {n} ticket(s).",
+        "f_where": "By {column}, most tickets come from “{value}” ({n}, {share}).",
         "f_unmatched": "{n} ticket(s) ({share}) got no diagnosis; the most frequent unrecognised "
         "input is “{phrase}” ({k}).",
         "f_unmatched_plain": "{n} ticket(s) ({share}) got no diagnosis.",
@@ -954,6 +977,9 @@ LABELS: dict[str, dict[str, str]] = {
         "f_p1": "P1 工单 {n} 张，其中最多的是{label}（{k} 张）。",
         "f_p1_none": "没有工单被定为 P1。",
         "f_system": "受影响最多的开票系统是{label}（{n} 张工单）。",
+        "f_code": "最常见的错误代码是 {code}（{meaning}），出现在 {n} 张工单中。",
+        "f_code_plain": "最常见的错误代码是 {code}，出现在 {n} 张工单中。",
+        "f_where": "按 {column} 看，工单最多的是“{value}”（{n} 张，{share}）。",
         "f_unmatched": "{n} 张工单（{share}）未能诊断；最常见的未识别输入是“{phrase}”（{k} 张）。",
         "f_unmatched_plain": "{n} 张工单（{share}）未能诊断。",
         "f_rejected": "{n} 条记录被拒绝（占全部记录的 {share}）。",
@@ -1225,6 +1251,31 @@ def _bars(
     return out
 
 
+# what a key finding never cites as "the most frequent unrecognised input": greetings, thanks,
+# fillers and markup say nothing about the fault (they stay listed under the phrases)
+_MARKUP = re.compile(r"<[^>]*>|&[a-z]+;|&#\d+;|https?://\S+|\[/?[a-z]+\]", re.IGNORECASE)
+_SMALL_TALK = re.compile(
+    r"^(?:您好|你好|喂|在吗|谢谢|多谢|感谢|麻烦(?:了|你|您)?|请问|急|急急急|辛苦了|[嗯啊哦呃]+|好的|"
+    r"hi|hello|hey|dear \w+|thanks?(?: you)?|thx|please|pls|regards|best regards|urgent|asap|"
+    r"ok|okay)$",
+    re.IGNORECASE,
+)
+_WORDY = re.compile(r"[\u3400-\u9fff]{2}|[A-Za-z]{3}|\d")
+
+
+def citable(text: str) -> bool:
+    """Whether an unrecognised phrase may be cited in a key finding: not markup, not a
+    greeting, thanks or filler, and with some substance (two Chinese characters, a word, a
+    digit) left once markup is taken out."""
+    plain = _SPACES.sub(" ", _MARKUP.sub(" ", text)).strip(_EDGE_PUNCT + " ")
+    if not plain or plain != _SPACES.sub(" ", text).strip(_EDGE_PUNCT + " "):
+        return False  # markup in it: a finding quotes no markup, even cleaned
+    parts = [p for p in re.split(r"[，,。.!！?？\s]+", plain) if p]
+    if all(_SMALL_TALK.match(p) for p in parts):
+        return False
+    return bool(_WORDY.search(plain))
+
+
 def _findings(summary: Summary, lang: str, t: Mapping[str, str]) -> list[str]:
     out = []
     if summary.faults:
@@ -1242,9 +1293,25 @@ def _findings(summary: Summary, lang: str, t: Mapping[str, str]) -> list[str]:
             )
     elif summary.accepted:
         out.append(t["f_p1_none"])
+    if summary.error_codes:
+        code = summary.error_codes[0]
+        meaning = code.title.get(lang) if code.title else ""
+        key = "f_code" if meaning else "f_code_plain"
+        out.append(t[key].format(code=code.key, meaning=meaning, n=_num(code.count)))
     named = [r for r in summary.systems if r.key != NONE_KEY]
     if named:
         out.append(t["f_system"].format(label=named[0].label(lang), n=_num(named[0].count)))
+    # "where" is also any carried column: the store, organisation or region with most tickets
+    for column, rows in summary.places[:3]:
+        if rows and len(rows) > 1:
+            out.append(
+                t["f_where"].format(
+                    column=column,
+                    value=_fit(rows[0].key, 40),
+                    n=_num(rows[0].count),
+                    share=_pct(rows[0].share),
+                )
+            )
     if summary.timeline and len(summary.timeline.buckets) > 1:
         peak = max(summary.timeline.buckets, key=lambda b: b.count)
         out.append(
@@ -1254,8 +1321,8 @@ def _findings(summary: Summary, lang: str, t: Mapping[str, str]) -> list[str]:
         )
     if summary.undiagnosed:
         share = _pct(summary.undiagnosed / summary.accepted)
-        if summary.phrases and summary.phrases[0].tickets > 1:
-            phrase = summary.phrases[0]
+        phrase = next((p for p in summary.phrases if p.tickets > 1 and citable(p.text)), None)
+        if phrase is not None:
             out.append(
                 t["f_unmatched"].format(
                     n=_num(summary.undiagnosed),

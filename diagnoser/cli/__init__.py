@@ -171,6 +171,7 @@ def ticket_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "batch": ".batch:batch",
         "evaluate": ".batch:evaluate",
         "interactive": ".interactive:interactive",
+        "drill": ".drill:drill",
         "explain": ".kb:explain",
         "codes": ".kb:codes",
         "summary": ".summary:summary",
@@ -297,6 +298,7 @@ def diagnose(
         color=color,
         template_dir=template_dir,
         diagnoser=diagnoser,
+        ticket=ticket,
     )
     if output is None:
         click.echo(report, nl=False, color=color)
@@ -310,7 +312,7 @@ def diagnose(
     sys.exit(EXIT_OK if result.diagnoses else EXIT_NOTHING)
 
 
-@cli.group(cls=LazyGroup, lazy={"show": ".kb:kb_show"})
+@cli.group(cls=LazyGroup, lazy={"show": ".kb:kb_show", "learn": ".kb:kb_learn"})
 def kb() -> None:
     """Check and test a knowledge base."""
 

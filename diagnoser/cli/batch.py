@@ -340,8 +340,6 @@ def batch(
         assert summary_path is not None
         _summary(records, summary_path, config)
 
-    if incidents_path is not None and resume:
-        raise click.UsageError("--incidents cannot be combined with --resume")
     incidents: list[dict[str, Any]] = []
     try:
         if incidents_path is not None:
@@ -361,6 +359,7 @@ def batch(
                     output=output,
                     out_format=out_format,
                     rejects=rejects,
+                    resume=resume,
                     stdout=sys.stdout if output is None else None,
                     on_records=(lambda rs: spool.writelines(map(jsonl_line, rs)))
                     if spool is not None

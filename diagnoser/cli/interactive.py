@@ -1,14 +1,17 @@
 """`diagnoser interactive`: a question-and-answer diagnosis for an agent on the phone.
 
-The conversation (questions, rankings, explanations) goes to stderr and the final report to
-stdout, so `--format json > out.json` still works at a terminal. Questions are asked only when
-stdin is a terminal; `--ask` forces them (scripts and tests feed the answers on stdin), and
-`--no-input` never asks.
+The conversation (questions, rankings, explanations, the closing summary) goes to stderr and
+the final report to stdout, so `--format json > out.json` still works at a terminal. Questions
+are asked only when stdin is a terminal; `--ask` forces them (scripts and tests feed the
+answers on stdin), and `--no-input` never asks. At a terminal, answers are typed with line
+editing and history (the standard library's readline, where the platform has it).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,19 +20,21 @@ from typing import Any
 import click
 
 from ..interactive import (
+    FIELD_NAMES,
     MAX_QUESTIONS,
-    Answer,
     Command,
     Question,
     Session,
     Stop,
     parse_reply,
+    summarise,
 )
-from ..report import Format, detect_language, render
+from ..report import Format, clean, detect_language, render, wrap
 from . import (
     EXIT_NOTHING,
     EXIT_OK,
     _diagnoser,
+    _timestamp,
     kb_options,
     report_language,
     site_option,
@@ -53,9 +58,43 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "(y/n/u, why, back, quit)",
     },
     "invalid": {
-        "zh": "请回答 是 / 否 / 不知道，或输入 为什么、返回、退出。",
-        "en": "Please answer y(es) / n(o) / u(nknown), or type why, back or quit.",
+        "zh": "没有听懂。请回答 是 / 否 / 不知道，或用一句话说看到的现象；"
+        "也可输入 为什么、返回、退出。",
+        "en": "Not understood. Answer y(es) / n(o) / u(nknown), or say in a few words what the "
+        "caller sees; or type why, back or quit.",
     },
+    "field_hint": {"zh": "（不知道，返回，退出）", "en": "(u = unknown, back, quit)"},
+    "invalid_error_codes": {
+        "zh": "请照读屏幕上的错误代码或提示，没有就答“没有”，不知道答“不知道”。",
+        "en": "Read out the code or message on the screen, or answer no / u(nknown).",
+    },
+    "invalid_reported_at": {
+        "zh": "请给出时间，如 9:05、下午3点、20分钟前、刚才，或答“不知道”。",
+        "en": "Give a time such as 9:05, 3pm, 20 minutes ago or just now — or u(nknown).",
+    },
+    "invalid_scope": {
+        "zh": "请说影响范围：人数（如 3），或 只有这一台 / 这家店 / 一个区 / 全市，或答“不知道”。",
+        "en": "Say how far it reaches: a number of users (e.g. 3), or just me / this shop / "
+        "a district / the whole city — or u(nknown).",
+    },
+    "recorded": {"zh": "已记录：{name} = {value}", "en": "Recorded: {name} = {value}"},
+    "why_field": {
+        "zh": "应急流程需要它：联系技术支持时要提供错误代码、故障开始时间和影响范围，"
+        "影响范围还决定优先级。",
+        "en": "The emergency process needs it: support asks for the code, the time the fault "
+        "began and how far it reaches, and the scope sets the priority.",
+    },
+    "summary": {"zh": "小结", "en": "Summary"},
+    "summary_fault": {
+        "zh": "最可能：{title} [{id}]，可信度 {pct}",
+        "en": "Most likely: {title} [{id}], certainty {pct}",
+    },
+    "summary_none": {"zh": "没有识别出故障。", "en": "No fault identified."},
+    "summary_priority": {"zh": "优先级 {p}", "en": "priority {p}"},
+    "summary_steps": {"zh": "接下来：", "en": "Next steps:"},
+    "summary_call": {"zh": "联系谁：", "en": "Who to call:"},
+    "summary_asked": {"zh": "共问了 {n} 个问题。", "en": "{n} questions asked."},
+    "offer": {"zh": "显示完整报告？", "en": "Show the full report?"},
     "why_none": {"zh": "没有规则用到这个症状。", "en": "No rule uses this symptom."},
     "why_head": {"zh": "用到“{name}”的规则：", "en": "Rules that use “{name}”:"},
     "needs": {"zh": "需要有", "en": "needs it"},
@@ -103,6 +142,30 @@ def first_input(raw: str) -> dict[str, Any]:
     return {"text": raw}
 
 
+def stdout_is_terminal() -> bool:
+    """Whether the report would go to a terminal (then it is offered, not just printed)."""
+    return sys.stdout.isatty()
+
+
+# the check for offering the report; tests may point it elsewhere
+report_to_terminal: Callable[[], bool] = stdout_is_terminal
+
+
+def enable_line_editing() -> bool:
+    """Line editing and history for the answers (arrow keys, ^R): the standard library's
+    readline, which `input()` — and so click.prompt — uses once it is imported."""
+    try:
+        import readline  # noqa: F401  (importing it is what turns it on)
+    except ImportError:  # Windows without pyreadline: plain input still works
+        return False
+    return True
+
+
+def terminal_width() -> int:
+    """Columns of the terminal on stderr (80 when it cannot tell); at least 40."""
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
 class _Conversation:
     """The terminal side of a Session: prompts, rankings and explanations on stderr."""
 
@@ -110,9 +173,10 @@ class _Conversation:
         self.session = session
         self.lang = lang
         self.show_hint = True  # the answer choices, shown at the first question
+        self.width = terminal_width()
 
     def echo(self, text: str = "") -> None:
-        click.echo(text, err=True)
+        click.echo(clean(text), err=True)
 
     def show_ranking(self) -> None:
         lang = self.lang
@@ -132,6 +196,10 @@ class _Conversation:
 
     def explain(self, question: Question) -> None:
         lang = self.lang
+        width = self.width
+        if question.field is not None:
+            self.echo(wrap(_say("why_field", lang), width))
+            return
         uses = self.session.why(question.symptom)
         if not uses:
             self.echo(_say("why_none", lang))
@@ -146,8 +214,8 @@ class _Conversation:
             else:
                 reached = ", ".join(use.faults) or "-"
                 target = f"{_say('derives', lang)} {use.derive}, {_say('leads_to', lang)} {reached}"
-            self.echo(f"  - {use.rule} ({role}) → {target} @{use.certainty:g}")
-            self.echo(f"      {use.because.get(lang)}")
+            self.echo(wrap(f"  - {use.rule} ({role}) → {target} @{use.certainty:g}", width, 6))
+            self.echo("      " + wrap(use.because.get(lang), width, 6))
         if len(uses) > len(shown):
             self.echo("  " + _say("more", lang, n=len(uses) - len(shown)))
 
@@ -166,13 +234,16 @@ class _Conversation:
                         f"stop_{reason.value if reason else Stop.NOTHING_TO_ASK.value}",
                         lang,
                         title=top.title.get(lang) if top else "-",
-                        n=len(session.answers),
+                        n=session.asked,
                     )
                 )
                 return
-            number = len(session.answers) + 1
-            hint = f" {_say('hint', lang)}" if self.show_hint else ""
-            self.show_hint = False
+            number = session.asked + 1
+            hint_key = "field_hint" if question.field is not None else "hint"
+            hint = f" {_say(hint_key, lang)}" if self.show_hint or question.field else ""
+            if question.field is None:
+                self.show_hint = False
+            asked_at = session.clock()
             try:
                 reply = click.prompt(
                     f"\n[{number}] {question.text.get(lang)}{hint}",
@@ -184,27 +255,73 @@ class _Conversation:
                 self.echo(_say("stop_quit", lang))
                 return
             parsed = parse_reply(reply)
-            if parsed is None:
-                self.echo(_say("invalid", lang))
-                self.show_hint = True
-            elif parsed is Command.QUIT:
+            if parsed is Command.QUIT:
                 self.echo(_say("stop_quit", lang))
                 return
-            elif parsed is Command.WHY:
+            if parsed is Command.WHY:
                 self.explain(question)
             elif parsed is Command.BACK:
                 undone = session.back()
                 if undone is None:
                     self.echo(_say("nothing_to_undo", lang))
                 else:
-                    name = session.kb.symptoms[undone.symptom].name.get(lang)
-                    answer = _say(undone.answer.value, lang)
-                    self.echo(_say("undone", lang, name=name, answer=answer))
+                    self.echo(
+                        _say(
+                            "undone",
+                            lang,
+                            name=self._name(undone.question),
+                            answer=self._meaning(undone.answer),
+                        )
+                    )
                     self.show_ranking()
-            else:
-                assert isinstance(parsed, Answer)
-                session.answer(question.symptom, parsed)
+            elif session.take(question, reply, asked_at=asked_at):
+                if question.field is not None:
+                    value = session.exchanges[-1].answer
+                    self.echo(
+                        _say(
+                            "recorded", lang, name=self._name(question), value=self._meaning(value)
+                        )
+                    )
                 self.show_ranking()
+            else:
+                key = f"invalid_{question.field.value}" if question.field else "invalid"
+                self.echo(_say(key, lang))
+                self.show_hint = True
+
+    def _name(self, question: Question) -> str:
+        if question.field is not None:
+            return FIELD_NAMES[question.field].get(self.lang)
+        return question.name.get(self.lang)
+
+    def _meaning(self, answer: str) -> str:
+        return _say(answer, self.lang) if answer in ("yes", "no", "unknown") else answer
+
+    def summary(self, contacts: dict[str, str] | None = None) -> None:
+        """The closing summary: top fault, certainty, next three steps, who to call."""
+        lang = self.lang
+        width = self.width
+        found = summarise(self.session, lang, contacts)
+        self.echo()
+        self.echo(_say("summary", lang))
+        self.echo("─" * min(width, 60))
+        if found.fault_id is None:
+            self.echo(_say("summary_none", lang))
+        else:
+            pct = f"{(found.certainty or 0) * 100:.0f}%"
+            line = _say("summary_fault", lang, title=found.title, id=found.fault_id, pct=pct)
+            if found.priority:
+                line += ("，" if lang == "zh" else ", ") + _say(
+                    "summary_priority", lang, p=found.priority
+                )
+            self.echo(wrap(line, width))
+        if found.next_steps:
+            self.echo(_say("summary_steps", lang))
+            for i, step in enumerate(found.next_steps, 1):
+                self.echo(f"  {i}. " + wrap(step, width, 5))
+        if found.call:
+            self.echo(_say("summary_call", lang))
+            self.echo("  " + wrap(found.call, width, 2))
+        self.echo(_say("summary_asked", lang, n=found.asked))
 
 
 @click.command()
@@ -231,6 +348,16 @@ class _Conversation:
     show_default=True,
     help="Stop after this many answers.",
 )
+@click.option(
+    "--reported-at",
+    callback=_timestamp,
+    help="When the fault began, ISO 8601 (otherwise it is asked and recorded).",
+)
+@click.option(
+    "--ask-tests",
+    is_flag=True,
+    help="The one on the line can run tests and read logs: ask those questions too.",
+)
 @click.option("--no-input", is_flag=True, help="Ask nothing; print the report for what is given.")
 @click.option(
     "--ask",
@@ -251,6 +378,8 @@ def interactive(
     fmt: str,
     lang: str | None,
     max_questions: int,
+    reported_at: dt.datetime | None,
+    ask_tests: bool,
     no_input: bool,
     ask: bool,
     rules: Path | None,
@@ -258,13 +387,19 @@ def interactive(
 ) -> None:
     """Diagnose by asking: the question that best separates the candidates comes next.
 
-    Answer each question with y(es) / n(o) / u(nknown) — or 是 / 否 / 不知道 — type `why` to see
-    which rules need the answer, `back` to undo the last answer and `quit` to stop. It ends with
-    the report. Without a terminal on stdin (or with --no-input) it asks nothing.
+    First it asks what the emergency process needs and the ticket lacks: the error code on the
+    screen, when the fault began (recorded) and how far it reaches. Answer each question with
+    y(es) / n(o) / u(nknown) — or 是 / 否 / 不知道 — or in the caller's words ("打印机灯在闪");
+    type `why` to see why it is asked, `back` to undo the last answer and `quit` to stop. It
+    ends with a one-screen summary and the full report, the same as `diagnose` prints for the
+    facts gathered. Without a terminal on stdin (or with --no-input) it asks nothing.
     """
     if no_input and ask:
         raise click.UsageError("--ask and --no-input exclude each other")
-    asking = ask or (not no_input and is_terminal())
+    at_terminal = is_terminal()
+    asking = ask or (not no_input and at_terminal)
+    if asking and at_terminal:
+        enable_line_editing()
     if text == "-":
         if asking:
             raise click.UsageError("--text - reads stdin, which the answers need; pass the text")
@@ -295,11 +430,28 @@ def interactive(
         "scope": scope,
         "system": system,
         "affected_users": affected_users,
+        "reported_at": reported_at,
     }
-    session = Session(diagnoser, ticket, max_questions=max_questions)
+    session = Session(
+        diagnoser, ticket, max_questions=max_questions, process=asking, ask_tests=ask_tests
+    )
+    show = True
     if asking:
-        _Conversation(session, lang).run()
+        conversation = _Conversation(session, lang)
+        conversation.run()
+        conversation.summary()
+        if report_to_terminal():
+            try:
+                show = click.confirm(_say("offer", lang), default=True, err=True)
+            except click.exceptions.Abort:
+                show = False
         click.echo(err=True)
     result = session.diagnosis
-    click.echo(render(result, Format(fmt), lang, diagnoser=session.diagnoser), nl=False)
+    if show:
+        # the same report `diagnose` prints for the ticket the answers built; JSON also
+        # carries the consultation
+        shown = session.result(lang) if fmt == Format.JSON.value else result
+        click.echo(
+            render(shown, Format(fmt), lang, diagnoser=diagnoser, ticket=session.ticket), nl=False
+        )
     sys.exit(EXIT_OK if result.diagnoses else EXIT_NOTHING)

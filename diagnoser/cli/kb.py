@@ -798,3 +798,29 @@ def kb_show(
                 out.add(f"  {item['id']:<16} {item['codes']:>3}  {item['name'][lang]}")
     click.echo(str(out), nl=False)
     sys.exit(EXIT_OK)
+
+
+@click.command("learn")
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--top", type=click.IntRange(1), default=20, show_default=True, help="Groups shown.")
+@click.option(
+    "--examples", type=click.IntRange(1), default=3, show_default=True, help="Examples a group."
+)
+@_format_option
+def kb_learn(results: Path, top: int, examples: int, fmt: str) -> None:
+    """Group what a batch run did not understand (RESULTS.jsonl) and propose vocabulary entries.
+
+    Per group: how often, examples, and a term or symptom `match` entry to paste into knowledge/.
+    """
+    from ..kb.learn import LearnError, format_text, learn, unrecognised_clauses
+
+    try:
+        groups = learn(unrecognised_clauses(results), top=top, examples=examples)
+    except LearnError as exc:
+        _fail(str(exc), 2)
+    if fmt == "json":
+        _emit_json({"groups": [g.as_dict() for g in groups]})
+    elif groups:
+        click.echo(format_text(groups))
+    else:
+        click.echo("every clause of the results was understood", err=True)

@@ -11,23 +11,6 @@ import click
 from . import kb_options
 
 
-def _site(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    from .._yaml import YamlError, load_yaml
-    from ..errors import DiagnoserError
-
-    try:
-        data, _ = load_yaml(path, str(path))
-    except YamlError as exc:
-        raise DiagnoserError(str(exc.issue)) from None
-    if not isinstance(data, dict):
-        raise DiagnoserError(f"{path}: a site profile is a mapping (system, language, ...)")
-    if data.get("language") not in (None, "zh", "en"):
-        raise DiagnoserError(f"{path}: language: 'zh' or 'en' expected")
-    return data
-
-
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
@@ -77,9 +60,19 @@ def serve(
     from ..server import ServerConfig, create_app
     from ..service import Diagnoser
 
+    diagnoser = Diagnoser.from_paths(rules=rules, knowledge=knowledge)
+    site: dict[str, Any] = {}
+    if site_file is not None:
+        from ..triage.site import load_site
+
+        # the site profile model (contacts, escalation, default system, language), checked
+        # against this knowledge base's systems; the diagnoser applies it to every ticket
+        profile = load_site(site_file, set(diagnoser.kb.systems))
+        diagnoser = Diagnoser(diagnoser.kb, site=profile)
+        site = {"system": profile.default_system, "language": profile.language}
     config = ServerConfig(
-        store=str(store), alert_mapping=alert_mapping, site=_site(site_file), max_body=max_body
+        store=str(store), alert_mapping=alert_mapping, site=site, max_body=max_body
     )
-    app = create_app(config, Diagnoser.from_paths(rules=rules, knowledge=knowledge))
+    app = create_app(config, diagnoser)
     click.echo(f"diagnoser: serving on http://{host}:{port} (docs at /docs)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -75,11 +75,18 @@ def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
     type=click.Choice(["zh", "en"]),
     help="Report language (default: Chinese when most unrecognised ticket text is, else English).",
 )
+@click.option(
+    "--incidents",
+    "incidents_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The incidents (JSONL) of `batch --incidents`, shown first.",
+)
 @kb_options
 def summary(
     results: tuple[Path, ...],
     output: Path,
     lang: str | None,
+    incidents_path: Path | None,
     rules: Path | None,
     knowledge: Path | None,
 ) -> None:
@@ -99,18 +106,33 @@ def summary(
         raise click.BadParameter(
             f"cannot write {str(output)!r}: its directory does not exist", param_hint="'--output'"
         )
+    incidents: list[dict[str, Any]] = []
+    if incidents_path is not None:
+        from ..incidents.correlate import IncidentError, read_incidents
+
+        try:
+            incidents = read_incidents(incidents_path)
+        except IncidentError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--incidents'") from None
     default_rules, default_knowledge = default_paths()
     kb = load_knowledge_base(rules or default_rules, knowledge or default_knowledge)
     problems: list[str] = []
     try:
-        result = write_summary(_read(results, problems), output, kb, lang)  # type: ignore[arg-type]
+        result = write_summary(
+            _read(results, problems),
+            output,
+            kb,
+            lang,  # type: ignore[arg-type]
+            incidents=incidents,
+        )
     except OSError as exc:
         raise click.BadParameter(
             f"cannot write {str(output)!r}: {exc.strerror or exc}", param_hint="'--output'"
         ) from None
     click.echo(
         f"{output}: {result.records} record(s), {result.diagnosed} diagnosed, "
-        f"{result.undiagnosed} undiagnosed, {result.rejected} rejected, {result.p1} P1",
+        f"{result.undiagnosed} undiagnosed, {result.rejected} rejected, {result.p1} P1"
+        + (f", {len(incidents)} incident(s)" if incidents_path is not None else ""),
         err=True,
     )
     if problems:

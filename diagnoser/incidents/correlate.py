@@ -17,6 +17,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import DiagnoserError
@@ -137,6 +138,9 @@ class Incident:
     densest: dict[str, Any]  # the stretch within the window that met the thresholds
     duplicates: int = 0
     first_fingerprint: str = ""
+    # counts kept by whoever grows the incident (the store); None: counted from `reports`
+    site_count: int | None = None
+    region_count: int | None = None
 
     @property
     def start(self) -> dt.datetime:
@@ -157,14 +161,18 @@ class Incident:
     def ticket_ids(self) -> list[str]:
         return list(dict.fromkeys(r.ticket_id for r in self.reports))
 
+    def counts(self) -> dict[str, int]:
+        """How many tickets, sites and regions the incident holds."""
+        return {
+            "tickets": len(self.reports),
+            "sites": len(self.sites) if self.site_count is None else self.site_count,
+            "regions": len(self.regions) if self.region_count is None else self.region_count,
+        }
+
     def as_dict(self, category: str | None = None) -> dict[str, Any]:
         """The incident record (the JSON contract of incidents.jsonl and /v1/incidents)."""
         rule = self.rule
-        counts = {
-            "tickets": len(self.reports),
-            "sites": len(self.sites),
-            "regions": len(self.regions),
-        }
+        counts = self.counts()
         return {
             "schema_version": SCHEMA_VERSION,
             "incident_id": self.incident_id,
@@ -337,3 +345,59 @@ class Correlator:
 def membership(incidents: Iterable[Incident]) -> dict[str, Incident]:
     """report fingerprint -> the incident it belongs to."""
     return {r.fingerprint: incident for incident in incidents for r in incident.reports}
+
+
+MAX_INCIDENT_LINES = 1_000_000  # incidents one file may hold
+_NEEDED = (
+    ("incident_id", str),
+    ("fault_id", str),
+    ("priority", str),
+    ("scope.level", str),
+    ("scope.sites", int),
+    ("scope.regions", int),
+    ("window.start", str),
+    ("window.end", str),
+    ("tickets", list),
+    ("evidence.rule", str),
+)
+
+
+def read_incidents(path: Path) -> list[dict[str, Any]]:
+    """The incident records of an incidents.jsonl file (as `batch --incidents` writes it).
+
+    Raises IncidentError naming the file and line of the first line that is not one."""
+    out: list[dict[str, Any]] = []
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise IncidentError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            where = f"{path}:{number}"
+            if number > MAX_INCIDENT_LINES:
+                raise IncidentError(f"{where}: more than {MAX_INCIDENT_LINES:,} incidents")
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise IncidentError(f"{where}: not UTF-8 ({exc.reason})") from None
+            if not text.strip():
+                continue
+            try:
+                item = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise IncidentError(
+                    f"{where}: invalid JSON: {exc.msg} (column {exc.colno})"
+                ) from None
+            if not isinstance(item, dict):
+                raise IncidentError(f"{where}: not an incident record but {type(item).__name__}")
+            for name, kind in _NEEDED:
+                value: Any = item
+                for part in name.split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                if not isinstance(value, kind) or isinstance(value, bool):
+                    raise IncidentError(
+                        f"{where}: not an incident record: '{name}' is missing or not "
+                        f"{'a number' if kind is int else 'a list' if kind is list else 'text'}"
+                    )
+            out.append(item)
+    return out

@@ -66,15 +66,35 @@ def rerank_record(record: dict[str, Any], incident: Incident, kb: KnowledgeBase)
     return out
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def incident_evidence_text(incident: Incident) -> str:
+    """Which incident, how big, and the counts that made it one against the rule's thresholds:
+    'INC-…: 12 tickets, 12 sites, 3 regions; 10 tickets, 10 sites, 3 regions within 20 min
+    (09:00–09:09) met the rule's at least 10 tickets, 10 sites, 3 regions'."""
+    counts, need, dense = incident.counts(), incident.rule.at_least, incident.densest
+
+    def three(tickets: int, sites: int, regions: int) -> str:
+        return f"{_n(tickets, 'ticket')}, {_n(sites, 'site')}, {_n(regions, 'region')}"
+
+    span = "–".join(str(dense.get(k, ""))[11:16] for k in ("start", "end"))
+    return (
+        f"{incident.incident_id}: {three(counts['tickets'], counts['sites'], counts['regions'])}"
+        f"; {three(dense['tickets'], dense['sites'], dense['regions'])} within "
+        f"{incident.rule.window_minutes} min ({span}) met the rule's at least "
+        f"{three(need.tickets, need.sites, need.regions)}"
+    )
+
+
 def rerank_diagnosis(diagnosis: Diagnosis, incident: Incident, diagnoser: Diagnoser) -> Diagnosis:
     """A Diagnosis re-ranked with its incident's evidence, its plan that of the new top fault."""
     rule, then = incident.rule, incident.rule.then
     fault = diagnoser.kb.faults[then.fault]
-    counts = incident.as_dict()["scope"]
     ref = SymptomRef(
         id=INCIDENT_SYMPTOM,
-        value=f"{incident.incident_id}: {counts['tickets']} tickets, {counts['sites']} sites, "
-        f"{counts['regions']} regions within {rule.window_minutes} min",
+        value=incident_evidence_text(incident),
         # concluded by the incident rule from the tickets it grouped
         source=Source(kind=SourceKind.RULE, rule=rule.id),
     )

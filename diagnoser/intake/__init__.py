@@ -10,7 +10,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import Issue, KnowledgeBaseError, Location
 from ..facts import FactIn
@@ -20,6 +20,20 @@ from ..result import UnrecognisedReason as Why
 from ..ticket import Ticket
 from ._hanzi import to_simplified
 from .codes import canonical_code, codes_in_text
+from .context import Context
+from .matcher import (
+    AhoCorasickFinder,
+    ClauseIndex,
+    Combination,
+    CombinationError,
+    Hits,
+    ReferenceFinder,
+    combination_spans,
+    first_literals,
+    parse_combination,
+)
+from .noise import noise_spans, strip_noise
+from .regexes import required_literals
 
 if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be circular
     from ..kb.loader import KnowledgeBase
@@ -27,54 +41,87 @@ if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be 
 TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an explicit symptom
 
 _CLAUSE = re.compile(r"[。！？!?；;，,、\n]+|\.(?=\s|$)")
-_NEG_EN = re.compile(
-    r"\b(?:not|no|never|without|isn't|wasn't|aren't|don't|doesn't|didn't|hasn't|haven't)"
-    r"(?:\s+[\w'-]+){0,2}\s*$",
-    re.IGNORECASE,
-)
-# Chinese negation right before the symptom: "没卡纸", "也不卡纸", "无报错", "未发现病毒".
-_NEG_ZH = re.compile(
-    r"(?:不是|并非|并不|没有出现|未出现|没出现|排除了?|不存在|没有|没发现|未发现|也没|没|不|未|无|无需)$"
-)
-# Strong cues may stand a few characters before the symptom: "不是我们输错的", "排除了网络故障".
-_NEG_ZH_WIDE = re.compile(r"(?:不是|并非|并不是|排除了?)[\u4e00-\u9fff]{1,4}$")
-# A question is not a denial: "是不是没插盘" asks whether the disk is missing.
-_QUESTION_ZH = re.compile(r"(?:是不是|是否|有没有)[\u4e00-\u9fff]{0,4}$")
 _WORDISH = re.compile(r"[\w\u4e00-\u9fff]{2,}")
+_HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def normalise_text(text: str) -> str:
     """NFKC (full-width to half-width, compatibility forms), traditional Chinese characters
-    folded to simplified ones, and collapsed spaces."""
+    converted to simplified ones (OpenCC), and collapsed spaces."""
     folded = to_simplified(unicodedata.normalize("NFKC", text))
     return re.sub(r"[ \t\r\f\v]+", " ", folded).strip()
 
 
-def _negated(before: str) -> bool:
-    """Whether the clause text just before a symptom denies it."""
-    tail = before.rstrip()
-    if _NEG_EN.search(tail):
-        return True
-    if _QUESTION_ZH.search(tail):
-        return False
-    return bool(_NEG_ZH.search(tail) or _NEG_ZH_WIDE.search(tail))
+@dataclass(frozen=True)
+class SetAside:
+    """A symptom mentioned in the text but not taken as present, and the scope that decided."""
+
+    symptom: str
+    mention: str
+    scope: str  # negation | hypothetical | history
+    trigger: str
 
 
 @dataclass(frozen=True)
 class TextReading:
-    """What one ticket text says: symptoms (not denied), codes and systems, and the clauses
-    that matched nothing."""
+    """What one ticket text says: symptoms (present ones), codes and systems, the mentions set
+    aside by their context, and the clauses that matched nothing."""
 
     text: str
     symptoms: tuple[tuple[str, Source], ...]
     codes: tuple[tuple[str, Source], ...]
     systems: tuple[tuple[str, Source], ...]
     unrecognised: tuple[Unrecognised, ...]
+    set_aside: tuple[SetAside, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """How one symptom or system is recognised: combinations, and regexes kept for shapes."""
+
+    id: str
+    combinations: tuple[Combination, ...]
+    regexes: tuple[re.Pattern[str], ...]
+    needs: tuple[tuple[str, ...] | None, ...]  # per regex: literals it cannot match without
+
+
+@dataclass
+class _Compiled:
+    symptoms: list[_Entry]
+    systems: list[_Entry]
+    finder: AhoCorasickFinder | ReferenceFinder
+    context: Context
+    # literal → (entry, combination or regex) it can start: what a text's hits make worth trying
+    index: dict[str, list[tuple[_Entry, int]]] = field(default_factory=dict)
+    always: list[tuple[_Entry, int]] = field(default_factory=list)  # regexes with no literal
+
+    def __post_init__(self) -> None:
+        for entry in (*self.symptoms, *self.systems):
+            for i, comb in enumerate(entry.combinations):
+                for lit in set(first_literals(comb.parts[0])):
+                    self.index.setdefault(lit, []).append((entry, i))
+            for j, need in enumerate(entry.needs):
+                slot = len(entry.combinations) + j
+                if need is None:
+                    self.always.append((entry, slot))
+                for lit in need or ():
+                    self.index.setdefault(lit, []).append((entry, slot))
+
+    def candidates(self, hits: Hits) -> dict[str, set[int]]:
+        """Per entry id, the combinations and regexes (by slot) the text's literals allow."""
+        out: dict[str, set[int]] = {}
+        for entry, slot in self.always:
+            out.setdefault(entry.id, set()).add(slot)
+        for lit in hits.by_literal:
+            for entry, slot in self.index.get(lit, ()):
+                out.setdefault(entry.id, set()).add(slot)
+        return out
 
 
 @dataclass
 class Vocabulary:
-    """The knowledge base compiled for intake: regexes per symptom and system, known codes."""
+    """The knowledge base compiled for intake: term combinations and kept regexes per symptom
+    and system, the context triggers, known codes; one automaton over every literal."""
 
     kb: KnowledgeBase
     system_names: dict[str, str]
@@ -84,47 +131,69 @@ class Vocabulary:
     uses_text: bool
 
     cache_size: int = 8192
+    # "aho-corasick" (the fast path) or "reference" (str.find per literal, for tests)
+    finder: str = "aho-corasick"
     _readings: OrderedDict[str, TextReading] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _patterns: tuple[list[Any], list[Any]] | None = field(default=None, repr=False)
+    _compiled_: _Compiled | None = field(default=None, repr=False)
 
-    @property
-    def symptom_patterns(self) -> list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]]:
-        """(symptom id, regex of its patterns with Chinese characters, regex of the others)."""
-        return self._compiled()[0]
-
-    @property
-    def system_patterns(self) -> list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]]:
-        """(system id, regex of its patterns with Chinese characters, regex of the others)."""
-        return self._compiled()[1]
-
-    def _compiled(self) -> tuple[list[Any], list[Any]]:
-        # compiled on first use: a ticket with only codes or metrics never needs them
-        if self._patterns is None:
+    def _compiled(self) -> _Compiled:
+        # compiled on first use: a ticket with only codes or metrics never needs it
+        if self._compiled_ is None:
             with self._lock:
-                if self._patterns is None:
-                    self._patterns = (
-                        [
-                            (s.id, *self._compile(s.patterns, "symptom", s.id))
-                            for s in sorted(self.kb.symptoms.values(), key=lambda s: s.id)
-                            if s.patterns.all()
-                        ],
-                        [
-                            (s.system, *self._compile(s.patterns, "system", s.system))
-                            for s in sorted(self.kb.systems.values(), key=lambda s: s.system)
-                            if s.patterns.all()
-                        ],
-                    )
-        return self._patterns
+                if self._compiled_ is None:
+                    self._compiled_ = self._compile_all()
+        return self._compiled_
 
-    def _compile(
-        self, patterns: Patterns, kind: str, ident: str
-    ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    def _compile_all(self) -> _Compiled:
+        terms = {name: tuple(p.lower() for p in t.all()) for name, t in self.kb.terms.items()}
+        symptoms = [
+            self._entry("symptom", s.id, s.match, s.patterns, terms)
+            for s in sorted(self.kb.symptoms.values(), key=lambda s: s.id)
+            if s.patterns.all() or s.match
+        ]
+        systems = [
+            self._entry("system", s.system, (), s.patterns, terms)
+            for s in sorted(self.kb.systems.values(), key=lambda s: s.system)
+            if s.patterns.all()
+        ]
+        context = Context(self.kb.context)
+        literals: set[str] = set(context.literals())
+        for entry in (*symptoms, *systems):
+            for comb in entry.combinations:
+                literals.update(comb.literals())
+            for need in entry.needs:
+                literals.update(need or ())
+        make = ReferenceFinder if self.finder == "reference" else AhoCorasickFinder
+        return _Compiled(symptoms, systems, make(literals), context)
+
+    def _entry(
+        self,
+        kind: str,
+        ident: str,
+        match: tuple[str, ...],
+        patterns: Patterns,
+        terms: dict[str, tuple[str, ...]],
+    ) -> _Entry:
+        where = self.kb.location(kind, ident) or Location(f"{kind} {ident}")
         problem = patterns.check()
         if problem:
-            where = self.kb.location(kind, ident) or Location(f"{kind} {ident}")
             raise KnowledgeBaseError([Issue(where, f"{kind} {ident!r}: patterns.{problem}")])
-        return patterns.compiled()
+        try:
+            combinations = tuple(parse_combination(m, terms) for m in match)
+        except CombinationError as exc:
+            raise KnowledgeBaseError([Issue(where, f"{kind} {ident!r}: match: {exc}")]) from None
+        regexes = []
+        for p in patterns.all():
+            flags = re.IGNORECASE if _has_upper(p) else 0
+            regexes.append(re.compile(p, flags))
+        needs = tuple(required_literals(p) for p in patterns.all())
+        return _Entry(ident, combinations, tuple(regexes), needs)
+
+    @property
+    def finder_name(self) -> str:
+        """Which literal finder the vocabulary uses."""
+        return self._compiled().finder.name
 
     def read_text(self, raw: str) -> TextReading:
         """What `raw` says, from the cache when the same text was read before."""
@@ -139,7 +208,7 @@ class Vocabulary:
         return reading
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> Vocabulary:
+    def build(cls, kb: KnowledgeBase, *, finder: str = "aho-corasick") -> Vocabulary:
         """Compile the vocabulary of `kb` once."""
 
         names: dict[str, str] = {}
@@ -163,40 +232,39 @@ class Vocabulary:
             metrics=frozenset(s.id for s in kb.symptoms.values() if s.kind is SymptomKind.METRIC),
             flags=frozenset(s.id for s in kb.symptoms.values() if s.kind is SymptomKind.FLAG),
             uses_text=uses_text,
+            cache_size=0 if finder == "reference" else 8192,
+            finder=finder,
         )
 
 
-@dataclass
-class Intake:
-    """Facts for the engine, and what could not be understood."""
-
-    facts: list[FactIn] = field(default_factory=list)
-    unrecognised: list[Unrecognised] = field(default_factory=list)
-    systems: list[str] = field(default_factory=list)
-
-    def add(self, fact: FactIn) -> None:
-        """Add a fact; a repeat of the same symptom and value keeps the more certain one."""
-        for i, old in enumerate(self.facts):
-            if old.id == fact.id and old.value == fact.value:
-                if fact.cf > old.cf:
-                    self.facts[i] = fact
-                return
-        self.facts.append(fact)
+def _has_upper(pattern: str) -> bool:
+    """Whether a pattern has an upper-case letter outside an escape (\\S, \\B, … don't count)."""
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i].isupper():
+            return True
+        i += 1
+    return False
 
 
-def _matches(regexes: list[re.Pattern[str] | None], text: str) -> Iterator[re.Match[str]]:
-    """Matches of (Chinese-character patterns, other patterns) in `text`.
-
-    The first regex only runs when the text has Chinese characters: it cannot match otherwise.
-    """
-    cjk, other = regexes
-    if cjk is not None and _HAS_CJK.search(text):
-        yield from cjk.finditer(text)
-    if other is not None:
-        yield from other.finditer(text)
-
-
-_HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+def _spans(
+    entry: _Entry, hits: Hits, clauses: ClauseIndex, slots: set[int] | None = None
+) -> Iterator[tuple[int, int]]:
+    """Where `entry` is mentioned: its combinations, then its regexes — of those, only the
+    `slots` the text's literals allow (a regex whose literals are absent cannot match)."""
+    n = len(entry.combinations)
+    for slot in sorted(slots) if slots is not None else range(n + len(entry.regexes)):
+        if slot < n:
+            yield from combination_spans(entry.combinations[slot], hits, clauses)
+            continue
+        need = entry.needs[slot - n]
+        if need is not None and not any(hits.has(lit) for lit in need):
+            continue
+        for m in entry.regexes[slot - n].finditer(hits.text):
+            yield m.span()
 
 
 def _did_you_mean(name: str, choices: frozenset[str] | set[str]) -> str | None:
@@ -213,44 +281,114 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     text = normalise_text(raw)
     if not text:
         return TextReading("", (), (), (), ())
-    covered: list[tuple[int, int]] = []
-    folded = fold_case(text)  # patterns match lower-cased text; positions index `text` too
-    systems: dict[str, Source] = {}
-    for sid, *regexes in vocab.system_patterns:
-        for match in _matches(regexes, folded):
-            covered.append(match.span())
-            if sid not in systems:
-                systems[sid] = _span(text, *match.span())
+    compiled = vocab._compiled()
     codes: list[tuple[str, Source]] = []
+    covered: list[tuple[int, int]] = []
     for code, start, end in codes_in_text(text, vocab.known_codes):
         covered.append((start, end))
         codes.append((code, _span(text, start, end)))
-    # symptoms written in the text, unless negated ("no paper jam", "不是网络问题")
+    # noise out: matching reads the clean text; `where` maps its offsets back to `text`
+    cleaned, where = strip_noise(text, noise_spans(text, covered))
+    folded = fold_case(cleaned)
+    hits = compiled.finder.find(folded)
+    clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(folded)]
+    clauses = ClauseIndex(clause_starts)
+
+    def source(start: int, end: int) -> Source:
+        return _span(text, where[start], where[end - 1] + 1)
+
+    # the codes' spans, in clean-text offsets, so their clauses count as understood
+    found = [(bisect.bisect_left(where, s), bisect.bisect_left(where, e)) for s, e in covered]
+    allowed = compiled.candidates(hits)
+    systems: dict[str, Source] = {}
+    for entry in compiled.systems:
+        if entry.id not in allowed:
+            continue
+        for start, end in _spans(entry, hits, clauses, allowed[entry.id]):
+            found.append((start, end))
+            if entry.id not in systems:
+                systems[entry.id] = source(start, end)
+    # symptoms written in the text, unless their context sets them aside
     symptoms: dict[str, Source] = {}
-    clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(text)]
-    for sid, *regexes in vocab.symptom_patterns:
-        for match in _matches(regexes, folded):
-            covered.append(match.span())  # every mention is understood, even a repeated one
-            start = clause_starts[bisect.bisect_right(clause_starts, match.start()) - 1]
-            if sid not in symptoms and not _negated(text[start : match.start()]):
-                symptoms[sid] = _span(text, *match.span())
-    unrecognised: list[Unrecognised] = []
-    start = 0
-    for sep in [*_CLAUSE.finditer(text), None]:
-        end = sep.start() if sep else len(text)
-        clause = text[start:end].strip()
-        if _WORDISH.search(clause) and not any(s < end and e > start for s, e in covered):
-            unrecognised.append(
-                Unrecognised(kind=InputKind.TEXT, value=clause, reason=Why.NO_MATCH)
-            )
-        start = sep.end() if sep else end
+    set_aside: list[SetAside] = []
+    for entry in compiled.symptoms:
+        if entry.id not in allowed:
+            continue
+        decided: SetAside | None = None
+        for start, end in _spans(entry, hits, clauses, allowed[entry.id]):
+            found.append((start, end))  # every mention is understood, even a denied one
+            if entry.id in symptoms:
+                continue
+            decision = compiled.context.decide(hits, clauses, start, end)
+            if decision is None:
+                symptoms[entry.id] = source(start, end)
+            elif decided is None:
+                quote = text[where[start] : where[end - 1] + 1]
+                decided = SetAside(entry.id, quote, decision.scope, decision.trigger)
+        if decided is not None and entry.id not in symptoms:
+            set_aside.append(decided)
     return TextReading(
         text,
         tuple(symptoms.items()),
         tuple(codes),
         tuple(systems.items()),
-        tuple(unrecognised),
+        _unrecognised(cleaned, clause_starts, found),
+        tuple(set_aside),
     )
+
+
+def _unrecognised(
+    text: str, clause_starts: list[int], covered: list[tuple[int, int]]
+) -> tuple[Unrecognised, ...]:
+    """Clauses (with words left after noise was blanked) that nothing covered."""
+    hit = [False] * len(clause_starts)
+    for start, end in covered:
+        first = bisect.bisect_right(clause_starts, start) - 1
+        last = bisect.bisect_right(clause_starts, max(start, end - 1)) - 1
+        for i in range(first, last + 1):
+            hit[i] = True
+    out = []
+    for i, start in enumerate(clause_starts):
+        if hit[i]:
+            continue
+        end = clause_starts[i + 1] if i + 1 < len(clause_starts) else len(text)
+        if not _WORDISH.search(text, start, end):
+            continue
+        sep = _CLAUSE.search(text, start, end)
+        clause = " ".join(text[start : sep.start() if sep else end].split())
+        if clause:
+            out.append(Unrecognised(kind=InputKind.TEXT, value=clause, reason=Why.NO_MATCH))
+    return tuple(out)
+
+
+@dataclass
+class Intake:
+    """Facts for the engine, and what could not be understood."""
+
+    facts: list[FactIn] = field(default_factory=list)
+    unrecognised: list[Unrecognised] = field(default_factory=list)
+    systems: list[str] = field(default_factory=list)
+    # symptoms the text mentions but whose context (negation, hypothetical, history) set aside
+    set_aside: list[SetAside] = field(default_factory=list)
+
+    def add(self, fact: FactIn) -> None:
+        """Add a fact; a repeat of the same symptom and value keeps the more certain one."""
+        for i, old in enumerate(self.facts):
+            if old.id == fact.id and old.value == fact.value:
+                if fact.cf > old.cf:
+                    self.facts[i] = fact
+                return
+        self.facts.append(fact)
+
+
+def _system_named(name: str, vocab: Vocabulary) -> str | None:
+    compiled = vocab._compiled()
+    hits = compiled.finder.find(name)
+    clauses = ClauseIndex([0])
+    for entry in compiled.systems:
+        if next(_spans(entry, hits, clauses), None) is not None:
+            return entry.id
+    return None
 
 
 def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
@@ -303,10 +441,7 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
     if ticket.system:
         system = vocab.system_names.get(ticket.system.strip().lower())
         if system is None:
-            for sid, *regexes in vocab.system_patterns:
-                if any(True for _ in _matches(regexes, fold_case(ticket.system))):
-                    system = sid
-                    break
+            system = _system_named(fold_case(normalise_text(ticket.system)), vocab)
         if system is None:
             out.unrecognised.append(
                 Unrecognised(
@@ -360,4 +495,5 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
     if said.text and vocab.uses_text:
         out.add(FactIn("text", said.text, 1.0, Source.ticket("text")))
     out.unrecognised.extend(said.unrecognised)
+    out.set_aside.extend(said.set_aside)
     return out

@@ -16,6 +16,7 @@ _MARKED_DIGITS = re.compile(
     re.IGNORECASE,
 )
 _HEX = re.compile(r"0x[0-9a-f]+", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 
 
 def canonical_code(raw: str) -> str:
@@ -81,7 +82,10 @@ def codes_in_text(text: str, known: frozenset[str]) -> list[tuple[str, int, int]
     for m in TEXT_TOKEN.finditer(text):
         if any(s <= m.start() < e for s, e in spans):
             continue
-        code = canonical_code(m.group(1))
+        token = m.group(1)
+        # a token without digits is its own upper case (canonical_code changes only digits,
+        # hex and marked forms): no need to normalise every word of the text as a code
+        code = canonical_code(token) if _DIGIT.search(token) else token.upper()
         if (
             code in known
             and len(code) >= 3

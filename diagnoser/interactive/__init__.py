@@ -1,5 +1,14 @@
 """A question-and-answer diagnosis session: which question to ask next, and what answers change.
 
+First come the questions the emergency process needs (seed V): the error code on the screen,
+when the fault began (the recorded fault time) and how far it reaches (users, shop, district,
+city) — each only when the ticket does not say it already. Then come the questions that
+separate the candidate faults, chosen as below. Answers may be typed as free text: they are read
+through intake, so "打印机灯在闪" answers the printer question, and whatever else the caller
+mentions is taken too. An answer settles what it implies ("only this computer" means no other
+shop or district is affected), and questions for the administrator (cost 3: a test or a log) are
+left out unless the session is told the one on the line can run them.
+
 A `Session` holds what is known about one incident — the ticket as first described and the
 answers given since. It has no I/O: it proposes the question that best separates the remaining
 candidate faults, takes the answer, can explain why a question is asked, and can undo answers.
@@ -23,7 +32,8 @@ those rules' intermediate symptoms are derived. For each question:
 - the expected information gain is H(now) − P(yes)·H(yes) − P(no)·H(no), in bits.
 
 Questions are ranked by gain per unit of cost (1 ask the caller, 2 look at the device or
-screen, 3 run a test or ask the admin). A "no" is remembered: the symptom is not asked again and
+screen, 3 run a test or ask the admin), a question that would confirm the leading fault counting
+its gain LEADER_BONUS times. A "no" is remembered: the symptom is not asked again and
 its weights stay applied to the distribution. The session stops when one fault is clear (top
 certainty ≥ CLEAR_CERTAINTY and ahead of the second by ≥ CLEAR_LEAD), when no question gains
 more than `min_gain` bits, or after `max_questions` answers.
@@ -35,22 +45,35 @@ change its certainties; it changes which questions follow and when the session s
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ..kb.models import Condition, Group, LocalizedText, RuleSpec, RuleStatus, SymptomKind
-from ..result import Diagnosis
+from ..kb.models import (
+    Condition,
+    Group,
+    LocalizedText,
+    Phase,
+    RuleSpec,
+    RuleStatus,
+    SymptomKind,
+)
+from ..result import ConsultationEntry, Diagnosis, SourceKind
 from ..service import Diagnoser
-from ..ticket import Ticket
+from ..ticket import Scope, Ticket, parse_scope
 
 CLEAR_CERTAINTY = 0.85
 CLEAR_LEAD = 0.3
 MAX_QUESTIONS = 10
-MIN_GAIN = 0.02  # bits: a question that gains less is not worth the caller's time
+MIN_GAIN = 0.1  # bits: a question that gains less is not worth the caller's time
+# a question whose "yes" would raise the leading fault counts its gain this many times: the
+# agent checks the likely thing first ("is the printer offline?" before "upgraded lately?")
+LEADER_BONUS = 1.5
 OTHER_MIN = 0.05  # the least mass left for "something else"
 Q_SUPPORT = 0.8  # chance that the real fault shows one of its not yet reported symptoms
 Q_MAX = 0.8
@@ -104,6 +127,111 @@ def parse_reply(text: str) -> Answer | Command | None:
     return _REPLIES.get(key)
 
 
+class Field(StrEnum):
+    """The ticket fields the emergency process needs first (seed V.3: record the time)."""
+
+    CODE = "error_codes"
+    TIME = "reported_at"
+    SCOPE = "scope"
+
+
+FIELD_QUESTIONS: dict[Field, LocalizedText] = {
+    Field.CODE: LocalizedText(
+        zh="屏幕上有错误代码或提示信息吗？有的话请照读（没有就答“没有”）。",
+        en="Is there an error code or message on the screen? Read it out (or say no).",
+    ),
+    Field.TIME: LocalizedText(
+        zh="问题是什么时候开始的？（如 9:05、20分钟前、刚才）",
+        en="When did it begin? (e.g. 9:05, 20 minutes ago, just now)",
+    ),
+    Field.SCOPE: LocalizedText(
+        zh="影响多大？几个人，只是这一台、这一家店、一个区，还是全市？",
+        en="How far does it reach: how many users — this one computer, this shop, a district, "
+        "the whole city?",
+    ),
+}
+FIELD_NAMES: dict[Field, LocalizedText] = {
+    Field.CODE: LocalizedText(zh="错误代码", en="error code"),
+    Field.TIME: LocalizedText(zh="故障开始时间", en="when it began"),
+    Field.SCOPE: LocalizedText(zh="影响范围", en="impact scope"),
+}
+
+# Which impact scopes each scope flag is true in, and whether it is surely true there: an
+# answer narrows the possible scopes, and a flag that is false in every scope left (or surely
+# true in all of them) is settled without asking. Written out here because it is about what
+# one answer implies for another question, not about any fault. "The merchant's other shops
+# fail too" needs more than one user, but a citywide outage does not make a merchant have
+# branches, and "only this shop" is not sure at site scope (the merchant's other shops may
+# fail as well): those two are never implied true. A settled flag is only not asked: it adds
+# nothing to the ticket, so the report stays the diagnosis of what was said.
+SCOPE_FLAGS: dict[str, tuple[frozenset[str], bool]] = {
+    "only_one_user": (frozenset({Scope.SINGLE_USER}), True),
+    "only_one_site": (frozenset({Scope.SINGLE_USER, Scope.SITE}), False),
+    "own_branches_affected": (frozenset({Scope.SITE, Scope.REGION, Scope.CITY}), False),
+    "other_merchants_affected": (frozenset({Scope.REGION, Scope.CITY}), True),
+    "region_reports": (frozenset({Scope.REGION, Scope.CITY}), True),
+    "citywide_reports": (frozenset({Scope.CITY}), True),
+}
+_ALL_SCOPES = frozenset(Scope)
+
+_NOW_WORDS = re.compile(r"^(?:now|just now|right now|刚才|刚刚|现在|就现在|刚)$")
+_AGO = re.compile(
+    r"^(?P<n>\d{1,4})\s*(?P<unit>分钟|分|小时|个小时|钟头|天|min(?:ute)?s?|h(?:our)?s?|days?)"
+    r"\s*(?:前|之前|以前|ago)$"
+)
+_CLOCK = re.compile(
+    r"^(?P<day>昨天|今天|yesterday|today)?\s*(?P<half>上午|早上|下午|晚上|中午)?\s*"
+    r"(?P<h>\d{1,2})(?:\s*[:：点时]\s*(?P<m>\d{1,2})?分?|\s*(?=am|pm))?\s*(?P<ampm>am|pm)?$"
+)
+_NUMBER = re.compile(
+    r"^(?:about |around |大约|大概|约)?(?P<n>\d{1,7})\s*"
+    r"(?:users?|people|persons?|computers?|machines?|cashiers?|个用户|个人|人|台|家|个)?"
+    r"(?:\s*(?:affected|受影响))?$"
+)
+
+
+def parse_when(text: str, now: dt.datetime) -> dt.datetime | None:
+    """When a fault began, from what a caller says: an ISO time, '9:05', '下午3点', '昨天 17:30',
+    '20 minutes ago', '2小时前', 'just now' (None when it says none of these)."""
+    said = unicodedata.normalize("NFKC", text).strip().lower().rstrip("。.!！")
+    if not said:
+        return None
+    if _NOW_WORDS.match(said):
+        return now.replace(second=0, microsecond=0)
+    try:
+        found = dt.datetime.fromisoformat(said.upper() if "t" in said else said)
+    except ValueError:
+        found = None
+    if found is not None:
+        return found if found.tzinfo else found.replace(tzinfo=now.tzinfo)
+    ago = _AGO.match(said)
+    if ago:
+        n, unit = int(ago["n"]), ago["unit"]
+        if unit in ("天",) or unit.startswith("day"):
+            delta = dt.timedelta(days=n)
+        elif unit in ("小时", "个小时", "钟头") or unit.startswith("h"):
+            delta = dt.timedelta(hours=n)
+        else:
+            delta = dt.timedelta(minutes=n)
+        return (now - delta).replace(second=0, microsecond=0)
+    clock = _CLOCK.match(said)
+    if clock:
+        hour, minute = int(clock["h"]), int(clock["m"] or 0)
+        if clock["half"] in ("下午", "晚上") or clock["ampm"] == "pm":
+            hour += 12 if hour < 12 else 0
+        elif clock["half"] == "中午" and hour < 6:
+            hour += 12
+        elif clock["ampm"] == "am" and hour == 12:
+            hour = 0
+        if hour > 23 or minute > 59:
+            return None
+        when = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if clock["day"] in ("昨天", "yesterday") or (clock["day"] is None and when > now):
+            when -= dt.timedelta(days=1)
+        return when
+    return None
+
+
 @dataclass(frozen=True)
 class Question:
     """A question about one flag symptom, with its expected information gain."""
@@ -114,6 +242,7 @@ class Question:
     cost: int
     gain: float  # expected information gain, bits
     p_yes: float  # estimated chance of a "yes"
+    field: Field | None = None  # a question the process needs (symptom is the field's name)
 
     @property
     def score(self) -> float:
@@ -123,11 +252,42 @@ class Question:
 
 @dataclass(frozen=True)
 class Answered:
-    """One answer given, and (for "no") the weight it put on each fault."""
+    """One answer about a flag, and (for "no") the weight it put on each fault.
+
+    `implied` marks a flag settled by another answer ("only this computer" settles "the whole
+    city?"); `turn` is the exchange it belongs to (see Session.exchanges)."""
 
     symptom: str
     answer: Answer
     weights: Mapping[str | None, float] = field(default_factory=dict)
+    implied: bool = False
+    turn: int = 0
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One question put and what was answered: the record a desk keeps (seed V.3)."""
+
+    question: Question
+    said: str  # what was typed
+    answer: str  # what it was taken to mean: yes / no / unknown, or the value recorded
+    asked_at: dt.datetime
+    update: Mapping[str, Any] = field(default_factory=dict)  # ticket fields it filled
+
+    @property
+    def symptom(self) -> str:
+        """The flag asked about, or the field's name."""
+        return self.question.symptom
+
+    def entry(self, lang: str) -> ConsultationEntry:
+        """This exchange as it is carried in the JSON output."""
+        return ConsultationEntry(
+            question=self.question.text.get(lang),
+            symptom=self.symptom,
+            answer=self.answer,
+            said=self.said,
+            asked_at=self.asked_at,
+        )
 
 
 @dataclass(frozen=True)
@@ -202,6 +362,9 @@ class Session:
 
     `ticket` is a Ticket or a dict of ticket fields (an invalid one raises TicketError). The
     session diagnoses through `diagnoser` (whose engine cache makes the simulations cheap).
+    `process`: ask first for the error code, the time and the scope when the ticket lacks them.
+    `ask_tests`: the one on the line can run tests or read logs (cost-3 questions are asked).
+    `clock`: what "now" is (for "20 minutes ago" and the asked_at of each exchange).
     """
 
     def __init__(
@@ -211,13 +374,21 @@ class Session:
         *,
         max_questions: int = MAX_QUESTIONS,
         min_gain: float = MIN_GAIN,
+        process: bool = True,
+        ask_tests: bool = False,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.diagnoser = diagnoser
         self.kb = diagnoser.kb
-        self.base = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
+        self.original = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
+        self.base = self.original
         self.max_questions = max_questions
         self.min_gain = min_gain
+        self.process = process
+        self.ask_tests = ask_tests
+        self.clock = clock or (lambda: dt.datetime.now().astimezone().replace(microsecond=0))
         self._answers: list[Answered] = []
+        self._exchanges: list[Exchange] = []
         self._diagnoses: dict[tuple[str, ...], Diagnosis] = {}
         self._evals: dict[tuple[tuple[str, Answer], ...], dict[str, _Eval]] = {}
 
@@ -248,19 +419,42 @@ class Session:
             for symptom, rules in self._deriving.items()
             if symptom in self.flags and any(self._tested[r.id][0] & self.flags for r in rules)
         )
+        # flags the caller cannot answer: for the administrator (a test or a log)
+        self._for_admin = frozenset(
+            s.id for s in self.kb.symptoms.values() if s.kind is SymptomKind.FLAG and s.cost >= 3
+        )
         self._diagnose(())  # now, so that an invalid ticket fails here
+        self._settle(0)  # what the ticket's own scope implies
 
     # --- state -----------------------------------------------------------------------------
 
     @property
     def answers(self) -> tuple[Answered, ...]:
-        """Every answer given, oldest first."""
+        """Every answer about a flag, oldest first (implied ones too)."""
         return tuple(self._answers)
 
     @property
+    def exchanges(self) -> tuple[Exchange, ...]:
+        """Every question put and its answer, oldest first."""
+        return tuple(self._exchanges)
+
+    @property
+    def asked(self) -> int:
+        """How many questions have been answered."""
+        return len(self._exchanges)
+
+    def consultation(self, lang: str) -> tuple[ConsultationEntry, ...]:
+        """The record of the exchanges, questions in `lang`."""
+        return tuple(e.entry(lang) for e in self._exchanges)
+
+    def result(self, lang: str) -> Diagnosis:
+        """The diagnosis with the consultation record (what `--format json` prints)."""
+        return self.diagnosis.model_copy(update={"consultation": self.consultation(lang)})
+
+    @property
     def confirmed(self) -> tuple[str, ...]:
-        """Symptoms answered "yes", in the order given."""
-        return tuple(a.symptom for a in self._answers if a.answer is Answer.YES)
+        """Symptoms answered "yes", in the order given (not those only implied)."""
+        return tuple(a.symptom for a in self._answers if a.answer is Answer.YES and not a.implied)
 
     @property
     def denied(self) -> tuple[str, ...]:
@@ -269,7 +463,8 @@ class Session:
 
     @property
     def ticket(self) -> Ticket:
-        """The ticket as first described, with every "yes" added as an explicit symptom."""
+        """The ticket as first described, with the fields the answers filled and every "yes"
+        added as an explicit symptom: `diagnose` of it gives `diagnosis`."""
         return self._ticket(self.confirmed)
 
     @property
@@ -290,6 +485,22 @@ class Session:
 
     def _key(self) -> tuple[tuple[str, Answer], ...]:
         return tuple((a.symptom, a.answer) for a in self._answers)
+
+    def _rebase(self) -> None:
+        """Apply the field updates of every exchange to the original ticket."""
+        fields: dict[str, Any] = {}
+        for exchange in self._exchanges:
+            for name, value in exchange.update.items():
+                if name == "error_codes":
+                    fields[name] = (*fields.get(name, self.original.error_codes), *value)
+                elif name == "text":
+                    before = fields.get(name, self.original.text)
+                    fields[name] = f"{before}\n{value}" if before else value
+                else:
+                    fields[name] = value
+        self.base = Ticket.parse({**self.original.model_dump(), **fields})
+        self._diagnoses.clear()
+        self._evals.clear()
 
     def present(self) -> frozenset[str]:
         """Symptoms known now (from the ticket, the answers and derivations)."""
@@ -344,10 +555,14 @@ class Session:
         rules = [r for f in self.candidates() for r in self._concluding.get(f, ())]
         answered = {a.symptom for a in self._answers}
         skip = answered | self.present() | self._through_source
+        if not self.ask_tests:
+            skip |= self._for_admin
         return sorted(s for s in self._positive(rules) if s in self.flags and s not in skip)
 
     def question(self, symptom: str) -> Question:
-        """The question about `symptom`, without its gain (see `questions`)."""
+        """The question about `symptom` (or a process field), without its gain."""
+        if symptom in Field._value2member_map_:
+            return self._field_question(Field(symptom))
         found = self._evaluate().get(symptom)
         if found is not None:
             return found.question
@@ -382,6 +597,7 @@ class Session:
             blocked[s] = {f for f, c in before.items() if cert.get(f, 0.0) < c - _EPS}
         # how many of the questions could raise each weighted fault: its chance of showing
         # one of its symptoms is spread over them; unweighted faults use their rules' flags
+        leader = now.diagnoses[0].fault_id if now.diagnoses else None
         supporting = {f: sum(f in up for up in raised.values()) for f in p_now if f is not OTHER}
         unweighted = [f for f in self.kb.faults if f not in p_now]
 
@@ -402,6 +618,8 @@ class Session:
             h_yes = _entropy(_normalised(self._weights(after[s])), faults)
             h_no = _entropy(_normalised({f: p * (1 - q[f]) for f, p in p_now.items()}), faults)
             gain = max(0.0, h_now - p_yes * h_yes - (1 - p_yes) * h_no)
+            if leader is not None and leader in raised[s]:
+                gain *= LEADER_BONUS
             out[s] = _Eval(self._question(s, gain, p_yes), q)
         if extra is None:
             self._evals[key] = out
@@ -412,8 +630,27 @@ class Session:
         useful = [e.question for e in self._evaluate().values() if e.question.gain > self.min_gain]
         return sorted(useful, key=lambda q: (-q.score, -q.gain, q.cost, q.symptom))
 
+    def _field_question(self, which: Field) -> Question:
+        return Question(which.value, FIELD_NAMES[which], FIELD_QUESTIONS[which], 1, 0.0, 0.0, which)
+
+    def pending_field(self) -> Field | None:
+        """The first field the process needs that neither the ticket nor an answer gave."""
+        if not self.process:
+            return None
+        asked = {e.question.field for e in self._exchanges}
+        now = self.diagnosis
+        if Field.CODE not in asked and not any(s.id == "error_code" for s in now.symptoms):
+            return Field.CODE
+        if Field.TIME not in asked and self.base.reported_at is None:
+            return Field.TIME
+        if Field.SCOPE not in asked and now.scope is None and self.base.affected_users is None:
+            return Field.SCOPE
+        return None
+
     def stop_reason(self) -> Stop | None:
         """Why nothing more should be asked, or None while a useful question is left."""
+        if self.pending_field() is not None:
+            return None
         ranked = self.diagnosis.diagnoses
         if ranked:
             second = ranked[1].certainty if len(ranked) > 1 else 0.0
@@ -421,7 +658,7 @@ class Session:
                 CLEAR_LEAD - _EPS
             ):
                 return Stop.CLEAR
-        if len(self._answers) >= self.max_questions:
+        if self.asked >= self.max_questions:
             return Stop.LIMIT
         if not self.questions():
             return Stop.NOTHING_TO_ASK
@@ -429,32 +666,207 @@ class Session:
 
     def next_question(self) -> Question | None:
         """The question to ask now, or None when the session should stop."""
+        pending = self.pending_field()
+        if pending is not None:
+            return self._field_question(pending)
         if self.stop_reason() is not None:
             return None
         return self.questions()[0]
 
     # --- answers ---------------------------------------------------------------------------
 
-    def answer(self, symptom: str, answer: Answer | str) -> None:
+    def answer(
+        self,
+        symptom: str,
+        answer: Answer | str,
+        *,
+        said: str | None = None,
+        asked_at: dt.datetime | None = None,
+    ) -> None:
         """Record an answer about a flag symptom.
 
         "yes" adds the symptom to the ticket (certainty 1.0); "no" remembers it as absent and
         weighs the candidates by how much they needed it; "unknown" only marks it as asked.
         """
         answer = Answer(answer)
+        self._check_flag(symptom)
+        question = self.question(symptom)
+        turn = len(self._exchanges) + 1
+        self._record(symptom, answer, turn)
+        self._exchanges.append(
+            Exchange(
+                question, answer.value if said is None else said, answer.value, self._at(asked_at)
+            )
+        )
+        self._settle(turn)
+
+    def _check_flag(self, symptom: str) -> None:
         if symptom not in self.flags:
             raise ValueError(f"{symptom!r} is not a flag symptom of the knowledge base")
         if any(a.symptom == symptom for a in self._answers):
             raise ValueError(f"{symptom!r} has been answered already")
+
+    def _at(self, asked_at: dt.datetime | None) -> dt.datetime:
+        return asked_at if asked_at is not None else self.clock()
+
+    def _record(self, symptom: str, answer: Answer, turn: int, implied: bool = False) -> None:
         weights: dict[str | None, float] = {}
-        if answer is Answer.NO:
+        if answer is Answer.NO and not implied:
             evaluated = self._evaluate().get(symptom) or self._evaluate(extra=symptom)[symptom]
             weights = {f: 1.0 - q for f, q in evaluated.likelihood.items()}
-        self._answers.append(Answered(symptom, answer, weights))
+        self._answers.append(Answered(symptom, answer, weights, implied, turn))
 
-    def back(self) -> Answered | None:
-        """Undo the last answer; return it (None when there was none)."""
-        return self._answers.pop() if self._answers else None
+    def take(self, question: Question, said: str, *, asked_at: dt.datetime | None = None) -> bool:
+        """Take what was typed in answer to `question`; False when it says nothing usable.
+
+        y/n/u (see parse_reply) answer a flag; anything else is read through intake: the flag
+        asked about, mentioned, is a yes ("打印机灯在闪"), denied ("没有卡纸") a no, and every
+        other flag mentioned is taken as a yes too. A process question takes the code or
+        message on the screen, a time ("9:05", "20 minutes ago") or a scope ("just me", "全市",
+        "3 users"). Commands (why, back, quit) are the front end's and are not taken here.
+        """
+        at = self._at(asked_at)
+        reply = parse_reply(said)
+        if isinstance(reply, Command):
+            raise ValueError(f"{said!r} is a command, not an answer")
+        if question.field is not None:
+            return self._take_field(question, said, reply, at)
+        if reply is not None:
+            self.answer(question.symptom, reply, said=said, asked_at=at)
+            return True
+        found, denied = self._read(said, question.symptom)
+        found = [s for s in found if s not in {a.symptom for a in self._answers}]
+        if question.symptom in found:
+            meaning = Answer.YES.value
+        elif denied:
+            meaning = Answer.NO.value
+        elif found:
+            names = ", ".join(found)
+            meaning = f"noted: {names}"
+        else:
+            return False
+        turn = len(self._exchanges) + 1
+        if meaning == Answer.NO.value:
+            self._record(question.symptom, Answer.NO, turn)
+        for symptom in found:
+            self._record(symptom, Answer.YES, turn)
+        self._exchanges.append(Exchange(question, said, meaning, at))
+        self._settle(turn)
+        return True
+
+    def _read(self, said: str, asked: str) -> tuple[list[str], bool]:
+        """(flags the text mentions, whether it denies `asked`), read through intake."""
+        read = self.diagnoser.diagnose({"text": said, "system": self.base.system})
+        found = [
+            s.id for s in read.symptoms if s.source.kind is SourceKind.TEXT and s.id in self.flags
+        ]
+        denied = asked not in found and any(
+            aside.symptom == asked and aside.scope == "negation"
+            for aside in self.diagnoser.read_text(said).set_aside
+        )
+        return list(dict.fromkeys(found)), denied
+
+    def _take_field(
+        self, question: Question, said: str, reply: Answer | Command | None, at: dt.datetime
+    ) -> bool:
+        which = question.field
+        update: dict[str, Any] = {}
+        text = unicodedata.normalize("NFKC", said).strip()
+        if reply is Answer.UNKNOWN:
+            meaning = Answer.UNKNOWN.value
+        elif which is Field.CODE:
+            if reply is Answer.NO:
+                meaning = "none"
+            elif reply is Answer.YES or len(text) < 2:
+                return False  # "yes" without the code, or a stray key: ask again
+            elif re.fullmatch(r"\S*\d\S*", text) and len(text) <= 40:
+                update["error_codes"] = (text,)
+                meaning = text
+            else:
+                update["text"] = text
+                codes = self.diagnoser.diagnose({"text": text, "system": self.base.system})
+                found = [str(s.value) for s in codes.symptoms if s.id == "error_code"]
+                meaning = ", ".join(dict.fromkeys(found)) or "message"
+        elif which is Field.TIME:
+            when = None if reply is not None else parse_when(text, at)
+            if when is None:
+                return False
+            update["reported_at"] = when
+            meaning = when.isoformat(timespec="minutes")
+        else:
+            if reply is not None:
+                return False
+            number = _NUMBER.match(text.lower())
+            scope: str | None = None
+            try:
+                scope = parse_scope(text).value
+            except ValueError:
+                scope = None
+            if number:
+                users = int(number["n"])
+                update["affected_users"] = users
+                if users == 1:
+                    update["scope"] = Scope.SINGLE_USER.value
+                meaning = f"{users} users"
+            elif scope is not None:
+                update["scope"] = scope
+                meaning = scope
+            else:
+                read = self.diagnoser.diagnose({"text": text, "system": self.base.system})
+                scopes = [str(s.value) for s in read.symptoms if s.id == "scope"]
+                if not scopes and not any(s.source.kind is SourceKind.TEXT for s in read.symptoms):
+                    return False
+                update["text"] = text
+                if read.scope:
+                    update["scope"] = read.scope
+                meaning = read.scope or "noted"
+        turn = len(self._exchanges) + 1
+        self._exchanges.append(Exchange(question, said, meaning, at, update))
+        if update:
+            self._rebase()
+        self._settle(turn)
+        return True
+
+    def _settle(self, turn: int) -> None:
+        """Answer the scope flags that the known scope and the answers so far imply."""
+        while True:
+            possible = set(_ALL_SCOPES)
+            scope = self.diagnosis.scope
+            if scope in _ALL_SCOPES:
+                possible &= {scope}
+            for a in self._answers:
+                where, sure = SCOPE_FLAGS.get(a.symptom, (None, False))
+                if where is not None and a.answer is Answer.YES:
+                    possible &= where
+                elif where is not None and sure and a.answer is Answer.NO:
+                    possible -= where
+            if not possible or possible == _ALL_SCOPES:
+                return
+            known = {a.symptom for a in self._answers} | self.present()
+            settled = False
+            for flag, (where, sure) in SCOPE_FLAGS.items():
+                if flag not in self.flags or flag in known:
+                    continue
+                if sure and possible <= where:
+                    self._record(flag, Answer.YES, turn, implied=True)
+                elif not possible & where:
+                    self._record(flag, Answer.NO, turn, implied=True)
+                else:
+                    continue
+                settled = True
+            if not settled:
+                return
+
+    def back(self) -> Exchange | None:
+        """Undo the last exchange (and what it implied); return it (None when there was none)."""
+        if not self._exchanges:
+            return None
+        turn = len(self._exchanges)
+        undone = self._exchanges.pop()
+        self._answers = [a for a in self._answers if a.turn != turn]
+        if undone.update:
+            self._rebase()
+        return undone
 
     # --- explanations ----------------------------------------------------------------------
 
@@ -512,3 +924,49 @@ class Session:
                     else:
                         todo.append(other.then.derive)
         return tuple(sorted(out))
+
+
+# --- the closing summary ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the agent reads out at the end of a call: one screen."""
+
+    fault_id: str | None
+    title: str | None
+    certainty: float | None
+    priority: str | None
+    next_steps: tuple[str, ...]  # the plan's first three steps (but the one naming whom to call)
+    call: str | None  # who to call: a site contact when one is known, else the plan's step
+    asked: int
+
+
+def summarise(
+    session: Session, lang: str, contacts: Mapping[str, str] | None = None, steps: int = 3
+) -> Summary:
+    """The closing summary of `session` in `lang`.
+
+    `contacts` maps a fault id or a category (or "default") to whom to call, as a site profile
+    carries them; without one the plan's contact step ("call the repair station …") says it.
+    """
+    diagnosis = session.diagnosis
+    top = diagnosis.top
+    plan = diagnosis.plan
+    ordered = sorted(plan.steps, key=lambda s: list(Phase).index(s.phase)) if plan else []
+    call: str | None = None
+    if contacts and top is not None:
+        call = contacts.get(top.fault_id) or contacts.get(top.category) or contacts.get("default")
+    contact = next((s for s in ordered if s.phase is Phase.CONTACT), None)
+    if call is None and contact is not None:
+        call = contact.text.get(lang)
+        ordered = [s for s in ordered if s is not contact]  # said once, under "who to call"
+    return Summary(
+        fault_id=top.fault_id if top else None,
+        title=top.title.get(lang) if top else None,
+        certainty=top.certainty if top else None,
+        priority=diagnosis.priority.value if diagnosis.priority else None,
+        next_steps=tuple(s.text.get(lang) for s in ordered[:steps]),
+        call=call,
+        asked=session.asked,
+    )

@@ -12,20 +12,25 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
+from .._resources import default_paths
 from .._yaml import LineMap, YamlError, load_yaml
 from ..errors import Issue, IssueSeverity, KnowledgeBaseError, Location
 from ..intake.codes import canonical_code
+from ..intake.matcher import TERM_REF, CombinationError, parse_combination
+from ..intake.regexes import backtracking_risk
 from .models import (
     CATEGORY_IDS,
     PLACEHOLDERS,
     Category,
     CategoryFile,
     Condition,
+    ContextFile,
     ErrorCode,
     Fault,
     IncidentRule,
     LocalizedText,
     Patterns,
+    Phrases,
     Related,
     RelationType,
     RuleSpec,
@@ -38,11 +43,13 @@ from .models import (
     SymptomKind,
     SystemProfile,
     TaggedText,
+    VocabularyFile,
     placeholders_in,
 )
 
 M = TypeVar("M", bound=BaseModel)
 
+TERM_NAME = re.compile(r"[a-z][a-z0-9_]*")
 CASES_DIR = "cases"  # rules/cases/ holds the rule fixture cases, not rules
 INCIDENTS_DIR = "incidents"  # rules/incidents/ holds incident rules (and their cases/)
 
@@ -89,6 +96,8 @@ class KnowledgeBase:
     incident_rules: dict[str, IncidentRule] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    terms: dict[str, Phrases] = field(default_factory=dict)
+    context: ContextFile = field(default_factory=ContextFile)
     sources: dict[str, Source] = field(default_factory=dict)
     rules_path: Path | None = None
     knowledge_path: Path | None = None
@@ -228,6 +237,8 @@ class _Loader:
         self.issues: list[Issue] = []
         self.locations: dict[str, Location] = {}
         self.lines: dict[str, LineMap] = {}
+        self.terms: dict[str, Phrases] = {}
+        self.used_terms: set[str] = set()
         # ids of entries whose own file is invalid: already reported, so references to them
         # are not reported again as unknown
         self.invalid: set[str] = set()
@@ -261,6 +272,67 @@ class _Loader:
             problem = patterns.check()
             if problem:
                 self.issues.append(Issue(where, f"patterns.{problem}", code="schema"))
+                return
+            for lang in ("zh", "en"):
+                for i, pattern in enumerate(getattr(patterns, lang)):
+                    risk = backtracking_risk(pattern)
+                    if risk:
+                        self.issues.append(
+                            Issue(where, f"patterns.{lang}[{i}] {pattern!r}: {risk}", code="regex")
+                        )
+
+    def check_match(self, symptom: Symptom, lines: LineMap, i: int) -> None:
+        """Each combination of `match` reads, and names only declared terms."""
+        phrases = {name: tuple(p.lower() for p in t.all()) for name, t in self.terms.items()}
+        for j, text in enumerate(symptom.match):
+            try:
+                parse_combination(text, phrases)
+            except CombinationError as exc:
+                self.issues.append(
+                    Issue(lines.at(("symptoms", i, "match", j)), f"match: {exc}", code="vocabulary")
+                )
+                continue
+            for ref in TERM_REF.findall(text):
+                self.used_terms.add(ref)
+
+    def check_vocabulary(self, terms: dict[str, Phrases], symptoms: dict[str, Symptom]) -> None:
+        """Warnings: terms no symptom uses, a phrase in two terms, a phrase written twice."""
+        owner: dict[str, str] = {}
+        for name, phrases in sorted(terms.items()):
+            where = self.locations.get(f"term:{name}", Location("knowledge/vocabulary"))
+            if name not in self.used_terms:
+                self.issues.append(
+                    Issue(
+                        where,
+                        f"term {name!r} is used by no symptom",
+                        severity=IssueSeverity.WARNING,
+                        code="vocabulary",
+                    )
+                )
+            seen: set[str] = set()
+            for phrase in phrases.all():
+                key = phrase.lower()
+                if key in seen:
+                    self.issues.append(
+                        Issue(
+                            where,
+                            f"term {name!r} lists {phrase!r} twice",
+                            severity=IssueSeverity.WARNING,
+                            code="vocabulary",
+                        )
+                    )
+                seen.add(key)
+                if key in owner and owner[key] != name:
+                    self.issues.append(
+                        Issue(
+                            where,
+                            f"{phrase!r} is in both term {owner[key]!r} and term {name!r}; "
+                            "a phrase belongs to one term",
+                            severity=IssueSeverity.WARNING,
+                            code="vocabulary",
+                        )
+                    )
+                owner.setdefault(key, name)
 
     def check_stem(self, path: Path, ident: str, lines: LineMap, key: str) -> None:
         if path.stem != ident:
@@ -281,9 +353,12 @@ class _Loader:
                 )
         categories = self.load_categories()
         faults = self.load_faults()
+        terms, context = self.load_vocabulary()
+        self.terms = terms
         symptoms = self.load_symptoms()
         systems = self.load_systems()
         rules = self.load_rules()
+        self.check_vocabulary(terms, symptoms)
         sources = self.load_sources()
         incident_rules = self.load_incident_rules()
         kb = KnowledgeBase(
@@ -292,6 +367,8 @@ class _Loader:
             symptoms=symptoms,
             systems=systems,
             rules=rules,
+            terms=terms,
+            context=context,
             sources=sources,
             incident_rules=incident_rules,
             locations=self.locations,
@@ -301,6 +378,45 @@ class _Loader:
         self.cross_check(kb)
         kb.issues = sorted(self.issues, key=lambda i: (i.location, i.message))
         return kb
+
+    def load_vocabulary(self) -> tuple[dict[str, Phrases], ContextFile]:
+        """knowledge/vocabulary/: term classes (every file but context.yaml) and the context
+        triggers (context.yaml)."""
+        root = self.knowledge_root / "vocabulary"
+        terms: dict[str, Phrases] = {}
+        context = ContextFile()
+        paths = list(_yaml_files(root)) if root.is_dir() else []
+        if not any(p.name == "context.yaml" for p in paths):
+            # the triggers are language, not domain knowledge: a knowledge base without its own
+            # reads context with the shipped ones
+            shipped = default_paths()[1] / "vocabulary" / "context.yaml"
+            if shipped.is_file():
+                paths.append(shipped)
+        for path in paths:
+            read = _read(path, self.shown(path), self.issues)
+            if read is None:
+                continue
+            data, lines = read
+            if path.name == "context.yaml":
+                parsed_context = _validate(ContextFile, data, lines, self.issues)
+                if parsed_context is not None:
+                    context = parsed_context
+                    self.locations["context:triggers"] = lines.at(())
+                continue
+            parsed = _validate(VocabularyFile, data, lines, self.issues)
+            if parsed is None:
+                continue
+            for name, phrases in parsed.terms.items():
+                where = lines.at(("terms", name))
+                if not TERM_NAME.fullmatch(name):
+                    self.issues.append(
+                        Issue(where, f"term name {name!r} must be lower_snake_case", code="schema")
+                    )
+                    continue
+                if self.register("term", name, where):
+                    terms[name] = phrases
+                    self.lines[f"term:{name}"] = lines
+        return terms, context
 
     def load_categories(self) -> dict[str, Category]:
         path = self.knowledge_root / "categories.yaml"
@@ -378,6 +494,7 @@ class _Loader:
             for i, symptom in enumerate(parsed.symptoms):
                 where = lines.at(("symptoms", i, "id"))
                 self.check_regexes(symptom.patterns, lines.at(("symptoms", i, "patterns")))
+                self.check_match(symptom, lines, i)
                 if symptom.id in BUILTIN_IDS:
                     self.issues.append(
                         Issue(

@@ -253,6 +253,9 @@ class Symptom(_Model):
     unit: str | None = None
     description: LocalizedText | None = None
     patterns: Patterns = Patterns()
+    # combinations of vocabulary terms within a clause (see knowledge/vocabulary/ and
+    # diagnoser/intake/matcher.py): "@printer ... @no_response"
+    match: tuple[StrictStr, ...] = ()
     # how `diagnoser interactive` asks about a flag on the phone, and what asking costs:
     # 1 ask the caller, 2 needs a look at the device or screen, 3 needs a test or the admin
     question: LocalizedText | None = None
@@ -263,6 +266,47 @@ class Symptom(_Model):
         if self.question is not None and self.kind is not SymptomKind.FLAG:
             raise ValueError("'question' is for flag symptoms only (a yes/no question)")
         return self
+
+
+class Phrases(_Model):
+    """Literal phrases per language (matched on lower-cased, simplified text)."""
+
+    zh: tuple[StrictStr, ...] = ()
+    en: tuple[StrictStr, ...] = ()
+
+    def all(self) -> tuple[str, ...]:
+        """Every phrase, both languages."""
+        return self.zh + self.en
+
+
+class VocabularyFile(_Model):
+    """A file of knowledge/vocabulary/ with term classes: synonyms declared once."""
+
+    terms: dict[str, Phrases] = Field(min_length=1)
+
+
+class Scope(_Model):
+    """Triggers of one context scope: phrases before or after a mention that decide it."""
+
+    before: Phrases = Phrases()
+    after: Phrases = Phrases()
+    # how far a trigger may stand from the mention: characters for Chinese, words for English
+    window: dict[str, int] = Field(default_factory=lambda: {"zh": 0, "en": 2})
+    # triggers allowed further away (Chinese characters / English words), e.g. 不是 … 4
+    wide: dict[str, int] = Field(default_factory=dict)
+
+
+class ContextFile(_Model):
+    """knowledge/vocabulary/context.yaml: NegEx-style trigger lists per language."""
+
+    negation: Scope = Scope()
+    hypothetical: Scope = Scope()
+    history: Scope = Scope()
+    # phrases that contain a trigger but are none ("not only", 是不是); a trigger inside one, or
+    # right after one (within `window`), does not count
+    pseudo: Scope = Scope()
+    # phrases that end a scope: what follows "but" is read on its own
+    contrast: Phrases = Phrases()
 
 
 class SymptomFile(_Model):

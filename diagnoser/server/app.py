@@ -137,7 +137,10 @@ def create_app(config: ServerConfig | None = None, diagnoser: Diagnoser | None =
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
+            f"body: invalid JSON ({e.get('ctx', {}).get('error', 'cannot be parsed')}) "
+            f"at character {e['loc'][-1]}"
+            if e.get("type") == "json_invalid"
+            else f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
             for e in exc.errors()
         ]
         return JSONResponse({"error": "; ".join(problems[:20])}, status_code=422)
@@ -159,12 +162,18 @@ def create_app(config: ServerConfig | None = None, diagnoser: Diagnoser | None =
             data["system"] = default_system
         return Ticket.parse(data)
 
+    def record_of(ticket: Ticket, diagnosis: Diagnosis) -> dict[str, Any]:
+        # what diagnose_record would give, without diagnosing the ticket a second time
+        record: dict[str, Any] = {"status": "ok", **diagnosis.to_record()}
+        if ticket.site is not None:
+            record["site"] = ticket.site
+        if ticket.region is not None:
+            record["region"] = ticket.region
+        return record
+
     def correlate(pairs: list[tuple[Ticket, Diagnosis]]) -> list[Incident | None]:
         now = dt.datetime.now(dt.UTC)
-        reports = []
-        for ticket, _ in pairs:
-            record = {"status": "ok", **diagnoser.diagnose_record(ticket)}
-            reports.append(report_from_record(record, at=now))
+        reports = [report_from_record(record_of(t, d), at=now) for t, d in pairs]
         members = store.ingest(r for r in reports if r is not None)
         return [members.get(r.fingerprint) if r is not None else None for r in reports]
 
@@ -239,8 +248,8 @@ def create_app(config: ServerConfig | None = None, diagnoser: Diagnoser | None =
         pairs = [(t, diagnoser.diagnose(t)) for _, t in firing]
         # an alert is identified by its fingerprint: the store dedups repeated notifications
         reports = []
-        for (alert, ticket), (_, _diagnosis) in zip(firing, pairs, strict=True):
-            record = {"status": "ok", **diagnoser.diagnose_record(ticket)}
+        for (alert, ticket), (_, diagnosis) in zip(firing, pairs, strict=True):
+            record = record_of(ticket, diagnosis)
             record["fingerprint"] = alert_fingerprint(alert)
             reports.append(report_from_record(record))
         members = store.ingest(r for r in reports if r is not None)

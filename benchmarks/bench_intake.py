@@ -1,0 +1,139 @@
+"""µs per text of intake alone (reading one ticket text), on unique texts.
+
+Run: python benchmarks/bench_intake.py [--texts 20000] [--runs 3] [--old PATH]
+
+Texts are every example and dev-set phrasing, each made unique the way a real helpdesk export
+is: a greeting, a store name, a ticket number, a date, a signature now and then. No text repeats,
+so no cache helps. Prints medians over --runs of: the fast path (one Aho-Corasick pass), the
+reference path (str.find per literal, same readings), and — with --old PATH, a checkout of an
+earlier diagnoser — that version's intake on the same texts, in a subprocess. Also the time of
+one 100,000-character repetitive text (the shape that used to take tens of seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GREETINGS = ["", "", "你好，", "您好，", "Hi team, ", "Hello, ", "在吗？", "Dear support, "]
+SIGNS = ["", "", "\n谢谢", "\nThanks, John | Acme Stores", "\n-- \n王经理 138 0013 8000", " 急！"]
+STORES = ["旺角店", "Store #{n}", "天河{n}号店", "Acme Mart {n}", "門市{n}"]
+
+
+def make_texts(count: int, seed: int = 11) -> list[str]:
+    """`count` distinct ticket texts from the example phrasings."""
+    rng = random.Random(seed)
+    base: list[str] = []
+    for path in sorted((ROOT / "examples" / "tickets").glob("*.jsonl")):
+        if "holdout" in path.name:
+            continue  # the sealed set stays out of everything but its one evaluation
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                text = json.loads(line).get("text") or ""
+                if text:
+                    base.append(text)
+    texts = []
+    for i in range(count):
+        store = rng.choice(STORES).format(n=rng.randrange(1, 999))
+        ticket = f"工单{100000 + i}" if rng.random() < 0.5 else f"ticket #{100000 + i}"
+        day = f"2026-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+        texts.append(
+            f"{rng.choice(GREETINGS)}{store} {ticket} {day}：{rng.choice(base)}{rng.choice(SIGNS)}"
+        )
+    return texts
+
+
+def time_reader(read, texts: list[str], runs: int) -> float:  # type: ignore[no-untyped-def]
+    """Median µs per text over `runs` passes."""
+    per = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for text in texts:
+            read(text)
+        per.append((time.perf_counter() - start) / len(texts) * 1e6)
+    return statistics.median(per)
+
+
+def bench_here(count: int, runs: int) -> dict[str, float]:
+    from diagnoser import Diagnoser
+    from diagnoser.intake import Vocabulary, read_text
+
+    kb = Diagnoser().kb
+    texts = make_texts(count)
+    out = {}
+    for name in ("aho-corasick", "reference"):
+        vocab = Vocabulary.build(kb, finder=name)
+        read_text("warm up", vocab)
+        n = texts if name == "aho-corasick" else texts[: max(200, count // 10)]
+        out[name] = time_reader(lambda t, v=vocab: read_text(t, v), n, runs)
+    vocab = Vocabulary.build(kb)
+    for unit in ("not jammed ", "没有卡纸"):
+        long_text = unit * (100_000 // len(unit))
+        start = time.perf_counter()
+        read_text(long_text, vocab)
+        out[f"100k x {unit.strip()!r} (s)"] = time.perf_counter() - start
+    return out
+
+
+OLD_SCRIPT = """
+import json, sys, time, statistics
+sys.path.insert(0, sys.argv[1])
+from diagnoser import Diagnoser
+from diagnoser.intake import read_text
+texts = json.load(sys.stdin)
+v = Diagnoser()._vocab
+read_text("warm up", v)
+per = []
+for _ in range(int(sys.argv[2])):
+    s = time.perf_counter()
+    for t in texts:
+        read_text(t, v)
+    per.append((time.perf_counter() - s) / len(texts) * 1e6)
+print(statistics.median(per))
+"""
+
+
+def bench_old(path: Path, count: int, runs: int) -> float:
+    texts = make_texts(count)
+    env = {**os.environ, "PYTHONPATH": str(path)}
+    done = subprocess.run(
+        [sys.executable, "-c", OLD_SCRIPT, str(path), str(runs)],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=1800,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--old", type=Path, help="a checkout of an earlier diagnoser")
+    args = parser.parse_args()
+    here = bench_here(args.texts, args.runs)
+    print(f"unique texts: {args.texts}, median of {args.runs} runs")
+    print(f"  fast path (Aho-Corasick)     {here['aho-corasick']:8.1f} µs/text")
+    print(f"  reference path (str.find)    {here['reference']:8.1f} µs/text")
+    if args.old:
+        old = bench_old(args.old, args.texts, args.runs)
+        print(f"  old intake ({args.old})  {old:8.1f} µs/text")
+        print(f"  old / fast                   {old / here['aho-corasick']:8.2f}×")
+    for key, value in here.items():
+        if key.startswith("100k"):
+            print(f"  {key:28} {value:8.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""The vocabulary matcher: every literal of every term and symptom found in one pass.
+
+A symptom is written as combinations of terms within a clause (knowledge/vocabulary/ declares
+the terms once). One combination is a string:
+
+    "@printer ... @no_response"            both terms, in this order, in the same clause
+    "@print+不出来|不了|不出"                 adjacent pieces: 打印不出来, 列印不了, …
+    "@paper ..6 出不来|拿不出来"               at most 6 characters between the two parts
+    "<jam|jammed|jams>"                    a whole word: no Latin letter just before or after
+    "纸+卡住|塞住"                            a piece is @term or literal alternatives
+    "打印机|+不出纸"                          an empty alternative makes a piece optional
+
+All literals — term phrases, symptom pieces, context triggers and the literals a kept regex
+needs — go into one Aho–Corasick automaton (pyahocorasick), so a text is scanned once,
+in time linear in its length plus the hits. `ReferenceFinder` finds the same hits with
+str.find, literal by literal: the plain path the fast one is tested against.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+TERM_REF = re.compile(r"@([a-z][a-z0-9_]*)")
+_SEP = re.compile(r"\s+(\.\.\.|\.\.\d+)\s+")
+_LATIN = re.compile(r"[a-z]")
+
+
+class CombinationError(ValueError):
+    """A combination string that cannot be read (unknown term, empty piece)."""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Literal alternatives (term phrases or written ones); optional when one is empty."""
+
+    literals: tuple[str, ...]
+    optional: bool
+
+
+@dataclass(frozen=True)
+class Part:
+    """Adjacent pieces; `word` asks for no Latin letter just outside the part."""
+
+    pieces: tuple[Piece, ...]
+    word_start: bool
+    word_end: bool
+
+    def regex(self) -> re.Pattern[str]:
+        """The part as a regex over a finite language (alternations of escaped literals, longest
+        first; optional pieces as `?`): no nested repeat, so matching is linear in the text."""
+        body = "".join(
+            "(?:"
+            + "|".join(re.escape(x) for x in sorted(p.literals, key=lambda x: (-len(x), x)))
+            + (")?" if p.optional else ")")
+            for p in self.pieces
+        )
+        return re.compile(
+            ("(?<![a-z])" if self.word_start else "")
+            + body
+            + ("(?![a-z])" if self.word_end else "")
+        )
+
+
+@dataclass(frozen=True)
+class Combination:
+    """Parts in order within a clause; gaps[i] bounds the characters between part i and i+1."""
+
+    source: str
+    parts: tuple[Part, ...]
+    gaps: tuple[int | None, ...]
+
+    def literals(self) -> Iterable[str]:
+        """Every literal any part uses."""
+        for part in self.parts:
+            for piece in part.pieces:
+                yield from piece.literals
+
+
+def parse_combination(text: str, terms: dict[str, tuple[str, ...]]) -> Combination:
+    """Read one combination string; `terms` maps a term name to its phrases."""
+    chunks = _SEP.split(text.strip())
+    parts: list[Part] = []
+    gaps: list[int | None] = []
+    for i, chunk in enumerate(chunks):
+        if i % 2:
+            gaps.append(None if chunk == "..." else int(chunk[2:]))
+            continue
+        parts.append(_parse_part(chunk, terms, text))
+    return Combination(text, tuple(parts), tuple(gaps))
+
+
+def _parse_part(chunk: str, terms: dict[str, tuple[str, ...]], whole: str) -> Part:
+    word_start = chunk.startswith("<")
+    word_end = chunk.endswith(">") and len(chunk) > 1
+    body = chunk[1 if word_start else 0 : -1 if word_end else None]
+    pieces: list[Piece] = []
+    for raw in body.split("+"):
+        literals: list[str] = []
+        optional = False
+        for alt in raw.split("|"):
+            alt = alt.lower()
+            if not alt:
+                optional = True
+                continue
+            ref = TERM_REF.fullmatch(alt)
+            if ref:
+                if ref.group(1) not in terms:
+                    raise CombinationError(f"{whole!r}: unknown term @{ref.group(1)}")
+                literals.extend(terms[ref.group(1)])
+            elif "@" in alt:
+                raise CombinationError(f"{whole!r}: {alt!r} is not a term reference (@name)")
+            else:
+                literals.append(alt)
+        if not literals:
+            raise CombinationError(f"{whole!r}: an empty piece in {chunk!r}")
+        pieces.append(Piece(tuple(dict.fromkeys(literals)), optional))
+    if all(p.optional for p in pieces):
+        raise CombinationError(f"{whole!r}: every piece of {chunk!r} is optional")
+    part = Part(tuple(pieces), word_start, word_end)
+    object.__setattr__(part, "_regex", part.regex())
+    return part
+
+
+class Hits:
+    """Where each literal occurs in one text: literal → sorted start positions."""
+
+    __slots__ = ("by_literal", "memo", "text")
+
+    def __init__(self, text: str, by_literal: dict[str, list[int]]) -> None:
+        self.text = text
+        self.by_literal = by_literal
+        self.memo: dict[str, object] = {}  # what a reader computes once per text
+
+    def starts(self, literal: str) -> list[int]:
+        """Start positions of `literal` (sorted)."""
+        return self.by_literal.get(literal, [])
+
+    def has(self, literal: str) -> bool:
+        """Whether `literal` occurs at all."""
+        return literal in self.by_literal
+
+    def at(self, literal: str, pos: int) -> bool:
+        """Whether `literal` starts at `pos`."""
+        found = self.by_literal.get(literal)
+        if not found:
+            return False
+        i = bisect.bisect_left(found, pos)
+        return i < len(found) and found[i] == pos
+
+
+class AhoCorasickFinder:
+    """The fast path: one automaton over every literal."""
+
+    name = "aho-corasick"
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        for literal in sorted(set(literals)):
+            self._automaton.add_word(literal, (len(literal), literal))
+        self._empty = len(self._automaton) == 0
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def find(self, text: str) -> Hits:
+        """Every occurrence (overlapping ones too) of every literal in `text`."""
+        found: dict[str, list[int]] = {}
+        if not self._empty:
+            for end, (length, literal) in self._automaton.iter(text):
+                found.setdefault(literal, []).append(end - length + 1)
+        return Hits(text, found)
+
+
+class ReferenceFinder:
+    """The plain path: str.find for each literal in turn. Same hits, slower."""
+
+    name = "reference"
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        self._literals = sorted(set(literals))
+
+    def find(self, text: str) -> Hits:
+        """Every occurrence (overlapping ones too) of every literal in `text`."""
+        found: dict[str, list[int]] = {}
+        for literal in self._literals:
+            i = text.find(literal)
+            while i >= 0:
+                found.setdefault(literal, []).append(i)
+                i = text.find(literal, i + 1)
+        return Hits(text, found)
+
+
+def part_spans(part: Part, hits: Hits) -> list[tuple[int, int]]:
+    """Where `part` matches, by start: leftmost-longest, not overlapping (as a regex finds)."""
+    regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
+    return [m.span() for m in regex.finditer(hits.text)]
+
+
+def could_match(combination: Combination, hits: Hits) -> bool:
+    """A cheap test: does every part have a literal of its first mandatory piece in the text."""
+    return all(any(hits.has(lit) for lit in first_literals(p)) for p in combination.parts)
+
+
+def first_literals(part: Part) -> Iterable[str]:
+    """The literals a match of `part` can start with."""
+    for piece in part.pieces:
+        yield from piece.literals
+        if not piece.optional:
+            return
+
+
+def combination_spans(
+    combination: Combination, hits: Hits, clause_of: ClauseIndex
+) -> list[tuple[int, int]]:
+    """Every span (first part's start, last part's end) where the combination matches."""
+    if not could_match(combination, hits):
+        return []
+    spans = part_spans(combination.parts[0], hits)
+    for part, gap in zip(combination.parts[1:], combination.gaps, strict=True):
+        if not spans:
+            return []
+        nexts = part_spans(part, hits)
+        starts = [s for s, _ in nexts]
+        joined = []
+        for start, end in spans:
+            j = bisect.bisect_left(starts, end)
+            if j == len(starts):
+                continue
+            n_start, n_end = nexts[j]
+            if gap is not None and n_start - end > gap:
+                continue
+            if clause_of(n_start) != clause_of(start):
+                continue
+            joined.append((start, n_end))
+        spans = joined
+    return spans
+
+
+class ClauseIndex:
+    """Which clause a position falls in (clauses as start offsets)."""
+
+    __slots__ = ("starts",)
+
+    def __init__(self, starts: list[int]) -> None:
+        self.starts = starts
+
+    def __call__(self, pos: int) -> int:
+        return bisect.bisect_right(self.starts, pos) - 1
+
+    def bounds(self, index: int, length: int) -> tuple[int, int]:
+        """(start, end) of clause `index` in a text of `length` characters."""
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else length
+        return self.starts[index], end
+
+
+def has_latin(literal: str) -> bool:
+    """Whether a literal has Latin letters (English triggers are matched as whole words)."""
+    return bool(_LATIN.search(literal))

@@ -1,0 +1,143 @@
+"""Noise out before matching: what a ticket carries that says nothing about the fault.
+
+Greetings, thanks and sign-offs, signatures, quoted earlier replies, HTML / Jira / Markdown
+markup, URLs and e-mail addresses, phone, order and ticket numbers, amounts, dates and times.
+Noise is replaced by a space (a line-level cut by a newline, so clauses stay apart), spaces
+are collapsed, and each character of the clean text keeps its offset in the ticket text, so a
+match maps back to the words the ticket wrote. Every pattern here is bounded or anchored
+to a line, so blanking is linear in the text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+
+# a quoted earlier reply: everything from its header line on
+_QUOTE_HEAD = re.compile(
+    r"(?im)^[ \t]*(?:-{2,}\s*(?:original message|forwarded message|原始邮件|原邮件)\s*-{2,}"
+    r"|on [^\n]{1,120} wrote:|在 ?[^\n]{1,80}写道[:：]|from: [^\n]{1,200}\n[ \t]*(?:sent|date): )"
+)
+_QUOTED_LINE = re.compile(r"(?m)^[ \t]*>[^\n]*")
+# a signature: the "-- " line, or a name line with | separators, or a closing line then a name
+_SIG_DASH = re.compile(r"(?m)^-- ?$")
+_SIG_LINE = re.compile(
+    r"(?m)^[ \t]*[A-Za-z][\w.' -]{1,40}(?:[ \t]*\|[ \t]*[^\n|]{1,60}){1,4}[ \t]*$"
+)
+_MARKUP = re.compile(
+    r"<[a-zA-Z/!][^<>\n]{0,200}>"  # HTML tags
+    r"|&(?:[a-z]{2,8}|#\d{1,6});"  # HTML entities
+    r"|(?m:^[ \t]*h[1-6]\.[ \t])"  # Jira headings
+    r"|\{(?:code|noformat|quote|panel|color)(?::[^}\n]{0,60})?\}"  # Jira blocks
+    r"|(?m:^[ \t]*(?:#{1,6}|[*+-]|\d{1,3}\.)[ \t])"  # Markdown headings and list marks
+    r"|\*\*|__|~~|`{1,3}|\[(?=[^\]\n]{1,200}\]\()|\]\([^)\s]{1,300}\)"  # emphasis, links
+)
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"'，。]{1,500}|[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"
+)
+# Greetings and sign-offs at the edge of a clause.
+_POLITE_ZH = re.compile(
+    r"(?:您好|你好|你们好|大家好|早上好|下午好|晚上好|在吗|在不在|麻烦(?:了|你们|您)?|请帮忙(?:看看|看一下|处理)?"
+    r"|谢谢(?:你们|您|了|大家)?|多谢|感谢(?:你们|您|支持)?|辛苦了|急急急|求助|求救|紧急求助|拜托了?"
+    r"|(?:请|麻烦)?尽快(?:处理|解决|回复|帮忙)?(?:一下)?|客服|老师|师傅|各位)[~～ ]*"
+)
+_POLITE_EN = re.compile(
+    r"(?i)\b(?:(?:hi|hello|hey)(?: there| team| all| everyone| guys)?"
+    r"|dear (?:support|team|sir|madam|all)"
+    r"|good (?:morning|afternoon|evening)"
+    r"|thanks?(?: you)?(?: (?:so|very) much)?(?: in advance)?|many thanks|cheers"
+    r"|regards|best regards"
+    r"|kind regards|sincerely|thx|pls|please help|please advise|asap)\b"
+    r"[~ ]*"
+)
+_NUMBERS = re.compile(
+    # order, ticket and invoice numbers after a label (the label goes too)
+    r"(?i)(?:订单号?|单号|工单号?|票号|流水号|发票号码?|ticket|case|order|incident|ref|inc|req)"
+    r"\s*(?:no\.?|number|#|编号)?\s*[:：#]?\s*[a-z]{0,4}-?\d[\d-]{3,30}"
+    r"|#\d{3,12}\b"
+    # phone numbers: mobile, landline with area code, international
+    r"|(?<!\d)(?:\+?\d{1,3}[ -]?)?"
+    r"(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\(\d{2,4}\)\s?\d{3,4}[ -]?\d{4})(?!\d)"
+    r"|\+\d{1,3}(?:[ -]?\d{2,4}){2,4}(?!\d)"
+    # amounts
+    r"|(?:[¥￥$€£]|rmb|usd|eur|inr|cny)\s?\d[\d,]{0,15}(?:\.\d{1,2})?"
+    r"|\d[\d,]{0,15}(?:\.\d{1,2})?\s?(?:元|块钱|块|万元|rmb|usd|eur|euro|inr|rupees)"
+    # dates and times
+    r"|\d{4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?|\d{1,2}月\d{1,2}[日号]|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|(?<!\d)\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:\s?[ap]\.?m\.?)?(?!\d)"
+)
+
+
+_QUOTES = re.compile(r"[“”「」『』\"]")
+_PATTERNS = (
+    (_MARKUP, re.compile(r"[<&{*_`~#\[\]]|^[ \t]*(?:h[1-6]\.|[+-]|\d{1,3}\.)[ \t]", re.M)),
+    (_URL, re.compile(r"https?://|www\.|@")),
+    (_NUMBERS, re.compile(r"\d")),
+    (_POLITE_ZH, re.compile(r"[好谢您麻请急求感辛拜客老师各在多尽]")),
+    (_POLITE_EN, re.compile(r"[a-zA-Z]")),
+)
+
+
+def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
+    """(start, end, replacement) of each stretch of noise; spans overlapping `keep` (codes)
+    are left alone."""
+    kept = sorted(keep)
+    spans: list[tuple[int, int, str]] = []
+    head = _QUOTE_HEAD.search(text)
+    if head:
+        spans.append((head.start(), len(text), "\n"))
+        text_end = head.start()
+    else:
+        text_end = len(text)
+    dash = _SIG_DASH.search(text, 0, text_end)
+    if dash:
+        spans.append((dash.start(), text_end, "\n"))
+        text_end = dash.start()
+    for pattern in (_QUOTED_LINE, _SIG_LINE):
+        spans.extend((m.start(), m.end(), "\n") for m in pattern.finditer(text, 0, text_end))
+    # quotation marks around an on-screen word: dropped, so 点“打印”没反应 reads 点打印没反应
+    spans.extend((m.start(), m.end(), "") for m in _QUOTES.finditer(text, 0, text_end))
+    for pattern, cue in _PATTERNS:
+        if cue.search(text, 0, text_end):  # a cheap look first: most texts have no markup
+            spans.extend((m.start(), m.end(), " ") for m in pattern.finditer(text, 0, text_end))
+    if not kept:
+        return spans
+    return [s for s in spans if not _overlaps(s[0], s[1], kept)]
+
+
+def _overlaps(start: int, end: int, kept: list[tuple[int, int]]) -> bool:
+    # kept is sorted by start and its spans do not overlap each other (codes)
+    i = bisect.bisect_left(kept, (end, end))
+    return i > 0 and kept[i - 1][1] > start
+
+
+def strip_noise(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[str, list[int]]:
+    """`text` without the noise spans, each replaced by its filler (a space, or a newline that
+    keeps clauses apart), runs of spaces collapsed; and for each character of the result, its
+    offset in `text` (so a match in the clean text maps back to the ticket's words)."""
+    spans = list(spans)
+    if not spans:  # the usual case: intake's text has its spaces collapsed already
+        return text, list(range(len(text)))
+    fill: dict[int, str] = {}
+    for start, end, filler in spans:
+        for i in range(start, end):
+            if fill.get(i) != "\n":
+                fill[i] = filler
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        ch = fill.get(i, ch)
+        if not ch:
+            continue
+        if ch in " \t" and out and out[-1] in " \n":
+            continue
+        if ch == "\n" and out and out[-1] == " ":
+            out[-1] = "\n"
+            where[-1] = i
+            continue
+        if ch == "\n" and out and out[-1] == "\n":
+            continue
+        out.append(ch)
+        where.append(i)
+    return "".join(out), where

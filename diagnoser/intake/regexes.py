@@ -1,0 +1,115 @@
+"""What the parse tree of a kept regex tells: the literals it cannot match without, and whether
+it can backtrack without bound.
+
+Both walk the tree of Python's own regex parser (re._parser): a regex is kept in the
+vocabulary only where a shape needs one, and these two checks are what makes keeping it safe
+(the prefilter skips it on texts that lack its literals; `kb lint` rejects nested repeats).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+
+# the regex parser of Python ≥ 3.11 (re._parser; typeshed has no stubs for it)
+_c: Any = importlib.import_module("re._constants")
+_p: Any = importlib.import_module("re._parser")
+
+_UNBOUNDED = _c.MAXREPEAT
+_REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None))
+
+
+def required_literals(pattern: str) -> tuple[str, ...] | None:
+    """Literals of which every match of `pattern` contains at least one (lower case), or None
+    when no such set is found (the regex then runs on every text)."""
+    try:
+        tree = _p.parse(pattern)
+    except re.error:
+        return None
+    found = _required(list(tree))
+    if not found or any(not lit for lit in found):
+        return None
+    return tuple(sorted({lit.lower() for lit in found}))
+
+
+def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """The best literal set for a sequence: the one whose shortest literal is longest."""
+    candidates: list[set[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            candidates.append({"".join(run)})
+            run = []
+        if op is _c.SUBPATTERN:
+            sub = _required(list(av[-1]))
+            if sub:
+                candidates.append(sub)
+        elif op is _c.BRANCH:
+            union: set[str] = set()
+            for branch in av[1]:
+                sub = _required(list(branch))
+                if not sub:
+                    union = set()
+                    break
+                union |= sub
+            if union:
+                candidates.append(union)
+        elif op in _REPEATS and av[0] >= 1:
+            sub = _required(list(av[2]))
+            if sub:
+                candidates.append(sub)
+    if run:
+        candidates.append({"".join(run)})
+    if not candidates:
+        return None
+    return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))
+
+
+def backtracking_risk(pattern: str) -> str | None:
+    """Why `pattern` can take exponential time (an unbounded repeat of something that repeats
+    without bound, as in (a+)+ or (a*b?)*), or None."""
+    try:
+        tree = _p.parse(pattern)
+    except re.error:
+        return None
+    return _nested(list(tree), outer=False)
+
+
+def _nested(items: list[tuple[Any, Any]], outer: bool) -> str | None:
+    for op, av in items:
+        if op in _REPEATS:
+            _, high, body = av
+            if high is _UNBOUNDED and (outer or _unbounded(list(body))):
+                return "a repeat nested in an unbounded repeat can backtrack without bound"
+            problem = _nested(list(body), outer=outer or high is _UNBOUNDED)
+            if problem:
+                return problem
+        elif op is _c.SUBPATTERN:
+            problem = _nested(list(av[-1]), outer)
+            if problem:
+                return problem
+        elif op is _c.BRANCH:
+            for branch in av[1]:
+                problem = _nested(list(branch), outer)
+                if problem:
+                    return problem
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            problem = _nested(list(av[1]), outer)
+            if problem:
+                return problem
+    return None
+
+
+def _unbounded(items: list[tuple[Any, Any]]) -> bool:
+    for op, av in items:
+        if op in _REPEATS and av[1] is _UNBOUNDED:
+            return True
+        if op is _c.SUBPATTERN and _unbounded(list(av[-1])):
+            return True
+        if op is _c.BRANCH and any(_unbounded(list(b)) for b in av[1]):
+            return True
+    return False

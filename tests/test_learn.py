@@ -1,0 +1,48 @@
+"""`diagnoser kb learn`: what a batch did not understand, grouped, with entries to paste."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from diagnoser.cli import cli
+
+
+def _results(tmp_path, clauses):
+    path = tmp_path / "results.jsonl"
+    rows = [
+        {"id": f"t{i}", "status": "ok", "unrecognised": [{"kind": "text", "value": c}]}
+        for i, c in enumerate(clauses)
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    return path
+
+
+def test_groups_unrecognised_clauses_by_their_word_and_proposes_entries(tmp_path):
+    path = _results(
+        tmp_path,
+        [
+            "发票二维码扫不出来",
+            "二维码扫描失败",
+            "顾客说二维码扫不了",
+            "QR code will not scan",
+            "weird beep",
+        ],
+    )
+    result = CliRunner().invoke(cli, ["kb", "learn", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    groups = json.loads(result.output)["groups"]
+    first = groups[0]
+    assert first["key"] == "二维码" and first["count"] == 3
+    assert len(first["examples"]) == 3
+    assert first["proposal"]["term"]["terms"]
+    assert first["proposal"]["match"][0].startswith("@")
+
+
+def test_a_broken_results_file_names_file_and_line(tmp_path):
+    path = tmp_path / "results.jsonl"
+    path.write_text('{"id": "a"}\nnot json\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["kb", "learn", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:2: not JSON" in result.output

@@ -1,0 +1,177 @@
+"""The concept vocabulary: one-pass matching equals the plain path, linear work on long texts,
+context scopes, noise, traditional characters, and what `kb lint` says about the vocabulary."""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import pstats
+from pathlib import Path
+
+import pytest
+import yaml
+
+from diagnoser import Ticket
+from diagnoser.intake import Vocabulary, read_text, take_in
+from diagnoser.intake.matcher import CombinationError, parse_combination
+from diagnoser.intake.regexes import backtracking_risk
+from diagnoser.kb.loader import lint_knowledge_base
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _all_texts() -> list[str]:
+    """Every ticket text of the rule fixture cases, the examples and the benchmark phrases."""
+    texts: list[str] = []
+    for path in sorted((ROOT / "rules" / "cases").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for case in data.get("cases", []):
+            text = (case.get("ticket") or {}).get("text")
+            if text:
+                texts.append(text)
+    for path in sorted((ROOT / "examples" / "tickets").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(json.loads(line).get("text") or "")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_batch", ROOT / "benchmarks" / "bench_batch.py"
+    )
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    texts += [t for t in bench.CANNED if t]
+    return texts
+
+
+def test_fast_path_and_reference_path_read_every_text_alike(shipped):
+    fast = Vocabulary.build(shipped.kb)
+    plain = Vocabulary.build(shipped.kb, finder="reference")
+    assert fast.finder_name == "aho-corasick" and plain.finder_name == "reference"
+    texts = _all_texts()
+    assert len(texts) > 500
+    for text in texts:
+        assert read_text(text, fast) == read_text(text, plain), text
+
+
+def _calls(vocab: Vocabulary, text: str) -> int:
+    profile = cProfile.Profile()
+    profile.enable()
+    read_text(text, vocab)
+    profile.disable()
+    return pstats.Stats(profile).total_calls  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.mark.parametrize("unit", ["not jammed ", "没有卡纸", "printer jammed, ", "打印机卡纸了，"])
+def test_long_repetitive_text_takes_linear_work(shipped, unit):
+    vocab = Vocabulary.build(shipped.kb)
+    read_text("warm up", vocab)
+    half = unit * (50_000 // len(unit))
+    whole = unit * (100_000 // len(unit))
+    small, big = _calls(vocab, half), _calls(vocab, whole)
+    # twice the text, about twice the work: a quadratic reading would take four times as much
+    assert big < 2.5 * small, (small, big)
+    # and a generous absolute bound: a few hundred Python calls per repeat at most
+    assert big < 400 * (100_000 // len(unit)), big
+
+
+def test_contrast_and_negation_read_the_right_way_round(shipped):
+    said = read_text("打印机没问题，测试页能打，就是开票软件里点打印没反应", shipped._vocab)
+    ids = [s for s, _ in said.symptoms]
+    assert "print_failure" in ids and "printer_offline" not in ids
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom", "scope"),
+    [
+        ("上个月卡纸已经修好了", "paper_jam", "history"),
+        ("the paper jam from last week was fixed", "paper_jam", "history"),
+        ("如果停电的话开票系统怎么处理？", "power_outage", "hypothetical"),
+        ("没有卡纸", "paper_jam", "negation"),
+        ("the printer is not jammed", "paper_jam", "negation"),
+    ],
+)
+def test_a_mention_out_of_the_present_is_set_aside_with_its_scope(shipped, text, symptom, scope):
+    said = read_text(text, shipped._vocab)
+    assert symptom not in [s for s, _ in said.symptoms]
+    assert any(a.symptom == symptom and a.scope == scope for a in said.set_aside), said.set_aside
+
+
+def test_a_question_about_a_denial_is_not_a_denial(shipped):
+    said = read_text("是不是没插盘？", shipped._vocab)
+    # 是不是 asks; the 没 after it does not deny
+    assert said.set_aside == () or all(a.scope != "negation" for a in said.set_aside)
+
+
+def test_noise_is_neither_matched_nor_not_understood(shipped):
+    text = (
+        "Hello team,\n<p>the printer is <b>offline</b> since 2026-03-02 10:30</p>\n"
+        "https://example.com/t/123 +44 20 7946 0958, order #448812\n"
+        "Thanks in advance\nJohn Smith | Acme Stores | Store 12\n"
+        "> earlier reply: paper jam"
+    )
+    said = read_text(text, shipped._vocab)
+    ids = [s for s, _ in said.symptoms]
+    assert "printer_offline" in ids and "paper_jam" not in ids
+    assert said.unrecognised == (), said.unrecognised
+
+
+def test_traditional_characters_read_like_simplified_ones(shipped):
+    trad = read_text("印表機無法列印", shipped._vocab)
+    simp = read_text("印表机无法列印", shipped._vocab)
+    assert trad.symptoms and [s for s, _ in trad.symptoms] == [s for s, _ in simp.symptoms]
+
+
+def test_set_aside_mentions_reach_the_intake(shipped):
+    got = take_in(Ticket.parse({"id": "t", "text": "没有卡纸"}), shipped.kb, shipped._vocab)
+    assert [(a.symptom, a.scope, a.trigger) for a in got.set_aside] == [
+        ("paper_jam", "negation", "没有")
+    ]
+
+
+def test_combinations_name_declared_terms():
+    terms = {"printer": ("打印机", "印表机")}
+    comb = parse_combination("@printer ..4 脱机|离线", terms)
+    assert comb.gaps == (4,) and set(comb.literals()) == {"打印机", "印表机", "脱机", "离线"}
+    with pytest.raises(CombinationError, match="unknown term @printr"):
+        parse_combination("@printr+脱机", terms)
+
+
+def test_backtracking_risk():
+    assert backtracking_risk("(a+)+$")
+    assert backtracking_risk("(x*y?)*")
+    assert backtracking_risk("打印机(显示)?(脱机|离线)") is None
+    assert backtracking_risk("( [a-z]+){0,4}") is None
+
+
+def _add_symptom(knowledge: Path, entry: str) -> None:
+    path = knowledge / "symptoms" / "extra.yaml"
+    path.write_text(
+        "symptoms:\n  - id: extra_symptom\n    name: {zh: 额外, en: extra}\n" + entry,
+        encoding="utf-8",
+    )
+
+
+def test_lint_rejects_catastrophic_backtracking(kb_copy):
+    rules, knowledge = kb_copy
+    _add_symptom(knowledge, "    patterns:\n      en: ['(a+)+$']\n")
+    issues = lint_knowledge_base(rules, knowledge)
+    bad = [i for i in issues if i.code == "regex"]
+    assert bad and "extra.yaml" in str(bad[0].location) and "(a+)+$" in bad[0].message
+
+
+def test_lint_checks_the_vocabulary(kb_copy):
+    rules, knowledge = kb_copy
+    (knowledge / "vocabulary").mkdir()
+    (knowledge / "vocabulary" / "terms.yaml").write_text(
+        "terms:\n  printer: {zh: [打印机], en: [printer]}\n"
+        "  device: {zh: [设备, 打印机]}\n  unused: {en: [widget]}\n",
+        encoding="utf-8",
+    )
+    _add_symptom(knowledge, "    match: ['@printer+脱机', '@device+坏了', '@nosuch+坏了']\n")
+    issues = {(i.code, i.message) for i in lint_knowledge_base(rules, knowledge)}
+    messages = " | ".join(m for _, m in issues)
+    assert "unknown term @nosuch" in messages
+    assert "term 'unused' is used by no symptom" in messages
+    assert "'打印机' is in both term 'device' and term 'printer'" in messages
