@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from diagnoser import Diagnoser, KnowledgeBaseError, load_knowledge_base
+from diagnoser import Diagnoser, KnowledgeBaseError, _cachedir, load_knowledge_base
 from diagnoser.kb import _cache
 
 
@@ -138,4 +138,23 @@ def test_the_default_directory_is_the_user_cache(monkeypatch, tmp_path):
     monkeypatch.delenv("DIAGNOSER_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     if sys.platform.startswith("linux"):
-        assert _cache.cache_dir() == tmp_path / "diagnoser"
+        assert _cachedir.cache_dir() == tmp_path / "diagnoser"
+
+
+@pytest.mark.parametrize("setting", ["1", "0"])
+def test_compiled_report_templates_are_kept_unless_the_cache_is_off(
+    cache, monkeypatch, mini, setting
+):
+    from diagnoser.report import _shipped_environment, render
+
+    monkeypatch.setenv("DIAGNOSER_CACHE", setting)
+    _shipped_environment.cache_clear()
+    try:
+        diagnosis = mini.diagnose({"id": "t", "error_codes": ["1001"]})
+        first = render(diagnosis, "text", "en", diagnoser=mini)
+        _shipped_environment.cache_clear()
+        assert render(diagnosis, "text", "en", diagnoser=mini) == first
+    finally:
+        _shipped_environment.cache_clear()
+    kept = list(cache.glob("templates-*/*"))
+    assert bool(kept) is (setting == "1")

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._cachedir import cache_dir, enabled
 from .._files import write_atomic_bytes
 
 if TYPE_CHECKING:
@@ -35,24 +36,6 @@ log = logging.getLogger("diagnoser.cache")
 MAX_ENTRIES = 8
 _FORMAT = b"diagnoser-kb-cache 1\n"
 _PACKAGE = Path(__file__).resolve().parent.parent
-
-
-def enabled() -> bool:
-    """False when DIAGNOSER_CACHE is 0, off, no or false."""
-    return os.environ.get("DIAGNOSER_CACHE", "1").strip().lower() not in ("0", "off", "no", "false")
-
-
-def cache_dir() -> Path:
-    """DIAGNOSER_CACHE_DIR, else the platform's user cache directory for diagnoser."""
-    configured = os.environ.get("DIAGNOSER_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    try:
-        import platformdirs
-    except ImportError:  # pragma: no cover - platformdirs is a dependency
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-        return Path(base) / "diagnoser"
-    return Path(platformdirs.user_cache_dir("diagnoser", appauthor=False))
 
 
 def _files(root: Path) -> Iterator[Path]:

@@ -25,7 +25,11 @@ CATEGORY_IDS = ("software", "hardware", "network", "operation", "external")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # validators are built on first validation: a knowledge base from the compiled cache is
+    # unpickled without them
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 class LocalizedText(_Model):
@@ -367,7 +371,7 @@ class Condition(_Model):
     present: Literal[True] | None = None
     matches: StrictStr | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @model_validator(mode="after")
     def _one_operator(self) -> Condition:
