@@ -145,15 +145,19 @@ def test_the_default_directory_is_the_user_cache(monkeypatch, tmp_path):
 def test_compiled_report_templates_are_kept_unless_the_cache_is_off(
     cache, monkeypatch, mini, setting
 ):
+    import datetime as dt
+
     from diagnoser.report import _shipped_environment, render
+
+    at = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
     monkeypatch.setenv("DIAGNOSER_CACHE", setting)
     _shipped_environment.cache_clear()
     try:
         diagnosis = mini.diagnose({"id": "t", "error_codes": ["1001"]})
-        first = render(diagnosis, "text", "en", diagnoser=mini)
+        first = render(diagnosis, "text", "en", diagnoser=mini, generated_at=at)
         _shipped_environment.cache_clear()
-        assert render(diagnosis, "text", "en", diagnoser=mini) == first
+        assert render(diagnosis, "text", "en", diagnoser=mini, generated_at=at) == first
     finally:
         _shipped_environment.cache_clear()
     kept = list(cache.glob("templates-*/*"))
