@@ -20,12 +20,12 @@ import click
 
 from .._resources import default_paths
 from ..intake.codes import canonical_code
+from ..kb.builtin import code_rules
 from ..kb.casetest import load_cases
 from ..kb.loader import KnowledgeBase, load_knowledge_base
 from ..kb.models import Condition, ErrorCode, Fault, Group, RuleSpec, Symptom
 from ..report import detect_language
 from ..result import SCHEMA_VERSION
-from ..service import code_rules
 from . import EXIT_INPUT, EXIT_NOTHING, EXIT_OK, kb_options
 
 FORMATS = click.Choice(["text", "json"])

@@ -102,6 +102,7 @@ class KnowledgeBase:
     rules_path: Path | None = None
     knowledge_path: Path | None = None
     _code_index: dict[str, list[tuple[str, ErrorCode]]] | None = field(default=None, repr=False)
+    _code_rules: tuple[RuleSpec, ...] | None = field(default=None, repr=False, compare=False)
 
     def code_meanings(self, code: str) -> list[tuple[str, ErrorCode]]:
         """(system, entry) for every system whose catalog has `code` (canonical form)."""
@@ -923,9 +924,16 @@ def load_knowledge_base(
     from ._cache import cached
 
     rules, knowledge = Path(rules), Path(knowledge)
-    kb = cached(
-        rules, knowledge, check_patterns, lambda: _Loader(rules, knowledge, check_patterns).load()
-    )
+
+    def build() -> KnowledgeBase:
+        from .builtin import code_rules
+
+        kb = _Loader(rules, knowledge, check_patterns).load()
+        if not any(i.severity is IssueSeverity.ERROR for i in kb.issues):
+            code_rules(kb)  # built now, so that the cache holds them too
+        return kb
+
+    kb = cached(rules, knowledge, check_patterns, build)
     if any(i.severity is IssueSeverity.ERROR for i in kb.issues):
         raise KnowledgeBaseError(kb.issues)
     return kb
