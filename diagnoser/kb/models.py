@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from .redos import backtracking_risk
+
 FAULT_ID = r"^(software|hardware|network|operation|external)\.[a-z][a-z0-9_]*$"
 SYMPTOM_ID = r"^[a-z][a-z0-9_]*$"
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -199,6 +201,11 @@ class Patterns(_Model):
                     except re.error as exc:
                         return f"{lang}[{i}]: invalid regular expression: {exc}"
             return f"the patterns do not combine: {combined}"
+        for lang in ("zh", "en"):  # each runs on every ticket text
+            for i, pattern in enumerate(getattr(self, lang)):
+                risk = backtracking_risk(pattern)
+                if risk:
+                    return f"{lang}[{i}] {pattern!r}: {risk}"
         return None
 
     def all(self) -> tuple[str, ...]:
@@ -383,6 +390,9 @@ class Condition(_Model):
                 re.compile(self.matches)
             except re.error as exc:
                 raise ValueError(f"matches: invalid regular expression: {exc}") from exc
+            risk = backtracking_risk(self.matches)
+            if risk:  # it would run on every ticket: refused, not only linted
+                raise ValueError(f"matches: {self.matches!r}: {risk}")
         return self
 
     def value_of(self, op: str) -> Any:
