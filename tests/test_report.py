@@ -505,3 +505,12 @@ def test_a_chinese_report_is_chinese_throughout(shipped):
     allowed = ids | {"diagnoser", "GSP", "IRP", "NIC", "IRN", "KSeF", "PDF", "OFD", "XML", "UTC"}
     allowed |= {"site", "DIAGNOSER", "SITE", "docs", "profile", "system", "jurisdiction"}
     assert words <= allowed, sorted(words - allowed)
+
+
+def test_source_date_epoch_fixes_the_generation_time(monkeypatch):
+    from diagnoser.report import provenance
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764579600")
+    assert provenance.now().isoformat() == "2025-12-01T09:00:00+00:00"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
+    assert provenance.now().year >= 2026  # not a number: the clock
