@@ -130,7 +130,7 @@ def summary(
     problems: list[str] = []
     try:
         result = write_summary(
-            _read(results, problems),  # type: ignore[arg-type]
+            _read(results, problems),
             output,
             kb,
             lang,  # type: ignore[arg-type]
