@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -14,6 +13,7 @@ from .engine import CompiledRules, Engine, Firing, build_test, guarded
 from .facts import FactIn
 from .intake import Intake, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
+from .kb.builtin import code_rules
 from .kb.loader import KnowledgeBase, load_knowledge_base
 from .kb.models import RuleSpec, RuleStatus, SymptomKind
 from .result import (
@@ -34,8 +34,6 @@ from .triage import triage, triage_band, widest_scope
 from .triage.plan import build_plan, choose_jurisdictions, given_jurisdictions
 from .triage.site import SiteProfile, site_profile
 
-CODE_RULE_PREFIX = "code."
-
 
 def combine(certainties: list[float]) -> float:
     """MYCIN combination of positive certainty factors: cf = a + b·(1 − a)."""
@@ -43,36 +41,6 @@ def combine(certainties: list[float]) -> float:
     for cf in certainties:
         total = total + cf * (1.0 - total)
     return total
-
-
-def code_rules(kb: KnowledgeBase) -> list[RuleSpec]:
-    """Built-in rules: an error code documented for a fault supports that fault.
-
-    The certainty comes from the catalog entry, carried by the code_fault fact.
-    """
-    faults = sorted({f for s in kb.systems.values() for e in s.codes for f in e.faults})
-    return [
-        RuleSpec.model_validate(
-            {
-                "id": f"{CODE_RULE_PREFIX}{fault}",
-                "title": f"An error code documented as {fault}",
-                "status": "stable",
-                "author": "diagnoser",
-                "date": dt.date(2026, 11, 24),
-                "references": ["knowledge/systems/"],
-                "when": {"all": [{"symptom": "code_fault", "equals": fault}]},
-                "then": {
-                    "fault": fault,
-                    "certainty": 1.0,
-                    "because": {
-                        "zh": "工单中的错误代码在错误代码目录中对应此故障",
-                        "en": "an error code in the ticket is documented as this fault",
-                    },
-                },
-            }
-        )
-        for fault in faults
-    ]
 
 
 def _normalise(symptom: str, value: Any) -> Any:
@@ -152,7 +120,7 @@ class Diagnoser:
         )
         self._numeric_tests = _numeric_tests(kb, list(self.rules.values()))
         self._representative: dict[tuple[str, Any], Any] = {}
-        # plain batch records keyed by what intake reads (see diagnose_record)
+        # plain batch records keyed by the facts intake reads (see diagnose_record)
         self._record_cache: OrderedDict[tuple[Any, ...], RecordBody] = OrderedDict()
 
     @classmethod
@@ -217,28 +185,24 @@ class Diagnoser:
 
         The record is `diagnose(ticket).to_record()` (see `Record`): ids and certainties, the
         systems and canonical error codes recognised, and the unrecognised input. No pydantic
-        result is built, and
-        the part that depends only on what intake reads is cached per input: backlogs repeat
-        the same text and codes many times. The lists of a record may be shared with the
-        cache: copy before changing them. Raises TicketError as diagnose() does.
+        result is built, and the part that depends only on the facts intake reads is cached by
+        those facts: in a backlog every text differs, but what they say repeats. The lists of a
+        record may be shared with the cache: copy before changing them. Raises TicketError as
+        diagnose() does.
         """
         parsed = self._with_site(
             Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
         )
         reported = parsed.reported_at
-        key = self._input_key(parsed)
-        body = self._record_cache.get(key)
+        # no key by the ticket's text and fields: real backlogs hardly repeat a text, so such a
+        # key costs on every ticket and crowds the cache with entries that are never hit
+        intake = take_in(parsed, self.kb, self._vocab)
+        facts = tuple(sorted(intake.facts, key=_fact_order))
+        said = self._facts_key(parsed, intake, facts)
+        body = self._record_cache.get(said)
         if body is None:
-            # a new input may still say what an earlier one said: intake (cheap for a text read
-            # before) gives the facts, and equal facts give an equal record
-            intake = take_in(parsed, self.kb, self._vocab)
-            facts = tuple(sorted(intake.facts, key=_fact_order))
-            said = self._facts_key(parsed, intake, facts)
-            body = self._record_cache.get(said)
-            if body is None:
-                body = self._record_body(parsed, intake, facts)
-                self._remember(said, body)
-            self._remember(key, body)
+            body = self._record_body(parsed, intake, facts)
+            self._remember(said, body)
         record = make_record(parsed.id, body, reported)
         # where the ticket comes from, when it says: what incident correlation groups by
         if parsed.site is not None:
@@ -246,36 +210,6 @@ class Diagnoser:
         if parsed.region is not None:
             record["region"] = parsed.region  # type: ignore[typeddict-unknown-key]
         return record
-
-    def _input_key(self, ticket: Ticket) -> tuple[Any, ...]:
-        """Everything of a ticket that can change its record, and nothing more.
-
-        A number counts only through the rule tests it passes (and, for affected_users, the
-        triage band): a record lists symptom ids, not values, so tickets whose numbers pass the
-        same tests share an entry. That is what makes timestamps (day and hour of reported_at)
-        and metrics cheap in a backlog.
-        """
-        reported = ticket.reported_at
-        return (
-            ticket.text,
-            ticket.error_codes,
-            ticket.symptoms,
-            tuple(sorted((k, self._signature(k, v)) for k, v in ticket.metrics.items())),
-            ticket.scope,
-            None
-            if ticket.affected_users is None
-            else (
-                self._signature("affected_users", ticket.affected_users),
-                triage_band(ticket.affected_users),
-            ),
-            ticket.system,
-            None
-            if reported is None
-            else (
-                self._signature("day_of_month", reported.day),
-                self._signature("hour", reported.hour),
-            ),
-        )
 
     def _facts_key(
         self, ticket: Ticket, intake: Intake, facts: tuple[FactIn, ...]

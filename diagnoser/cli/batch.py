@@ -7,7 +7,6 @@ that `diagnoser diagnose` does not pay for them at start-up.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import sys
 import tempfile
@@ -254,6 +253,16 @@ class _Reporter:
     help="Also write a summary report (.html or .md).",
 )
 @click.option(
+    "--by",
+    "--group-by",
+    "group_by",
+    default="system",
+    show_default=True,
+    metavar="COLUMN",
+    help="What the summary's 'where' groups by: the system, or a column carried with --keep "
+    "(store, organisation), or site or region.",
+)
+@click.option(
     "--bom/--no-bom",
     default=True,
     show_default=True,
@@ -289,6 +298,7 @@ def batch(
     resume: bool,
     dry_run: bool,
     summary_path: Path | None,
+    group_by: str,
     bom: bool,
     incidents_path: Path | None,
     quiet: bool,
@@ -325,8 +335,8 @@ def batch(
     if dry_run:
         _dry_run(config)
         return
-    if summary_path is not None and importlib.util.find_spec("diagnoser.batch.summary") is None:
-        raise click.UsageError("--summary: summary support not installed")
+    if group_by != "system" and summary_path is None:
+        raise click.UsageError("--by groups the summary: give --summary FILE too")
     out_format = output_format or (
         "csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl"
     )
@@ -338,7 +348,7 @@ def batch(
 
     def on_commit(records: Path) -> None:
         assert summary_path is not None
-        _summary(records, summary_path, config)
+        _summary(records, summary_path, config, by=group_by)
 
     incidents: list[dict[str, Any]] = []
     try:
@@ -370,7 +380,7 @@ def batch(
                 )
                 if spool is not None and summary_path is not None:
                     spool.close()
-                    _summary(Path(spool.name), summary_path, config, incidents)
+                    _summary(Path(spool.name), summary_path, config, incidents, by=group_by)
             finally:
                 if spool is not None:
                     spool.close()
@@ -422,10 +432,14 @@ def batch(
 
 
 def _summary(
-    spool: Path, path: Path, config: Any, incidents: list[dict[str, Any]] | None = None
+    spool: Path,
+    path: Path,
+    config: Any,
+    incidents: list[dict[str, Any]] | None = None,
+    by: str = "system",
 ) -> None:
     from .._resources import default_paths
-    from ..batch.summary import write_summary  # type: ignore[import-not-found,unused-ignore]
+    from ..batch.summary import write_summary
     from ..kb.loader import load_knowledge_base
 
     default_rules, default_knowledge = default_paths()
@@ -439,7 +453,7 @@ def _summary(
     from ..batch.output import OutputError, io_message
 
     try:
-        write_summary(records(), path, kb=kb, incidents=incidents or ())
+        write_summary(records(), path, kb=kb, incidents=incidents or (), by=by)
     except OSError as exc:
         raise OutputError(io_message(path, exc)) from None
 

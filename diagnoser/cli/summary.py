@@ -14,7 +14,7 @@ from ..batch.summary import summary_format, write_summary
 from ..errors import DiagnoserError
 from . import kb_options
 
-EXIT_INPUT = 4  # as in diagnoser.cli: some input lines could not be read
+EXIT_REJECTED = 5  # as `batch`: the report was written, some input lines were rejected
 
 
 def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
@@ -76,6 +76,16 @@ def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
     help="Report language (default: Chinese when most unrecognised ticket text is, else English).",
 )
 @click.option(
+    "--by",
+    "--group-by",
+    "group_by",
+    default="system",
+    show_default=True,
+    metavar="COLUMN",
+    help="What 'where' groups by: the system, or a column the batch carried with --keep "
+    "(in each record's extra: store, organisation), or site or region.",
+)
+@click.option(
     "--incidents",
     "incidents_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -86,6 +96,7 @@ def summary(
     results: tuple[Path, ...],
     output: Path,
     lang: str | None,
+    group_by: str,
     incidents_path: Path | None,
     rules: Path | None,
     knowledge: Path | None,
@@ -119,11 +130,12 @@ def summary(
     problems: list[str] = []
     try:
         result = write_summary(
-            _read(results, problems),  # type: ignore[arg-type]
+            _read(results, problems),
             output,
             kb,
             lang,  # type: ignore[arg-type]
             incidents=incidents,
+            by=group_by,
         )
     except OSError as exc:
         raise click.BadParameter(
@@ -137,4 +149,4 @@ def summary(
     )
     if problems:
         click.echo(f"diagnoser: {len(problems)} unreadable line(s) counted as rejected", err=True)
-        sys.exit(EXIT_INPUT)
+        sys.exit(EXIT_REJECTED)

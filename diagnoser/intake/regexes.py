@@ -8,15 +8,13 @@ vocabulary only where a shape needs one, and these two checks are what makes kee
 
 from __future__ import annotations
 
+import importlib
 import re
 from typing import Any
 
-try:  # Python ≥ 3.11 names it re._parser; older ones sre_parse
-    import re._constants as _c
-    import re._parser as _p
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+# the regex parser of Python ≥ 3.11 (re._parser; typeshed has no stubs for it)
+_c: Any = importlib.import_module("re._constants")
+_p: Any = importlib.import_module("re._parser")
 
 _UNBOUNDED = _c.MAXREPEAT
 _REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None))
@@ -69,49 +67,3 @@ def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
     if not candidates:
         return None
     return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))
-
-
-def backtracking_risk(pattern: str) -> str | None:
-    """Why `pattern` can take exponential time (an unbounded repeat of something that repeats
-    without bound, as in (a+)+ or (a*b?)*), or None."""
-    try:
-        tree = _p.parse(pattern)
-    except re.error:
-        return None
-    return _nested(list(tree), outer=False)
-
-
-def _nested(items: list[tuple[Any, Any]], outer: bool) -> str | None:
-    for op, av in items:
-        if op in _REPEATS:
-            _, high, body = av
-            if high is _UNBOUNDED and (outer or _unbounded(list(body))):
-                return "a repeat nested in an unbounded repeat can backtrack without bound"
-            problem = _nested(list(body), outer=outer or high is _UNBOUNDED)
-            if problem:
-                return problem
-        elif op is _c.SUBPATTERN:
-            problem = _nested(list(av[-1]), outer)
-            if problem:
-                return problem
-        elif op is _c.BRANCH:
-            for branch in av[1]:
-                problem = _nested(list(branch), outer)
-                if problem:
-                    return problem
-        elif op in (_c.ASSERT, _c.ASSERT_NOT):
-            problem = _nested(list(av[1]), outer)
-            if problem:
-                return problem
-    return None
-
-
-def _unbounded(items: list[tuple[Any, Any]]) -> bool:
-    for op, av in items:
-        if op in _REPEATS and av[1] is _UNBOUNDED:
-            return True
-        if op is _c.SUBPATTERN and _unbounded(list(av[-1])):
-            return True
-        if op is _c.BRANCH and any(_unbounded(list(b)) for b in av[1]):
-            return True
-    return False

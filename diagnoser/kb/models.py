@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from .redos import backtracking_risk
+
 FAULT_ID = r"^(software|hardware|network|operation|external)\.[a-z][a-z0-9_]*$"
 SYMPTOM_ID = r"^[a-z][a-z0-9_]*$"
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -25,7 +27,11 @@ CATEGORY_IDS = ("software", "hardware", "network", "operation", "external")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # validators are built on first validation: a knowledge base from the compiled cache is
+    # unpickled without them
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 class LocalizedText(_Model):
@@ -195,7 +201,7 @@ class Patterns(_Model):
                     except re.error as exc:
                         return f"{lang}[{i}]: invalid regular expression: {exc}"
             return f"the patterns do not combine: {combined}"
-        return None
+        return None  # backtracking risk: reported by the loader's check_regexes
 
     def all(self) -> tuple[str, ...]:
         """Every pattern, both languages."""
@@ -367,7 +373,7 @@ class Condition(_Model):
     present: Literal[True] | None = None
     matches: StrictStr | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @model_validator(mode="after")
     def _one_operator(self) -> Condition:
@@ -379,6 +385,9 @@ class Condition(_Model):
                 re.compile(self.matches)
             except re.error as exc:
                 raise ValueError(f"matches: invalid regular expression: {exc}") from exc
+            risk = backtracking_risk(self.matches)
+            if risk:  # it would run on every ticket: refused, not only linted
+                raise ValueError(f"matches: {self.matches!r}: {risk}")
         return self
 
     def value_of(self, op: str) -> Any:
@@ -541,7 +550,8 @@ def placeholders_in(text: str) -> list[str]:
 # --- incident rules (rules/incidents/) --------------------------------------------------------
 
 # what a fingerprint may hold: the fault or code, the system, the region
-GROUP_KEYS = ("key", "system", "region")
+GroupKey = Literal["key", "system", "region"]
+GROUP_KEYS: tuple[GroupKey, ...] = ("key", "system", "region")
 
 
 class IncidentMatch(_Model):
@@ -589,7 +599,7 @@ class IncidentRule(_Model):
     tags: tuple[str, ...] = ()
     match: IncidentMatch
     # the fingerprint: tickets with equal values of these fields (and in one window) group
-    group_by: tuple[Literal["key", "system", "region"], ...] = GROUP_KEYS
+    group_by: tuple[GroupKey, ...] = GROUP_KEYS
     window_minutes: int = Field(ge=1, le=7 * 24 * 60)
     at_least: IncidentThresholds
     then: IncidentConclusion

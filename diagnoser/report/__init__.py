@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from jinja2 import (
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -36,9 +37,9 @@ from jinja2 import (
     pass_context,
 )
 from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from .. import _cachedir
 from .._resources import templates_path
 from ..errors import DiagnoserError
 from ..kb.models import LocalizedText, Phase, Principle, Severity
@@ -56,6 +57,7 @@ from ..ticket import Scope, Ticket
 from ..triage import RESPONSE_TIME
 from ..triage.contrast import SCOPE_NAMES, contrast, describe
 from . import provenance
+from ._limits import ConfinedLoader, LimitedSandbox, TemplateLimitError, render_limited
 
 if TYPE_CHECKING:
     from ..kb.loader import KnowledgeBase
@@ -917,13 +919,28 @@ def _options() -> dict[str, Any]:
 
 @functools.cache
 def _shipped_environment() -> Environment:
-    return _configure(Environment(loader=FileSystemLoader(str(templates_path())), **_options()))
+    # compiled templates kept for the next process: Jinja checks each against its source, the
+    # directory's name against the version and the options set in this module
+    from .. import __version__
+
+    stamp = Path(__file__).stat().st_mtime_ns
+    directory = _cachedir.subdir(f"templates-{__version__}-{stamp}")
+    cache = FileSystemBytecodeCache(str(directory)) if directory is not None else None
+    return _configure(
+        Environment(
+            loader=FileSystemLoader(str(templates_path())), bytecode_cache=cache, **_options()
+        )
+    )
 
 
 @functools.lru_cache(maxsize=8)
 def _sandboxed_environment(template_dir: str) -> Environment:
-    loader = ChoiceLoader([FileSystemLoader(template_dir), FileSystemLoader(str(templates_path()))])
-    return _configure(SandboxedEnvironment(loader=loader, **_options()))
+    # no file from outside template_dir (a symlink out of it is refused); see _limits.py
+    loader = ChoiceLoader([ConfinedLoader(template_dir), FileSystemLoader(str(templates_path()))])
+    env = _configure(LimitedSandbox(loader=loader, **_options()))
+    assert isinstance(env, LimitedSandbox)
+    env.bound_filters()
+    return env
 
 
 def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
@@ -1013,7 +1030,17 @@ class TemplateRenderer(Renderer):
         }
         try:
             template = env.get_template(self.template)
-            return template.render(context)
+            if template_dir is None:
+                return template.render(context)
+            # a custom template: within a time budget and an output size (see _limits.py)
+            own = (str(Path(template_dir).resolve()), str(templates_path()))
+            try:
+                return render_limited(template.generate(context), lambda f: f.startswith(own))
+            except TemplateLimitError as exc:
+                filename, line = _template_frame(exc.__traceback__)
+                raise ReportTemplateError(str(exc), filename or template.filename, line) from None
+        except TemplateLimitError as exc:  # from the loader: a link out of the directory
+            raise ReportTemplateError(str(exc), self.template) from None
         except TemplateSyntaxError as exc:
             raise ReportTemplateError(exc.message or str(exc), exc.filename, exc.lineno) from exc
         except TemplateNotFound as exc:
