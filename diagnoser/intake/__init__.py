@@ -28,6 +28,7 @@ from .matcher import (
     CombinationError,
     Hits,
     ReferenceFinder,
+    anchor_literals,
     combination_spans,
     first_literals,
     parse_combination,
@@ -98,7 +99,7 @@ class _Compiled:
     def __post_init__(self) -> None:
         for entry in (*self.symptoms, *self.systems):
             for i, comb in enumerate(entry.combinations):
-                for lit in set(first_literals(comb.parts[0])):
+                for lit in set(anchor_literals(comb.parts[0])):
                     self.index.setdefault(lit, []).append((entry, i))
             for j, need in enumerate(entry.needs):
                 slot = len(entry.combinations) + j
@@ -107,14 +108,30 @@ class _Compiled:
                 for lit in need or ():
                     self.index.setdefault(lit, []).append((entry, slot))
 
-    def candidates(self, hits: Hits) -> dict[str, set[int]]:
-        """Per entry id, the combinations and regexes (by slot) the text's literals allow."""
-        out: dict[str, set[int]] = {}
+    def candidates(self, hits: Hits) -> dict[str, list[int]]:
+        """Per entry id, the combinations and regexes (by slot, in order) worth trying: those
+        whose first part's literals are in the text and whose other parts' literals are too
+        (a combination lacking one cannot match), and the regexes whose literals are."""
+        keys = hits.by_literal.keys()
+        chosen: set[tuple[str, int]] = set()
         for entry, slot in self.always:
-            out.setdefault(entry.id, set()).add(slot)
-        for lit in hits.by_literal:
-            for entry, slot in self.index.get(lit, ()):
-                out.setdefault(entry.id, set()).add(slot)
+            chosen.add((entry.id, slot))
+        index = self.index
+        for lit in keys:
+            for entry, slot in index.get(lit, ()):
+                if (entry.id, slot) in chosen:
+                    continue
+                if slot < len(entry.combinations):
+                    parts = entry.combinations[slot].parts
+                    if not all(
+                        not keys.isdisjoint(p._firsts) and not keys.isdisjoint(p._anchor)  # type: ignore[attr-defined]
+                        for p in parts
+                    ):
+                        continue
+                chosen.add((entry.id, slot))
+        out: dict[str, list[int]] = {}
+        for ident, slot in sorted(chosen):
+            out.setdefault(ident, []).append(slot)
         return out
 
 
@@ -161,7 +178,11 @@ class Vocabulary:
         literals: set[str] = set(context.literals())
         for entry in (*symptoms, *systems):
             for comb in entry.combinations:
-                literals.update(comb.literals())
+                # only the literals a part can start with are looked up in the hits: a part
+                # is matched where one of them starts (the rest of it by an anchored regex)
+                for part in comb.parts:
+                    literals.update(first_literals(part))
+                    literals.update(anchor_literals(part))
             for need in entry.needs:
                 literals.update(need or ())
         make = ReferenceFinder if self.finder == "reference" else AhoCorasickFinder
@@ -251,12 +272,12 @@ def _has_upper(pattern: str) -> bool:
 
 
 def _spans(
-    entry: _Entry, hits: Hits, clauses: ClauseIndex, slots: set[int] | None = None
+    entry: _Entry, hits: Hits, clauses: ClauseIndex, slots: list[int] | None = None
 ) -> Iterator[tuple[int, int]]:
     """Where `entry` is mentioned: its combinations, then its regexes — of those, only the
     `slots` the text's literals allow (a regex whose literals are absent cannot match)."""
     n = len(entry.combinations)
-    for slot in sorted(slots) if slots is not None else range(n + len(entry.regexes)):
+    for slot in slots if slots is not None else range(n + len(entry.regexes)):
         if slot < n:
             yield from combination_spans(entry.combinations[slot], hits, clauses)
             continue

@@ -112,32 +112,43 @@ def _overlaps(start: int, end: int, kept: list[tuple[int, int]]) -> bool:
     return i > 0 and kept[i - 1][1] > start
 
 
+_WS_RUN = re.compile(r"[ \n]{2,}")
+
+
 def strip_noise(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[str, list[int]]:
     """`text` without the noise spans, each replaced by its filler (a space, or a newline that
     keeps clauses apart), runs of spaces collapsed; and for each character of the result, its
-    offset in `text` (so a match in the clean text maps back to the ticket's words)."""
+    offset in `text` (so a match in the clean text maps back to the ticket's words).
+
+    A run of blanks becomes one: a newline (at the run's first newline) if it has one, else a
+    space (at its first space). Painted slice by slice and collapsed with one regex, so the
+    Python work is per span and per run, not per character."""
     spans = list(spans)
     if not spans:  # the usual case: intake's text has its spaces collapsed already
         return text, list(range(len(text)))
-    fill: dict[int, str] = {}
+    chars = list(text)
+    # a newline filler wins over any other; of the others, the later span wins
     for start, end, filler in spans:
-        for i in range(start, end):
-            if fill.get(i) != "\n":
-                fill[i] = filler
+        if filler != "\n":
+            chars[start:end] = [filler] * (end - start)
+    for start, end, filler in spans:
+        if filler == "\n":
+            chars[start:end] = ["\n"] * (end - start)
+    where = [i for i, ch in enumerate(chars) if ch]
+    painted = "".join(chars)
     out: list[str] = []
-    where: list[int] = []
-    for i, ch in enumerate(text):
-        ch = fill.get(i, ch)
-        if not ch:
-            continue
-        if ch in " \t" and out and out[-1] in " \n":
-            continue
-        if ch == "\n" and out and out[-1] == " ":
-            out[-1] = "\n"
-            where[-1] = i
-            continue
-        if ch == "\n" and out and out[-1] == "\n":
-            continue
-        out.append(ch)
-        where.append(i)
-    return "".join(out), where
+    at: list[int] = []
+    last = 0
+    for m in _WS_RUN.finditer(painted):
+        out.append(painted[last : m.start()])
+        at.extend(where[last : m.start()])
+        run = m.group()
+        nl = run.find("\n")
+        out.append("\n" if nl >= 0 else " ")
+        at.append(where[m.start() + (nl if nl >= 0 else 0)])
+        last = m.end()
+    if not out:
+        return painted, where
+    out.append(painted[last:])
+    at.extend(where[last:])
+    return "".join(out), at
