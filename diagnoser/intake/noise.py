@@ -36,14 +36,24 @@ _MARKUP = re.compile(
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>\"'，。]{1,500}|[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"
 )
+
+
+def _led(first: str, body: str, flags: int = 0) -> re.Pattern[str]:
+    """`body` behind a lookahead for the characters a match of it can start with: the same
+    matches (every match starts with one of them), but a position that cannot start one is
+    passed by one class test instead of trying every alternative (3-4x faster on tickets;
+    tests/test_vocabulary.py checks the two agree)."""
+    return re.compile(f"(?=[{first}])(?:{body})", flags)
+
+
 # Greetings and sign-offs at the edge of a clause.
-_POLITE_ZH = re.compile(
+_POLITE_ZH_BODY = (
     r"(?:您好|你好|你们好|大家好|早上好|下午好|晚上好|在吗|在不在|麻烦(?:了|你们|您)?|请帮忙(?:看看|看一下|处理)?"
     r"|谢谢(?:你们|您|了|大家)?|多谢|感谢(?:你们|您|支持)?|辛苦了|急急急|求助|求救|紧急求助|拜托了?"
     r"|(?:请|麻烦)?尽快(?:处理|解决|回复|帮忙)?(?:一下)?|客服|老师|师傅|各位)[~～ ]*"
 )
-_POLITE_EN = re.compile(
-    r"(?i)\b(?:(?:hi|hello|hey)(?: there| team| all| everyone| guys)?"
+_POLITE_EN_BODY = (
+    r"\b(?:(?:hi|hello|hey)(?: there| team| all| everyone| guys)?"
     r"|dear (?:support|team|sir|madam|all)"
     r"|good (?:morning|afternoon|evening)"
     r"|thanks?(?: you)?(?: (?:so|very) much)?(?: in advance)?|many thanks|cheers"
@@ -51,9 +61,9 @@ _POLITE_EN = re.compile(
     r"|kind regards|sincerely|thx|pls|please help|please advise|asap)\b"
     r"[~ ]*"
 )
-_NUMBERS = re.compile(
+_NUMBERS_BODY = (
     # order, ticket and invoice numbers after a label (the label goes too)
-    r"(?i)(?:订单号?|单号|工单号?|票号|流水号|发票号码?|ticket|case|order|incident|ref|inc|req)"
+    r"(?:订单号?|单号|工单号?|票号|流水号|发票号码?|ticket|case|order|incident|ref|inc|req)"
     r"\s*(?:no\.?|number|#|编号)?\s*[:：#]?\s*[a-z]{0,4}-?\d[\d-]{3,30}"
     r"|#\d{3,12}\b"
     # phone numbers: mobile, landline with area code, international
@@ -68,6 +78,10 @@ _NUMBERS = re.compile(
     r"|(?<!\d)\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:\s?[ap]\.?m\.?)?(?!\d)"
 )
 
+# the first characters of each: checked against the bodies by a test
+_POLITE_ZH = _led("您你大早下晚在麻请谢多感辛急求紧拜尽客老师各", _POLITE_ZH_BODY)
+_POLITE_EN = _led("hdgtmcrbksap", _POLITE_EN_BODY, re.IGNORECASE)
+_NUMBERS = _led(r"订单工票流发#+(¥￥$€£tcoirue\d", _NUMBERS_BODY, re.IGNORECASE)
 
 _QUOTES = re.compile(r"[“”「」『』\"]")
 _PATTERNS = (
