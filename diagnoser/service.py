@@ -12,17 +12,19 @@ from typing import Any
 from ._resources import default_paths
 from .engine import CompiledRules, Engine, Firing, build_test, guarded
 from .facts import FactIn
-from .intake import Intake, TextReading, Vocabulary, take_in
+from .intake import Intake, SetAside, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
 from .kb.loader import KnowledgeBase, load_knowledge_base
 from .kb.models import RuleSpec, RuleStatus, SymptomKind
 from .result import (
+    ContextScope,
     Diagnosis,
     Evidence,
     Plan,
     RankedFault,
     Record,
     RecordBody,
+    SetAsideMention,
     Source,
     SymptomRef,
     make_record,
@@ -187,7 +189,12 @@ class Diagnoser:
         facts = tuple(sorted(intake.facts, key=_fact_order))
         firings = self._run(self._engine_facts(facts))
         return self._conclude(
-            parsed, list(facts), intake.unrecognised, list(firings), systems=intake.systems
+            parsed,
+            list(facts),
+            intake.unrecognised,
+            list(firings),
+            systems=intake.systems,
+            set_aside=intake.set_aside,
         )
 
     def read_text(self, text: str) -> TextReading:
@@ -401,6 +408,7 @@ class Diagnoser:
         unrecognised: list[Any],
         firings: list[Firing],
         systems: list[str] | None = None,
+        set_aside: list[SetAside] | None = None,
     ) -> Diagnosis:
         plain, derived = self._rank(firings)
         ranked = [
@@ -442,6 +450,15 @@ class Diagnoser:
             if top
             else None,
             unrecognised=tuple(unrecognised),
+            set_aside=tuple(
+                SetAsideMention(
+                    symptom=a.symptom,
+                    mention=a.mention,
+                    scope=ContextScope(a.scope),
+                    trigger=a.trigger,
+                )
+                for a in set_aside or ()
+            ),
             symptoms=tuple(_ref(f) for f in all_facts),
             trace=tuple(
                 FiringView(rule=f.rule, fault=f.fault, derive=f.derive, certainty=f.certainty)
