@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import (
+    Annotated,
     Any,
     Literal,
     NotRequired,  # pydantic needs these on Python < 3.12
@@ -24,6 +25,7 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     field_validator,
     model_serializer,
+    with_config,
 )
 from typing_extensions import TypedDict
 
@@ -39,6 +41,7 @@ __all__ = [
     "Evidence",
     "Firing",
     "InputKind",
+    "JurisdictionBasis",
     "Plan",
     "PlanStep",
     "Priority",
@@ -208,6 +211,17 @@ class Escalation(_Out):
     when: str
 
 
+class JurisdictionBasis(StrEnum):
+    """What chose the jurisdictions of a plan, strongest first."""
+
+    GIVEN = "given"  # the caller named them
+    TICKET_SYSTEM = "ticket_system"  # the ticket's `system` field
+    SITE_SYSTEM = "site_system"  # the site profile's `default_system`
+    TEXT_SYSTEM = "text_system"  # a system recognised in the ticket text
+    SITE = "site"  # the site profile's `jurisdiction`
+    LANGUAGE = "language"  # the script and wording of the ticket text: a weak default
+
+
 class Plan(_Out):
     """What to do about the most likely fault: the steps in the order of the emergency process."""
 
@@ -221,6 +235,9 @@ class Plan(_Out):
     # the jurisdictions the steps were chosen for (empty: not known, every step is kept), the
     # site profile's escalation contact that applies, and, without a site profile, how to set one
     jurisdictions: tuple[str, ...] = ()
+    # what chose them (None: nothing did) and the sentence a report shows about it
+    jurisdiction_basis: JurisdictionBasis | None = None
+    jurisdiction_note: LocalizedText | None = None
     escalation: Escalation | None = None
     contacts_note: LocalizedText | None = None
 
@@ -374,15 +391,49 @@ class Record(RecordBody):
     reported_at: str | None
 
 
+# what the batch adds to a record beside the diagnosis (each only when it has something to say)
+_Label = Annotated[
+    Any,
+    Field(
+        description="The root cause the input's label column gives: a text label as the list "
+        "of its comma- or semicolon-separated parts, a JSON value as it was."
+    ),
+]
+_Warnings = Annotated[
+    list[str],
+    Field(
+        description="What was read with a doubt and how: a line decoded in another encoding "
+        "than the rest of its file, a date that could not be read and was left out."
+    ),
+]
+_Extra = Annotated[
+    dict[str, Any],
+    Field(description="The columns carried with --keep, by column name, as they were read."),
+]
+_Site = Annotated[str, Field(description="The site (store, branch) the ticket comes from.")]
+_Region = Annotated[str, Field(description="The region the ticket comes from.")]
+_Incident = Annotated[
+    str,
+    Field(description="The incident this ticket belongs to (batch --incidents), by its id."),
+]
+
+
+@with_config(ConfigDict(extra="forbid"))
 class OkRecord(Record):
     """A line of diagnoser batch output for a ticket that was diagnosed."""
 
     line: int | None
     source: str | None
     status: Literal["ok"]
-    label: NotRequired[str]
+    label: NotRequired[_Label]
+    warnings: NotRequired[_Warnings]
+    extra: NotRequired[_Extra]
+    site: NotRequired[_Site]
+    region: NotRequired[_Region]
+    incident: NotRequired[_Incident]
 
 
+@with_config(ConfigDict(extra="forbid"))
 class ErrorRecord(TypedDict):
     """A line of diagnoser batch output for a ticket that could not be diagnosed."""
 
@@ -392,7 +443,9 @@ class ErrorRecord(TypedDict):
     id: str | None
     status: Literal["error"]
     error: str
-    label: NotRequired[str]
+    label: NotRequired[_Label]
+    warnings: NotRequired[_Warnings]
+    extra: NotRequired[_Extra]
 
 
 def record_body(

@@ -33,7 +33,7 @@ from .result import (
 from .result import Firing as FiringView
 from .ticket import Ticket
 from .triage import triage, triage_band, widest_scope
-from .triage.plan import build_plan, plan_jurisdictions
+from .triage.plan import build_plan, choose_jurisdictions, given_jurisdictions
 from .triage.site import SiteProfile, site_profile
 
 CODE_RULE_PREFIX = "code."
@@ -154,7 +154,7 @@ class Diagnoser:
         )
         self._numeric_tests = _numeric_tests(kb, list(self.rules.values()))
         self._representative: dict[tuple[str, Any], Any] = {}
-        # plain batch records keyed by what intake reads (see diagnose_record)
+        # plain batch records keyed by the facts intake reads (see diagnose_record)
         self._record_cache: OrderedDict[tuple[Any, ...], RecordBody] = OrderedDict()
 
     @classmethod
@@ -181,9 +181,8 @@ class Diagnoser:
 
     def diagnose(self, ticket: Ticket | Mapping[str, Any]) -> Diagnosis:
         """Diagnose one ticket (a Ticket or a dict with the ticket fields)."""
-        parsed = self._with_site(
-            Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
-        )
+        given = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
+        parsed = self._with_site(given)
         intake = take_in(parsed, self.kb, self._vocab)
         # a canonical order, so equal fact sets give equal runs (and may share a cache entry)
         facts = tuple(sorted(intake.facts, key=_fact_order))
@@ -195,6 +194,7 @@ class Diagnoser:
             list(firings),
             systems=intake.systems,
             set_aside=intake.set_aside,
+            system_from_site=parsed.system != given.system,
         )
 
     def read_text(self, text: str) -> TextReading:
@@ -220,28 +220,24 @@ class Diagnoser:
 
         The record is `diagnose(ticket).to_record()` (see `Record`): ids and certainties, the
         systems and canonical error codes recognised, and the unrecognised input. No pydantic
-        result is built, and
-        the part that depends only on what intake reads is cached per input: backlogs repeat
-        the same text and codes many times. The lists of a record may be shared with the
-        cache: copy before changing them. Raises TicketError as diagnose() does.
+        result is built, and the part that depends only on the facts intake reads is cached by
+        those facts: in a backlog every text differs, but what they say repeats. The lists of a
+        record may be shared with the cache: copy before changing them. Raises TicketError as
+        diagnose() does.
         """
         parsed = self._with_site(
             Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
         )
         reported = parsed.reported_at
-        key = self._input_key(parsed)
-        body = self._record_cache.get(key)
+        # no key by the ticket's text and fields: real backlogs hardly repeat a text, so such a
+        # key costs on every ticket and crowds the cache with entries that are never hit
+        intake = take_in(parsed, self.kb, self._vocab)
+        facts = tuple(sorted(intake.facts, key=_fact_order))
+        said = self._facts_key(parsed, intake, facts)
+        body = self._record_cache.get(said)
         if body is None:
-            # a new input may still say what an earlier one said: intake (cheap for a text read
-            # before) gives the facts, and equal facts give an equal record
-            intake = take_in(parsed, self.kb, self._vocab)
-            facts = tuple(sorted(intake.facts, key=_fact_order))
-            said = self._facts_key(parsed, intake, facts)
-            body = self._record_cache.get(said)
-            if body is None:
-                body = self._record_body(parsed, intake, facts)
-                self._remember(said, body)
-            self._remember(key, body)
+            body = self._record_body(parsed, intake, facts)
+            self._remember(said, body)
         record = make_record(parsed.id, body, reported)
         # where the ticket comes from, when it says: what incident correlation groups by
         if parsed.site is not None:
@@ -249,36 +245,6 @@ class Diagnoser:
         if parsed.region is not None:
             record["region"] = parsed.region  # type: ignore[typeddict-unknown-key]
         return record
-
-    def _input_key(self, ticket: Ticket) -> tuple[Any, ...]:
-        """Everything of a ticket that can change its record, and nothing more.
-
-        A number counts only through the rule tests it passes (and, for affected_users, the
-        triage band): a record lists symptom ids, not values, so tickets whose numbers pass the
-        same tests share an entry. That is what makes timestamps (day and hour of reported_at)
-        and metrics cheap in a backlog.
-        """
-        reported = ticket.reported_at
-        return (
-            ticket.text,
-            ticket.error_codes,
-            ticket.symptoms,
-            tuple(sorted((k, self._signature(k, v)) for k, v in ticket.metrics.items())),
-            ticket.scope,
-            None
-            if ticket.affected_users is None
-            else (
-                self._signature("affected_users", ticket.affected_users),
-                triage_band(ticket.affected_users),
-            ),
-            ticket.system,
-            None
-            if reported is None
-            else (
-                self._signature("day_of_month", reported.day),
-                self._signature("hour", reported.hour),
-            ),
-        )
 
     def _facts_key(
         self, ticket: Ticket, intake: Intake, facts: tuple[FactIn, ...]
@@ -409,6 +375,7 @@ class Diagnoser:
         firings: list[Firing],
         systems: list[str] | None = None,
         set_aside: list[SetAside] | None = None,
+        system_from_site: bool = False,
     ) -> Diagnosis:
         plain, derived = self._rank(firings)
         ranked = [
@@ -445,6 +412,8 @@ class Diagnoser:
                 top.fault_id,
                 systems=systems or (),
                 named_by_ticket=bool(ticket.system),
+                system_from_site=system_from_site,
+                text=ticket.text,
                 priority=priority.value if priority else None,
             )
             if top
@@ -473,22 +442,37 @@ class Diagnoser:
         *,
         systems: Sequence[str] = (),
         named_by_ticket: bool = False,
+        system_from_site: bool = False,
+        text: str | None = None,
         priority: str | None = None,
         jurisdictions: Sequence[str] | None = None,
     ) -> Plan:
         """The emergency plan for one fault, from the knowledge base.
 
-        It keeps the steps that hold in the jurisdiction of `systems` (or of the site profile;
-        `jurisdictions` overrides both; none known keeps every step) and fills the contacts in
+        It keeps the steps that hold in the jurisdiction of `systems` (the ticket's own system
+        first, then those recognised in its text), else of the site profile, else a weak default
+        from the ticket `text` (simplified Chinese: CN; Taiwan-specific words: TW); none known
+        keeps every step. `jurisdictions` overrides all of these. The plan's
+        `jurisdiction_basis` and `jurisdiction_note` say what chose them. Contacts are filled in
         from the site profile, with the escalation contact for `priority`.
         """
-        chosen = (
-            tuple(jurisdictions)
+        choice = (
+            given_jurisdictions(jurisdictions)
             if jurisdictions is not None
-            else plan_jurisdictions(
-                systems, self.kb.systems, self.site, named_by_ticket=named_by_ticket
+            else choose_jurisdictions(
+                systems,
+                self.kb.systems,
+                self.site,
+                named_by_ticket=named_by_ticket,
+                system_from_site=system_from_site,
+                text=text,
             )
         )
         return build_plan(
-            self.kb.faults[fault_id], jurisdictions=chosen, site=self.site, priority=priority
+            self.kb.faults[fault_id],
+            jurisdictions=choice.jurisdictions,
+            site=self.site,
+            priority=priority,
+            basis=choice.basis,
+            jurisdiction_note=choice.note,
         )

@@ -375,3 +375,42 @@ def test_cached_records_equal_fresh_ones_whatever_the_numbers(shipped):
         record, full = cached.diagnose_record(ticket), uncached.diagnose(ticket)
         assert record == full.to_record(), ticket
     assert len(cached._record_cache) < len(tickets)  # the numbers did share entries
+
+
+def test_a_backlog_of_distinct_texts_gets_the_records_of_fresh_diagnoses(tmp_path, shipped):
+    # every text differs (store names, order numbers, greetings), as in a real export, while
+    # what they say repeats: records served by the facts cache, from two worker processes,
+    # equal a fresh diagnosis of each ticket by a Diagnoser without any cache
+    import random
+
+    from diagnoser import Diagnoser
+
+    rng = random.Random(5)
+    examples = FIXTURES.parent.parent / "examples" / "tickets" / "tickets.jsonl"
+    bases = [json.loads(line) for line in examples.read_text(encoding="utf-8").splitlines()]
+    tickets = []
+    for i in range(240):
+        base = rng.choice(bases)
+        greeting = rng.choice(["您好，", "Hi team, ", "", "請問一下，"])
+        store = rng.choice(["杭州人民路店", "store #12", "台北民生門市"])
+        ticket = {
+            "id": f"u{i}",
+            "text": f"{greeting}{store}{rng.randrange(99)}，{base.get('text', '')}，单号 {90 + i}",
+            "reported_at": f"2026-03-{1 + i % 28:02d}T{i % 24:02d}:10:00",
+        }
+        for key in ("error_codes", "system", "metrics", "scope"):
+            if key in base:
+                ticket[key] = base[key]
+        tickets.append(ticket)
+    assert len({t["text"] for t in tickets}) == len(tickets)
+    path = _jsonl(tmp_path / "distinct.jsonl", tickets)
+    out = tmp_path / "out.jsonl"
+    run_batch(BatchConfig([str(path)], workers=2, chunk_size=16), output=out)
+    fresh = Diagnoser(shipped.kb, cache_size=0)
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == len(tickets)
+    for ticket, record in zip(tickets, records, strict=True):
+        assert record.pop("status") == "ok"
+        assert record.pop("source") == str(path)
+        record.pop("line")
+        assert record == fresh.diagnose(ticket).to_record(), ticket["id"]

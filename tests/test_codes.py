@@ -68,3 +68,12 @@ def test_codes_in_text(text, codes):
 
 def test_traditional_markers_are_canonicalised():
     assert canonical_code("錯誤代碼1001") == "1001"
+
+
+@pytest.mark.parametrize("code", ["2182", "2189"])
+def test_irp_totals_mismatch_is_invalid_data_first_then_a_program_error(shipped, code):
+    # the IRP rejects the document's content: fix the field and resubmit; a program that keeps
+    # computing the totals wrong is the second explanation
+    result = shipped.diagnose({"error_codes": [code], "system": "india_irp"})
+    ranked = [d.fault_id for d in result.diagnoses]
+    assert ranked[:2] == ["operation.invalid_invoice_data", "software.program_error"]

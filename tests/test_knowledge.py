@@ -201,3 +201,45 @@ def test_unchecked_patterns_are_reported_when_first_needed(kb_copy):
     assert d.diagnose({"error_codes": ["1001"]}).diagnoses  # no text: patterns not needed
     with pytest.raises(KnowledgeBaseError, match=r"core\.yaml:\d+: error: symptom 'paper_jam'"):
         d.diagnose({"text": "printer jammed"})
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["(a+)+$", "(a|a)*b", "(x*y?)*$", r"(\w+\s?)+$", "(ax|[a-z]x)*y"],
+)
+def test_lint_rejects_a_symptom_pattern_that_backtracks_without_bound(kb_copy, pattern):
+    # such a pattern runs on every ticket text and can hang a worker on a short one
+    rules, knowledge = kb_copy
+    _edit(knowledge / "symptoms/core.yaml", "zh: ['卡纸', '夹纸']", f"zh: ['卡纸', '{pattern}']")
+    (error,) = _errors(rules, knowledge)
+    assert "core.yaml:" in error and "zh[1]" in error and "backtrack without bound" in error
+
+
+def test_a_rule_matches_pattern_that_backtracks_is_refused_at_load(kb_copy):
+    rules, knowledge = kb_copy
+    _edit(
+        rules / "hardware/printer-print-failure.yaml",
+        "    - symptom: print_failure\n",
+        "    - symptom: print_failure\n    - symptom: text\n      matches: '(a|a)*$'\n",
+    )
+    errors = _errors(rules, knowledge)
+    assert any(
+        "printer-print-failure.yaml" in e and "backtrack without bound" in e for e in errors
+    ), errors
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "打印机(显示)?(脱机|离线)",
+        r"[a-z]+(?:-[a-z]+)*",
+        r"(\s*,)*\s*$",
+        "upload(s|ing)? (keeps? |are |is |have |has |still )*(failed|fails)",
+        r"(\w|\d)+$",
+        "(?:error|err)+",
+    ],
+)
+def test_patterns_that_split_their_text_one_way_pass(pattern):
+    from diagnoser.kb.redos import backtracking_risk
+
+    assert backtracking_risk(pattern) is None

@@ -247,6 +247,65 @@ def test_template_dir_is_sandboxed(mini, tmp_path):
     assert "report.txt.j2:2" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # loops that produce nothing, or next to nothing, for a very long time
+        "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}",
+        "{% for a in range(99999) %}{% for b in range(99999) %}.{% endfor %}{% endfor %}",
+    ],
+)
+def test_a_custom_template_that_loops_fails_within_its_time_budget(mini, tmp_path, body):
+    from diagnoser.report import _limits
+
+    (tmp_path / "report.txt.j2").write_text("ok\n" + body + "\n")
+    result = mini.diagnose({"text": "printer jammed"})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_limits, "MAX_SECONDS", 0.3)
+        patch.setattr(_limits, "MAX_OUTPUT", 10**9)  # the clock, not the size, must stop it
+        with pytest.raises(ReportTemplateError, match=r"report\.txt\.j2.*longer than 0\.3 s"):
+            render(result, Format.TEXT, "en", template_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% for a in range(99999) %}{% for b in range(99) %}xxxxxxxxxx{% endfor %}{% endfor %}",
+        "{{ 'x' * 10**10 }}",
+        "{{ ['x'] * 10**10 }}",
+        "{{ ''|center(10**10) }}",
+        "{{ 'x'.ljust(10**10) }}",
+        "{{ 7 ** 99999999 }}",
+    ],
+)
+def test_a_custom_template_that_allocates_without_limit_fails(mini, tmp_path, body):
+    (tmp_path / "report.md.j2").write_text(body)
+    result = mini.diagnose({"text": "printer jammed"})
+    with pytest.raises(ReportTemplateError, match=r"report\.md\.j2") as caught:
+        render(result, Format.MARKDOWN, "en", template_dir=tmp_path)
+    assert any(word in str(caught.value) for word in ("over", "more than", "too large"))
+
+
+def test_a_symlink_out_of_the_template_dir_is_refused(mini, tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("password=hunter2\n")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "report.txt.j2").symlink_to(outside)
+    (templates / "report.md.j2").write_text("{% include 'part.j2' %}")
+    (templates / "part.j2").symlink_to(outside)
+    result = mini.diagnose({"text": "printer jammed"})
+    for fmt in (Format.TEXT, Format.MARKDOWN):
+        with pytest.raises(ReportTemplateError, match="outside the template directory") as caught:
+            render(result, fmt, "en", template_dir=templates)
+        assert "hunter2" not in str(caught.value)
+    # a link that stays inside the directory is fine
+    (templates / "inner.j2").write_text("inside {{ r.id }}\n")
+    (templates / "report.txt.j2").unlink()
+    (templates / "report.txt.j2").symlink_to(templates / "inner.j2")
+    assert render(result, Format.TEXT, "en", template_dir=templates).startswith("inside ")
+
+
 def test_template_syntax_error_names_file_and_line(mini, tmp_path):
     (tmp_path / "report.md.j2").write_text("# ok\n\n{% for x in r.faults %}\n{{ x.id }\n")
     result = mini.diagnose({"text": "printer jammed"})
@@ -441,9 +500,10 @@ def test_a_chinese_report_is_chinese_throughout(shipped):
         for e in d.evidence:
             ids |= set(re.findall(r"[A-Za-z]{3,}", e.rule))
     # what is left in Latin letters is ids, system and product names from the knowledge
-    # base, the program's own name, and the option and file the site-profile note names
+    # base, the program's own name, the option and file the site-profile note names, and the
+    # option and profile key the jurisdiction note names
     allowed = ids | {"diagnoser", "GSP", "IRP", "NIC", "IRN", "KSeF", "PDF", "OFD", "XML", "UTC"}
-    allowed |= {"site", "DIAGNOSER", "SITE", "docs", "profile"}
+    allowed |= {"site", "DIAGNOSER", "SITE", "docs", "profile", "system", "jurisdiction"}
     assert words <= allowed, sorted(words - allowed)
 
 

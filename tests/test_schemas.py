@@ -73,3 +73,41 @@ def test_a_diagnosis_of_another_schema_version_is_refused(mini: Diagnoser):
 
     with pytest.raises(ValidationError, match="schema_version"):
         Diagnosis.model_validate(data)
+
+
+def test_the_record_schema_admits_every_key_the_batch_writes_and_no_other(tmp_path):
+    # batch output with everything the batch adds to a record: labels, warnings, carried
+    # columns, site and region, error records, and incidents; the record model forbids keys
+    # it does not describe, so a key the batch writes and the schema omits fails here
+    from pydantic import TypeAdapter, ValidationError
+
+    from diagnoser.result import ErrorRecord, OkRecord
+    from tests.test_incidents import _citywide
+
+    rows = [
+        {**t, "store": f"S{i}", "root_cause": "network.disconnected", "opened": t["reported_at"]}
+        for i, t in enumerate(_citywide())
+    ]
+    rows += [
+        {"id": "late", "text": "打印机卡纸", "opened": "soon"},  # a date nothing reads: a warning
+        {"id": "bad", "text": 12, "store": "S9", "root_cause": "x", "opened": "soon"},
+        {"text": "no id"},
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    out, incidents = tmp_path / "out.jsonl", tmp_path / "inc.jsonl"
+    args = ["batch", str(source), "-o", str(out), "--incidents", str(incidents), "-j", "1", "-q"]
+    args += ["--keep", "store", "--map", "label=root_cause", "--map", "reported_at=opened"]
+    run = CliRunner().invoke(cli, args)
+    assert run.exit_code == 5, run.output
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    seen = {key for record in records for key in record}
+    assert {"label", "warnings", "extra", "site", "region", "incident", "error"} <= seen
+    adapter = TypeAdapter(OkRecord | ErrorRecord)  # type: ignore[arg-type]
+    for record in records:
+        adapter.validate_python(record)
+    schema = json.loads(shipped("record"))
+    described = {key for d in schema["$defs"].values() for key in d.get("properties", {})}
+    assert seen <= described
+    with pytest.raises(ValidationError):
+        adapter.validate_python({**records[0], "surprise": 1})

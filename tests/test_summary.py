@@ -436,3 +436,55 @@ def test_the_example_report_builds(tmp_path: Path):
     assert "3 rejected" in done.stderr
     text = out.read_text(encoding="utf-8")
     assert "<script" not in text and "column-chart" in text
+
+
+def test_where_groups_by_a_carried_column(tmp_path):
+    # an export with a store column: --keep carries it into each record's extra, and the
+    # summary's "where" counts tickets per store instead of per invoicing system
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "id,text,store\n"
+        "1,printer jammed,Leeds #4\n"
+        "2,cannot connect to the server,Leeds #4\n"
+        "3,printer jammed,Pune 12\n"
+        "4,系统很慢,\n",
+        encoding="utf-8",
+    )
+    out, report = tmp_path / "out.jsonl", tmp_path / "s.md"
+    args = ["batch", "-q", str(export), "-o", str(out), "--keep", "store", "--summary"]
+    result = CliRunner().invoke(cli, [*args, str(report), "--by", "store"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r.get("extra", {}).get("store") for r in records] == [
+        "Leeds #4",
+        "Leeds #4",
+        "Pune 12",
+        "",
+    ]
+    text = report.read_text(encoding="utf-8")
+    assert "### By store" in text
+    assert "| Leeds \\#4 | 2 |" in text and "| Pune 12 | 1 |" in text  # Markdown-escaped
+    assert "| no store given | 1 |" in text
+    assert "The most affected store is Leeds \\#4 (2 ticket(s))." in text
+
+    # the same from the results file, and by the system when not asked otherwise
+    again = tmp_path / "again.md"
+    got = CliRunner().invoke(
+        cli, ["summary", str(out), "-o", str(again), "--group-by", "store", "--lang", "en"]
+    )
+    assert got.exit_code == 0, got.output
+    assert again.read_text(encoding="utf-8") == text
+    summary = summarise(records, by="store")
+    assert [(r.key, r.count) for r in summary.systems] == [
+        ("Leeds #4", 2),
+        ("-", 1),
+        ("Pune 12", 1),
+    ]
+    assert {r.key for r in summarise(records).systems} <= {"-", "generic"}
+
+
+def test_by_without_a_summary_is_a_usage_error(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"id": "1", "text": "printer jammed"}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["batch", str(path), "--by", "store"])
+    assert result.exit_code == 2 and "--summary" in result.output

@@ -14,8 +14,8 @@ import yaml
 from diagnoser import Ticket
 from diagnoser.intake import Vocabulary, read_text, take_in
 from diagnoser.intake.matcher import CombinationError, parse_combination
-from diagnoser.intake.regexes import backtracking_risk
 from diagnoser.kb.loader import lint_knowledge_base
+from diagnoser.kb.redos import backtracking_risk
 
 ROOT = Path(__file__).resolve().parent.parent
 

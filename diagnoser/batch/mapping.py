@@ -15,7 +15,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,27 +177,53 @@ def _load_map_file(path: Path) -> dict[str, Any]:
 _MISSING = object()
 
 
-def _lookup(data: Mapping[str, Any], column: str) -> Any:
-    if column in data:
-        return data[column]
+Getter = Callable[[Mapping[str, Any]], Any]
+
+
+def _getter(column: str) -> Getter:
+    """How to read `column` from a record (its value or _MISSING), decided once per column:
+    a JSON input is mapped per record, so parsing each candidate name again for every record
+    would cost more than the reading itself."""
     item = _ITEM.match(column)
     if item is not None:  # custom_fields[360001234]: the value of the entry with that id
-        entries = _lookup(data, item.group(1))
-        if not isinstance(entries, list):
-            return _MISSING
-        key = item.group(2).strip()
-        for entry in entries:
-            if isinstance(entry, Mapping) and str(entry.get("id")) == key:
-                return entry.get("value")
-        return _MISSING
-    if "." in column:
-        node: Any = data
-        for part in column.split("."):
-            if not isinstance(node, Mapping) or part not in node:
+        inner, key = _getter(item.group(1)), item.group(2).strip()
+
+        def entry_value(data: Mapping[str, Any]) -> Any:
+            if column in data:
+                return data[column]
+            entries = inner(data)
+            if not isinstance(entries, list):
                 return _MISSING
-            node = node[part]
-        return node
-    return _MISSING
+            for entry in entries:
+                if isinstance(entry, Mapping) and str(entry.get("id")) == key:
+                    return entry.get("value")
+            return _MISSING
+
+        return entry_value
+    if "." in column:
+        parts = column.split(".")
+
+        def nested(data: Mapping[str, Any]) -> Any:
+            if column in data:
+                return data[column]
+            node: Any = data
+            for part in parts:
+                if not isinstance(node, Mapping) or part not in node:
+                    return _MISSING
+                node = node[part]
+            return node
+
+        return nested
+
+    def plain(data: Mapping[str, Any]) -> Any:
+        return data.get(column, _MISSING)
+
+    return plain
+
+
+def _lookup(data: Mapping[str, Any], column: str) -> Any:
+    """The value of `column` in `data` (a name, a dotted path, or Column[KEY]), or _MISSING."""
+    return _getter(column)(data)
 
 
 class BoundMap:
@@ -230,6 +256,14 @@ class BoundMap:
                     del self.metric_columns[metric]
                 else:
                     self.metric_columns[metric] = real
+        self._get = {
+            col: _getter(col)
+            for col in (
+                *(c for cols in self.fields.values() for c in cols),
+                *self.metric_columns.values(),
+                *self.keep,
+            )
+        }
 
     def describe(self) -> dict[str, Any]:
         """The resolved mapping, for --dry-run."""
@@ -249,7 +283,7 @@ class BoundMap:
         warnings: list[str] = []
         extra: dict[str, Any] = {}
         for col in self.keep:
-            value = _lookup(data, col)
+            value = self._get[col](data)
             if value is not _MISSING:
                 if isinstance(value, str) and _SURROGATE.search(value):
                     value = _SURROGATE.sub("\ufffd", value)
@@ -269,7 +303,7 @@ class BoundMap:
                 parts: list[Any] = []
                 used = []
                 for col in cols:
-                    value = _lookup(data, col)
+                    value = self._get[col](data)
                     if value is _MISSING or value is None or value == "" or value == []:
                         continue
                     parts.append(value)
@@ -283,7 +317,7 @@ class BoundMap:
                 col = ", ".join(used)
             else:
                 for col in cols:
-                    value = _lookup(data, col)
+                    value = self._get[col](data)
                     if value is not _MISSING and value is not None and value != "":
                         break
                 else:
@@ -302,7 +336,7 @@ class BoundMap:
         if self.metric_columns:
             metrics = dict(ticket.get("metrics") or {})
             for metric, col in self.metric_columns.items():
-                value = _lookup(data, col)
+                value = self._get[col](data)
                 if value is _MISSING or value is None or value == "":
                     continue
                 try:

@@ -245,6 +245,7 @@ class Summary:
     incidents: tuple[IncidentRow, ...] = ()  # shown first, when the run correlated them
     # where tickets came from, per carried column (store, organisation, region …), most first
     places: tuple[tuple[str, tuple[Row, ...]], ...] = ()
+    by: str = "system"  # what `systems` groups by: the system, or a carried column (--by)
 
     @property
     def undiagnosed(self) -> int:
@@ -327,6 +328,29 @@ _EDGE_PUNCT = " \t\"'“”‘’「」『』()（）[]【】<>《》.,;:!?。�
 def _clip(text: str, limit: int = TEXT_LIMIT) -> str:
     text = _SPACES.sub(" ", text).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+PLACE_LIMIT = 80  # characters of a --by value shown
+
+
+def _places(raw: Mapping[str, Any], by: str) -> list[str]:
+    """The values of column `by` of a record: from its `extra` (--keep), else its own field
+    (site, region); a list (a repeated column) gives each of its items."""
+    extra = raw.get("extra")
+    value = extra.get(by) if isinstance(extra, Mapping) and by in extra else raw.get(by)
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if item is None or isinstance(item, Mapping | list):
+            continue
+        text = _clip(str(item), PLACE_LIMIT)
+        if text:
+            out.append(text)
+    return out
+
+
+def _no_value(by: str) -> LocalizedText:
+    return _lt(f"未填写 {by}", f"no {by} given")
 
 
 def _ref(record: Mapping[str, Any]) -> TicketRef:
@@ -519,8 +543,9 @@ class _Timeline:
 
 
 class _Acc:
-    def __init__(self, examples: int) -> None:
+    def __init__(self, examples: int, by: str = "system") -> None:
         self.examples = examples
+        self.by = by
         self.records = self.accepted = self.rejected = self.diagnosed = self.p1 = 0
         self.certainty = 0.0
         self.faults = _Tally(KEY_CAPACITY)
@@ -574,9 +599,10 @@ class _Acc:
         if isinstance(record, _Error):
             self.reject(ref, record.error)
             return
-        self.ok(record, ref)
+        places = record.systems if self.by == "system" else _places(raw, self.by)
+        self.ok(record, ref, places)
 
-    def ok(self, record: _Ok, ref: TicketRef) -> None:
+    def ok(self, record: _Ok, ref: TicketRef, places: Sequence[str] = ()) -> None:
         self.accepted += 1
         p1 = record.priority == "P1"
         self.p1 += p1
@@ -596,8 +622,8 @@ class _Acc:
             stat = tally.get(key)
             stat.count += 1
             stat.p1 += p1
-        for system in dict.fromkeys(record.systems or [NONE_KEY]):
-            stat = self.systems.get(system)
+        for place in dict.fromkeys(places or [NONE_KEY]):  # systems, or the --by column
+            stat = self.systems.get(place)
             stat.count += 1
             stat.p1 += p1
         codes = dict.fromkeys(c for c in record.error_codes if c)
@@ -608,6 +634,8 @@ class _Acc:
             stat.p1 += p1
         self.timeline.add(_parse_time(record.reported_at), p1)
         for column, value in record.extra.items():
+            if column == self.by:
+                continue  # it is the "where" breakdown already
             if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
                 continue
             tally = self.places.get(column)
@@ -679,7 +707,9 @@ class _Acc:
 
         def system_title(key: str) -> LocalizedText | None:
             if key == NONE_KEY:
-                return NO_SYSTEM
+                return NO_SYSTEM if self.by == "system" else _no_value(self.by)
+            if self.by != "system":
+                return None
             system = kb.systems.get(key) if kb else None
             return system.name if system else None
 
@@ -740,6 +770,7 @@ class _Acc:
                 (column, rows(tally, self.accepted, lambda key: None))
                 for column, tally in sorted(self.places.items())
             ),
+            by=self.by,
         )
 
 
@@ -749,6 +780,7 @@ def summarise(
     *,
     examples: int = EXAMPLES,
     incidents: Iterable[Mapping[str, Any]] = (),
+    by: str = "system",
 ) -> Summary:
     """Summarise batch records in one pass, in memory bounded whatever their number.
 
@@ -756,9 +788,13 @@ def summarise(
     {"status": "error", "error": ...}); a malformed record counts as rejected with the reason.
     With a knowledge base, faults, categories, systems and error codes get their titles.
     `examples` is how many unmatched and rejected tickets are kept as examples; `incidents`
-    (the records of diagnoser.incidents) are listed first.
+    (the records of diagnoser.incidents) are listed first. `by` is what "where" groups by:
+    "system" (the invoicing systems recognised), or a column carried with --keep into the
+    record's `extra` (store, organisation), or a record field such as site or region; the
+    other carried columns get their own breakdowns (`places`).
     """
-    acc = _Acc(max(0, examples))
+    by = by.strip() or "system"
+    acc = _Acc(max(0, examples), by)
     for record in records:
         acc.add(record)
     summary = acc.result(kb)
@@ -1381,7 +1417,7 @@ def _environment(fmt: str) -> Environment:
 def _context(summary: Summary, lang: str, fmt: str) -> dict[str, Any]:
     from .. import __version__
 
-    t = LABELS[lang]
+    t = _grouped_labels(LABELS[lang], summary.by, lang)
 
     def localised(table: Mapping[str, LocalizedText], key: str) -> str:
         return table[key].get(lang) if key in table else key
@@ -1465,6 +1501,19 @@ def _context(summary: Summary, lang: str, fmt: str) -> dict[str, Any]:
     }
 
 
+def _grouped_labels(t: dict[str, str], by: str, lang: str) -> dict[str, str]:
+    """The labels of the "where" breakdown when it groups by a column rather than the system."""
+    if by == "system":
+        return t
+    heading = f"按 {by}" if lang == "zh" else f"By {by}"
+    most = (
+        "受影响最多的 {by}是{{label}}（{{n}} 张工单）。"
+        if lang == "zh"
+        else ("The most affected {by} is {{label}} ({{n}} ticket(s)).")
+    )
+    return {**t, "systems": heading, "system": by, "f_system": most.format(by=by)}
+
+
 def render_summary(summary: Summary, fmt: Fmt = "html", lang: Lang = "en") -> str:
     """The summary as one self-contained HTML page or as Markdown, in Chinese or English."""
     if fmt not in ("html", "md"):
@@ -1495,6 +1544,7 @@ def write_summary(
     kb: KnowledgeBase | None = None,
     lang: Lang | None = None,
     incidents: Iterable[Mapping[str, Any]] = (),
+    by: str = "system",
 ) -> Summary:
     """Summarise `records` and write the report to `path`, formatted by its suffix.
 
@@ -1505,6 +1555,6 @@ def write_summary(
     fmt = summary_format(path)
     if lang is not None and lang not in LABELS:
         raise SummaryError(f"unknown language {lang!r}; use 'zh' or 'en'")
-    summary = summarise(records, kb, incidents=incidents)
+    summary = summarise(records, kb, incidents=incidents, by=by)
     write_atomic(path, render_summary(summary, fmt, lang or summary.language))
     return summary

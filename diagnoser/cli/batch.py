@@ -254,6 +254,16 @@ class _Reporter:
     help="Also write a summary report (.html or .md).",
 )
 @click.option(
+    "--by",
+    "--group-by",
+    "group_by",
+    default="system",
+    show_default=True,
+    metavar="COLUMN",
+    help="What the summary's 'where' groups by: the system, or a column carried with --keep "
+    "(store, organisation), or site or region.",
+)
+@click.option(
     "--bom/--no-bom",
     default=True,
     show_default=True,
@@ -289,6 +299,7 @@ def batch(
     resume: bool,
     dry_run: bool,
     summary_path: Path | None,
+    group_by: str,
     bom: bool,
     incidents_path: Path | None,
     quiet: bool,
@@ -325,6 +336,8 @@ def batch(
     if dry_run:
         _dry_run(config)
         return
+    if group_by != "system" and summary_path is None:
+        raise click.UsageError("--by groups the summary: give --summary FILE too")
     if summary_path is not None and importlib.util.find_spec("diagnoser.batch.summary") is None:
         raise click.UsageError("--summary: summary support not installed")
     out_format = output_format or (
@@ -338,7 +351,7 @@ def batch(
 
     def on_commit(records: Path) -> None:
         assert summary_path is not None
-        _summary(records, summary_path, config)
+        _summary(records, summary_path, config, by=group_by)
 
     incidents: list[dict[str, Any]] = []
     try:
@@ -370,7 +383,7 @@ def batch(
                 )
                 if spool is not None and summary_path is not None:
                     spool.close()
-                    _summary(Path(spool.name), summary_path, config, incidents)
+                    _summary(Path(spool.name), summary_path, config, incidents, by=group_by)
             finally:
                 if spool is not None:
                     spool.close()
@@ -422,7 +435,11 @@ def batch(
 
 
 def _summary(
-    spool: Path, path: Path, config: Any, incidents: list[dict[str, Any]] | None = None
+    spool: Path,
+    path: Path,
+    config: Any,
+    incidents: list[dict[str, Any]] | None = None,
+    by: str = "system",
 ) -> None:
     from .._resources import default_paths
     from ..batch.summary import write_summary  # type: ignore[import-not-found,unused-ignore]
@@ -439,7 +456,7 @@ def _summary(
     from ..batch.output import OutputError, io_message
 
     try:
-        write_summary(records(), path, kb=kb, incidents=incidents or ())
+        write_summary(records(), path, kb=kb, incidents=incidents or (), by=by)
     except OSError as exc:
         raise OutputError(io_message(path, exc)) from None
 

@@ -76,6 +76,16 @@ def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
     help="Report language (default: Chinese when most unrecognised ticket text is, else English).",
 )
 @click.option(
+    "--by",
+    "--group-by",
+    "group_by",
+    default="system",
+    show_default=True,
+    metavar="COLUMN",
+    help="What 'where' groups by: the system, or a column the batch carried with --keep "
+    "(in each record's extra: store, organisation), or site or region.",
+)
+@click.option(
     "--incidents",
     "incidents_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -86,6 +96,7 @@ def summary(
     results: tuple[Path, ...],
     output: Path,
     lang: str | None,
+    group_by: str,
     incidents_path: Path | None,
     rules: Path | None,
     knowledge: Path | None,
@@ -124,6 +135,7 @@ def summary(
             kb,
             lang,  # type: ignore[arg-type]
             incidents=incidents,
+            by=group_by,
         )
     except OSError as exc:
         raise click.BadParameter(

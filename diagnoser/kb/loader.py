@@ -17,7 +17,6 @@ from .._yaml import LineMap, YamlError, load_yaml
 from ..errors import Issue, IssueSeverity, KnowledgeBaseError, Location
 from ..intake.codes import canonical_code
 from ..intake.matcher import TERM_REF, CombinationError, parse_combination
-from ..intake.regexes import backtracking_risk
 from .models import (
     CATEGORY_IDS,
     PLACEHOLDERS,
@@ -46,6 +45,7 @@ from .models import (
     VocabularyFile,
     placeholders_in,
 )
+from .redos import backtracking_risk
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from .redos import backtracking_risk
+
 FAULT_ID = r"^(software|hardware|network|operation|external)\.[a-z][a-z0-9_]*$"
 SYMPTOM_ID = r"^[a-z][a-z0-9_]*$"
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -195,7 +197,7 @@ class Patterns(_Model):
                     except re.error as exc:
                         return f"{lang}[{i}]: invalid regular expression: {exc}"
             return f"the patterns do not combine: {combined}"
-        return None
+        return None  # backtracking risk: reported by the loader's check_regexes
 
     def all(self) -> tuple[str, ...]:
         """Every pattern, both languages."""
@@ -379,6 +381,9 @@ class Condition(_Model):
                 re.compile(self.matches)
             except re.error as exc:
                 raise ValueError(f"matches: invalid regular expression: {exc}") from exc
+            risk = backtracking_risk(self.matches)
+            if risk:  # it would run on every ticket: refused, not only linted
+                raise ValueError(f"matches: {self.matches!r}: {risk}")
         return self
 
     def value_of(self, op: str) -> Any:

@@ -36,7 +36,6 @@ from jinja2 import (
     pass_context,
 )
 from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from .._resources import templates_path
@@ -56,6 +55,7 @@ from ..ticket import Scope, Ticket
 from ..triage import RESPONSE_TIME
 from ..triage.contrast import SCOPE_NAMES, contrast, describe
 from . import provenance
+from ._limits import ConfinedLoader, LimitedSandbox, TemplateLimitError, render_limited
 
 if TYPE_CHECKING:
     from ..kb.loader import KnowledgeBase
@@ -355,6 +355,8 @@ class PlanView:
     # the site profile's escalation contact for this diagnosis, or how to configure one
     escalation: str | None = None
     contacts_note: str | None = None
+    # which jurisdictions' steps are shown, and why
+    jurisdiction_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -710,6 +712,7 @@ def build_view(
             if plan.escalation is not None
             else None,
             contacts_note=plan.contacts_note.get(lang) if plan.contacts_note else None,
+            jurisdiction_note=plan.jurisdiction_note.get(lang) if plan.jurisdiction_note else None,
         )
 
     users = next(
@@ -945,8 +948,12 @@ def _shipped_environment() -> Environment:
 
 @functools.lru_cache(maxsize=8)
 def _sandboxed_environment(template_dir: str) -> Environment:
-    loader = ChoiceLoader([FileSystemLoader(template_dir), FileSystemLoader(str(templates_path()))])
-    return _configure(SandboxedEnvironment(loader=loader, **_options()))
+    # no file from outside template_dir (a symlink out of it is refused); see _limits.py
+    loader = ChoiceLoader([ConfinedLoader(template_dir), FileSystemLoader(str(templates_path()))])
+    env = _configure(LimitedSandbox(loader=loader, **_options()))
+    assert isinstance(env, LimitedSandbox)
+    env.bound_filters()
+    return env
 
 
 def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
@@ -1036,7 +1043,17 @@ class TemplateRenderer(Renderer):
         }
         try:
             template = env.get_template(self.template)
-            return template.render(context)
+            if template_dir is None:
+                return template.render(context)
+            # a custom template: within a time budget and an output size (see _limits.py)
+            own = (str(Path(template_dir).resolve()), str(templates_path()))
+            try:
+                return render_limited(template.generate(context), lambda f: f.startswith(own))
+            except TemplateLimitError as exc:
+                filename, line = _template_frame(exc.__traceback__)
+                raise ReportTemplateError(str(exc), filename or template.filename, line) from None
+        except TemplateLimitError as exc:  # from the loader: a link out of the directory
+            raise ReportTemplateError(str(exc), self.template) from None
         except TemplateSyntaxError as exc:
             raise ReportTemplateError(exc.message or str(exc), exc.filename, exc.lineno) from exc
         except TemplateNotFound as exc:
