@@ -14,6 +14,11 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     The text goes to a new file in the same directory, is flushed to disk, and replaces `path`
     in one rename. An existing file keeps its permissions; a new one gets the umask's.
     """
+    write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def write_atomic_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` atomically, as `write_atomic` does."""
     target = Path(path)
     directory = target.parent
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -26,7 +31,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
             continue
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         with contextlib.suppress(FileNotFoundError):

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import Issue, Location
 
-try:  # the C loader is several times faster; fall back when libyaml is missing
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+if TYPE_CHECKING:
+    import yaml
+
+# yaml is imported on the first parse, not with this module: a process whose knowledge base
+# comes from the compiled cache never parses YAML
+
+
+@functools.cache
+def _loader_class() -> type[yaml.SafeLoader]:
+    import yaml
+
+    # the C loader is several times faster; fall back when libyaml is missing
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
+
 
 Path_ = tuple[str | int, ...]
 MAX_BYTES = 8 << 20  # a knowledge-base or mapping file larger than this is refused unread
@@ -47,6 +57,8 @@ class _Budget:
         self.left = MAX_NODES
 
     def spend(self, node: yaml.Node) -> None:
+        import yaml
+
         self.left -= 1
         if self.left < 0:
             raise yaml.constructor.ConstructorError(
@@ -60,6 +72,8 @@ class _Budget:
 def _to_python(
     node: yaml.Node, loc: Path_, lines: dict[Path_, int], loader: Any, budget: _Budget
 ) -> Any:
+    import yaml
+
     budget.spend(node)
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -99,7 +113,9 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, LineMap]:
         raise YamlError(Issue(Location(shown, 0), f"not valid UTF-8: {exc.reason}")) from exc
     except OSError as exc:
         raise YamlError(Issue(Location(shown, 0), f"cannot read file: {exc.strerror}")) from exc
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader_class()(text)
     try:
         node = loader.get_single_node()
         lines: dict[Path_, int] = {}

@@ -60,7 +60,8 @@ __all__ = [
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # validators are built on first use: a process that never makes a model skips building it
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class SourceKind(StrEnum):

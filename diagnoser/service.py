@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -14,6 +13,7 @@ from .engine import CompiledRules, Engine, Firing, build_test, guarded
 from .facts import FactIn
 from .intake import Intake, SetAside, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
+from .kb.builtin import code_rules
 from .kb.loader import KnowledgeBase, load_knowledge_base
 from .kb.models import RuleSpec, RuleStatus, SymptomKind
 from .result import (
@@ -36,8 +36,6 @@ from .triage import triage, triage_band, widest_scope
 from .triage.plan import build_plan, choose_jurisdictions, given_jurisdictions
 from .triage.site import SiteProfile, site_profile
 
-CODE_RULE_PREFIX = "code."
-
 
 def combine(certainties: list[float]) -> float:
     """MYCIN combination of positive certainty factors: cf = a + b·(1 − a)."""
@@ -45,36 +43,6 @@ def combine(certainties: list[float]) -> float:
     for cf in certainties:
         total = total + cf * (1.0 - total)
     return total
-
-
-def code_rules(kb: KnowledgeBase) -> list[RuleSpec]:
-    """Built-in rules: an error code documented for a fault supports that fault.
-
-    The certainty comes from the catalog entry, carried by the code_fault fact.
-    """
-    faults = sorted({f for s in kb.systems.values() for e in s.codes for f in e.faults})
-    return [
-        RuleSpec.model_validate(
-            {
-                "id": f"{CODE_RULE_PREFIX}{fault}",
-                "title": f"An error code documented as {fault}",
-                "status": "stable",
-                "author": "diagnoser",
-                "date": dt.date(2026, 11, 24),
-                "references": ["knowledge/systems/"],
-                "when": {"all": [{"symptom": "code_fault", "equals": fault}]},
-                "then": {
-                    "fault": fault,
-                    "certainty": 1.0,
-                    "because": {
-                        "zh": "工单中的错误代码在错误代码目录中对应此故障",
-                        "en": "an error code in the ticket is documented as this fault",
-                    },
-                },
-            }
-        )
-        for fault in faults
-    ]
 
 
 def _normalise(symptom: str, value: Any) -> Any:

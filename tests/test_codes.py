@@ -36,7 +36,22 @@ def test_canonical_code(raw, canonical):
 
 
 KNOWN = frozenset(
-    {"1001", "0x11", "-79", "GSPERR300", "2150", "00404", "00002", "110", "6655", "DB_FULL", "FFFF"}
+    {
+        "1001",
+        "0x11",
+        "-79",
+        "GSPERR300",
+        "2150",
+        "00404",
+        "00002",
+        "110",
+        "6655",
+        "DB_FULL",
+        "FFFF",
+        "BR-CO-15",
+        "BR-S-08",
+        "00305",
+    }
 )
 
 
@@ -60,6 +75,14 @@ KNOWN = frozenset(
         ("order 6655 failed", []),
         ("报错 DB_FULL 存储满", ["DB_FULL"]),  # catalogued codes without digits count too
         ("卡返回ffff", ["FFFF"]),
+        # pasted API errors: a quoted JSON key is a marker, so an uncatalogued code counts too
+        ('{"ErrorCode":"9999","ErrorMessage":"Invalid token"}', ["9999"]),
+        ("{'errorCode': '2150'}", ["2150"]),
+        # a code with letters followed by a word that is also a unit is still a code
+        ("BR-CO-15 Invoice total amount with VAT", ["BR-CO-15"]),
+        ("[BR-S-08]-For each different value of VAT category rate", ["BR-S-08"]),
+        ("00305 IdFiscaleIVA del cessionario non valido", ["00305"]),
+        ("2150 invoices rejected", []),  # a plain number before a unit stays a quantity
     ],
 )
 def test_codes_in_text(text, codes):

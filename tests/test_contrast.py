@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-from diagnoser.kb.models import Condition, Group
-from diagnoser.triage.contrast import contrast, describe, positive_conditions
-
-
-def test_positive_conditions_skip_none_and_walk_nested_groups():
-    group = Group.model_validate(
-        {
-            "all": [{"symptom": "a"}, {"any": [{"symptom": "b"}, {"symptom": "c"}]}],
-            "any": [{"symptom": "d"}],
-            "none": [{"symptom": "e"}],
-        }
-    )
-    assert [c.symptom for c in positive_conditions(group)] == ["a", "b", "c", "d"]
+from diagnoser.kb.models import Condition
+from diagnoser.triage.contrast import contrast, describe
 
 
 def test_close_faults_get_clues_that_separate_them(mini):

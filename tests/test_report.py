@@ -535,3 +535,12 @@ def test_a_set_aside_mention_is_escaped_in_every_report(mini):
     assert not re.search(r"(?<!\\)<", md) and r"\[x\](y)" in md
     text = render(result, Format.TEXT, "en", diagnoser=mini)
     assert "\x1b" not in text and "in the past" in text
+
+
+def test_source_date_epoch_fixes_the_generation_time(monkeypatch):
+    from diagnoser.report import provenance
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764579600")
+    assert provenance.now().isoformat() == "2025-12-01T09:00:00+00:00"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
+    assert provenance.now().year >= 2026  # not a number: the clock

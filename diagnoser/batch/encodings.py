@@ -20,7 +20,7 @@ import io
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from .errors import InputError
 
@@ -212,11 +212,11 @@ class Lines:
                 self.line_no += 1
             return line
         if self._wide is not None:
-            line = self._wide_line()
-            if line is None:
+            wide = self._wide_line()
+            if wide is None:
                 return ""
             self.line_no += 1
-            return line
+            return wide
         data = self._raw_line()
         if data is None:
             return ""
@@ -274,8 +274,9 @@ _BOMS = (
 
 def _binary(path: str) -> tuple[BinaryIO, bool]:
     if path == "-":
-        raw: BinaryIO = getattr(sys.stdin.buffer, "raw", sys.stdin.buffer)
-        return io.BufferedReader(raw, SAMPLE), False  # type: ignore[arg-type]
+        # stdin's raw stream, buffered anew so that peek() sees SAMPLE bytes
+        raw = cast("io.RawIOBase", getattr(sys.stdin.buffer, "raw", sys.stdin.buffer))
+        return io.BufferedReader(raw, SAMPLE), False
     try:
         handle: BinaryIO = open(path, "rb")  # noqa: SIM115 (closed by open_text)
     except OSError as exc:
@@ -301,7 +302,7 @@ def open_text(path: str, encoding: str | None = None) -> Iterator[tuple[Lines, s
     try:
         stream: io.BufferedReader
         if path.endswith(".gz"):
-            stream = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), SAMPLE)  # type: ignore[arg-type]
+            stream = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), SAMPLE)
         elif isinstance(raw, io.BufferedReader) and seekable:
             raw.close()
             raw = open(path, "rb", buffering=SAMPLE)  # noqa: SIM115 (closed below)

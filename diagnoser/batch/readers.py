@@ -18,7 +18,7 @@ import csv
 import json
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,7 +250,7 @@ def _trailing(sc: _Scanner) -> Iterator[Raw]:
         )
 
 
-def _array(sc: _Scanner, lines: Lines) -> Iterator[Raw]:
+def _array(sc: _Scanner, lines: Lines) -> Generator[Raw, None, bool]:
     """The tickets of an array; returns False when the array was broken (and said so)."""
     sc.take("[")
     number = 0

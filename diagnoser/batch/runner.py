@@ -382,9 +382,9 @@ def spool_path(output: Path) -> Path:
 def check_paths(inputs: list[str], outputs: dict[str, Path | None]) -> None:
     """Every output path distinct from the others and from the inputs (InputError if not)."""
     seen: dict[str, str] = {}
-    for path in inputs:
-        if path != "-":
-            seen[os.path.realpath(path)] = f"input {path}"
+    for source in inputs:
+        if source != "-":
+            seen[os.path.realpath(source)] = f"input {source}"
     for option, path in outputs.items():
         if path is None:
             continue

@@ -638,12 +638,12 @@ class _Acc:
                 continue  # it is the "where" breakdown already
             if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
                 continue
-            tally = self.places.get(column)
-            if tally is None:
+            column_tally = self.places.get(column)
+            if column_tally is None:
                 if len(self.places) >= PLACE_COLUMNS:
                     continue
-                tally = self.places[column] = _Tally(KEY_CAPACITY)
-            stat = tally.get(_clip(str(value)))
+                column_tally = self.places[column] = _Tally(KEY_CAPACITY)
+            stat = column_tally.get(_clip(str(value)))
             stat.count += 1
             stat.p1 += p1
 

@@ -23,7 +23,8 @@ from ..errors import DiagnoserError, IssueSeverity, KnowledgeBaseError, TicketEr
 from ..report import Format, detect_language, render
 from ..service import Diagnoser
 
-EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_KB, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+# 2 is click's own exit code for a usage error
+EXIT_OK, EXIT_NOTHING, EXIT_KB, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 3, 4, 70
 
 
 def _fail(message: str, code: int) -> NoReturn:

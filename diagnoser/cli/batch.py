@@ -7,7 +7,6 @@ that `diagnoser diagnose` does not pay for them at start-up.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import sys
 import tempfile
@@ -338,8 +337,6 @@ def batch(
         return
     if group_by != "system" and summary_path is None:
         raise click.UsageError("--by groups the summary: give --summary FILE too")
-    if summary_path is not None and importlib.util.find_spec("diagnoser.batch.summary") is None:
-        raise click.UsageError("--summary: summary support not installed")
     out_format = output_format or (
         "csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl"
     )
@@ -442,7 +439,7 @@ def _summary(
     by: str = "system",
 ) -> None:
     from .._resources import default_paths
-    from ..batch.summary import write_summary  # type: ignore[import-not-found,unused-ignore]
+    from ..batch.summary import write_summary
     from ..kb.loader import load_knowledge_base
 
     default_rules, default_knowledge = default_paths()

@@ -20,12 +20,12 @@ import click
 
 from .._resources import default_paths
 from ..intake.codes import canonical_code
+from ..kb.builtin import code_rules
 from ..kb.casetest import load_cases
 from ..kb.loader import KnowledgeBase, load_knowledge_base
 from ..kb.models import Condition, ErrorCode, Fault, Group, RuleSpec, Symptom
 from ..report import detect_language
 from ..result import SCHEMA_VERSION
-from ..service import code_rules
 from . import EXIT_INPUT, EXIT_NOTHING, EXIT_OK, kb_options
 
 FORMATS = click.Choice(["text", "json"])
@@ -613,8 +613,8 @@ def codes(
         out.add(f"{meaning['system']} — {meaning['system_name'][lang]}")
         out.add("  " + out.t("含义", "message") + f": {meaning['message'][lang]}")
         for fault_id in meaning["faults"]:
-            fault = kb.faults.get(fault_id)
-            title = f" ({fault.title.get(lang)})" if fault else ""
+            entry = kb.faults.get(fault_id)
+            title = f" ({entry.title.get(lang)})" if entry else ""
             out.add(
                 "  " + out.t("故障", "fault") + f": {fault_id}{title} @{meaning['certainty']:g}"
             )

@@ -14,7 +14,7 @@ from ..batch.summary import summary_format, write_summary
 from ..errors import DiagnoserError
 from . import kb_options
 
-EXIT_INPUT = 4  # as in diagnoser.cli: some input lines could not be read
+EXIT_REJECTED = 5  # as `batch`: the report was written, some input lines were rejected
 
 
 def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
@@ -130,7 +130,7 @@ def summary(
     problems: list[str] = []
     try:
         result = write_summary(
-            _read(results, problems),  # type: ignore[arg-type]
+            _read(results, problems),
             output,
             kb,
             lang,  # type: ignore[arg-type]
@@ -149,4 +149,4 @@ def summary(
     )
     if problems:
         click.echo(f"diagnoser: {len(problems)} unreadable line(s) counted as rejected", err=True)
-        sys.exit(EXIT_INPUT)
+        sys.exit(EXIT_REJECTED)

@@ -365,8 +365,17 @@ def _identity(symptom: str, value: Any) -> Any:
     return value
 
 
+def _possible(group: Group, available: frozenset[str] | set[str]) -> bool:
+    """Whether facts with these ids could satisfy the positive part of `group`."""
+
+    def holds(item: Condition | Group) -> bool:
+        return _possible(item, available) if isinstance(item, Group) else item.symptom in available
+
+    return all(holds(i) for i in group.all) and (not group.any or any(holds(i) for i in group.any))
+
+
 class CompiledRules:
-    """A rule set compiled once into an experta engine class; make one engine per thread."""
+    """A rule set compiled once into experta rules; make one engine per thread."""
 
     def __init__(
         self,
@@ -378,18 +387,55 @@ class CompiledRules:
         """Compile `rules`; `stock_matcher` selects experta's own matcher (for comparisons)."""
         self.rules = tuple(sorted(rules, key=lambda r: r.id))
         self.max_firings = max_firings
-        namespace: dict[str, Any] = {}
+        self._members: list[tuple[str, Any]] = []
         for order, spec in enumerate(self.rules):
             lhs = _Compiler(spec, normalise).group(spec.when)
             # derivations run before conclusions so traces read cause → effect
             salience = 10 if spec.then.derive else 0
-            namespace[f"rule_{order}"] = Rule(lhs, salience=salience)(_make_rhs(order, spec))
-        if stock_matcher:
+            self._members.append(
+                (f"rule_{order}", Rule(lhs, salience=salience)(_make_rhs(order, spec)))
+            )
+        self._stock_matcher = stock_matcher
+        self._full_class: type[Any] | None = None
+
+    def engine_class(self, orders: Iterable[int] | None = None) -> type[Any]:
+        """An experta engine class with the rules of `orders` (all rules when None)."""
+        if orders is None:
+            if self._full_class is None:
+                self._full_class = self._class(self._members)
+            return self._full_class
+        return self._class([self._members[i] for i in sorted(orders)])
+
+    def _class(self, members: list[tuple[str, Any]]) -> type[Any]:
+        namespace: dict[str, Any] = dict(members)
+        if self._stock_matcher:
             namespace["__matcher__"] = ReteMatcher
-        self.engine_class: type[Any] = type("CompiledEngine", (_BaseEngine,), namespace)
+        return type("CompiledEngine", (_BaseEngine,), namespace)
+
+    def reachable(self, fact_ids: Iterable[str]) -> frozenset[int]:
+        """The orders of the rules that can fire from facts with these ids.
+
+        A rule fires only when every positive pattern of one of its alternatives matches a
+        fact; a fact is declared or derived by a rule that can fire itself. The rules outside
+        this set cannot fire, so an engine without them fires exactly the same.
+        """
+        available = set(fact_ids)
+        left = dict(enumerate(self.rules))
+        chosen: set[int] = set()
+        changed = True
+        while changed:
+            changed = False
+            for order, spec in list(left.items()):
+                if _possible(spec.when, available):
+                    chosen.add(order)
+                    del left[order]
+                    if spec.then.derive is not None and spec.then.derive not in available:
+                        available.add(spec.then.derive)
+                        changed = True
+        return frozenset(chosen)
 
     def new_engine(self) -> Engine:
-        """A fresh engine (building its network costs milliseconds; reuse it)."""
+        """An engine for one thread; its full network is built on first need and kept."""
         return Engine(self)
 
 
@@ -408,13 +454,55 @@ def _plain(fact: Any) -> FactIn:
 
 
 class Engine:
-    """One experta engine; not thread-safe — use one per thread."""
+    """Runs the compiled rules; not thread-safe — use one per thread.
+
+    Building the network of every rule is most of a short process's time, and one diagnosis
+    reaches only a few rules. So the first runs use engines built from the rules their facts
+    can reach (cached per rule set); once those have cost as much as the full network would,
+    the full one is built and used from then on. Either fires exactly the same (see
+    `CompiledRules.reachable`).
+    """
 
     def __init__(self, compiled: CompiledRules) -> None:
         self._compiled = compiled
-        self._ke = compiled.engine_class()
-        self._ke.diagnoser_fire = self._fire
+        self._full: Any = None
+        self._partial: dict[frozenset[int], Any] = {}
+        # rules compiled into partial networks so far: the full network is built when this
+        # reaches the number of rules
+        self._spent = 0
+        self._ke: Any = None
         self._result = RunResult()
+
+    def _knowledge_engine(self, fact_ids: Iterable[str]) -> Any:
+        if self._full is not None:
+            return self._full
+        compiled = self._compiled
+        orders = compiled.reachable(fact_ids)
+        ke = self._partial.get(orders)
+        if ke is not None:
+            return ke
+        if self._spent + len(orders) >= len(compiled.rules):
+            self.prepare()
+            return self._full
+        self._spent += len(orders)
+        ke = self._partial[orders] = self._new(compiled.engine_class(orders))
+        return ke
+
+    def prepare(self) -> None:
+        """Build the network of every rule now (a long-running service does, before traffic)."""
+        if self._full is None:
+            self._full = self._new(self._compiled.engine_class())
+            self._partial.clear()
+
+    @property
+    def rules_built(self) -> int:
+        """How many rules the networks this engine built hold (all of them once prepared)."""
+        return len(self._compiled.rules) if self._full is not None else self._spent
+
+    def _new(self, engine_class: type[Any]) -> Any:
+        ke = engine_class()
+        ke.diagnoser_fire = self._fire
+        return ke
 
     def _fire(self, spec: RuleSpec, facts: list[Any]) -> None:
         premise = min((f["cf"] for f in facts), default=1.0)
@@ -430,7 +518,8 @@ class Engine:
     def run(self, facts: Iterable[FactIn]) -> RunResult:
         """Reset, declare `facts`, run to quiescence and return the firings."""
         self._result = result = RunResult()
-        ke = self._ke
+        facts = list(facts)
+        self._ke = ke = self._knowledge_engine(f.id for f in facts)
         ke.reset()
         declared = [SymptomFact(id=f.id, value=f.value, cf=f.cf, source=f.source) for f in facts]
         if declared:

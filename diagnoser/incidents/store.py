@@ -413,10 +413,10 @@ class Store:
         for report in given:
             if report.fingerprint in self._known or report.fingerprint in on_file:
                 changes.repeats[report.fingerprint] += 1  # the same report again counts once
-                for chain in self._where.get(report.fingerprint, {}).values():
-                    chain.duplicates += 1
-                    if chain.incident_id is not None:
-                        changes.dirty[chain.incident_id] = chain
+                for seen in self._where.get(report.fingerprint, {}).values():
+                    seen.duplicates += 1
+                    if seen.incident_id is not None:
+                        changes.dirty[seen.incident_id] = seen
                 continue
             changes.new.append(report)
             self._place(report, changes)

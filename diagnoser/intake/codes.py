@@ -17,6 +17,7 @@ _MARKED_DIGITS = re.compile(
 )
 _HEX = re.compile(r"0x[0-9a-f]+", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"-?\d+")
 
 
 def canonical_code(raw: str) -> str:
@@ -35,10 +36,11 @@ def _canonical_normalised(text: str) -> str:
 
 
 # Codes written after an explicit marker in free text: "错误代码1001", "error code: 2150".
+# Pasted JSON quotes the key and the value: '"ErrorCode":"2150"' is the same marker.
 # The captured token must contain a digit, so "code is wrong" captures nothing.
 TEXT_MARKED = re.compile(
     r"(?:错误代码|错误码|错误号|报错代码|报错码|故障码|代码|提示码|返回码|error\s*code|errno|err(?:or)?"
-    r"\s*(?:no\.?|#)|code)\s*(?:是|为|:|=|#)?\s*"
+    r"\s*(?:no\.?|#)|code)[\"']?\s*(?:是|为|:|=|#)?\s*[\"']?\s*"
     r"(-?(?=[0-9a-z_-]*\d)[0-9a-z][0-9a-z_]*(?:-[0-9a-z]+)*)",
     re.IGNORECASE,
 )
@@ -99,8 +101,10 @@ def codes_in_text(text: str, known: frozenset[str]) -> list[tuple[str, int, int]
             continue
         if any(s <= m.start() < e for s, e in spans):
             continue
-        if not _UNIT_AFTER.match(text, m.end()) and not _LABEL_BEFORE.search(
-            text, max(0, m.start() - 16), m.start()
+        if (
+            # only a number can be an amount: "BR-CO-15 Invoice total …" is a code
+            not (_NUMBER.fullmatch(token) and _UNIT_AFTER.match(text, m.end()))
+            and not _LABEL_BEFORE.search(text, max(0, m.start() - 16), m.start())
         ):
             add(code, m.start(), m.end())
     return sorted(((c, s, e) for c, (s, e) in found.items()), key=lambda x: x[1])

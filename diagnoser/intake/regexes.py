@@ -8,15 +8,13 @@ vocabulary only where a shape needs one, and these two checks are what makes kee
 
 from __future__ import annotations
 
+import importlib
 import re
 from typing import Any
 
-try:  # Python ≥ 3.11 names it re._parser; older ones sre_parse
-    import re._constants as _c
-    import re._parser as _p
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+# the regex parser of Python ≥ 3.11 (re._parser; typeshed has no stubs for it)
+_c: Any = importlib.import_module("re._constants")
+_p: Any = importlib.import_module("re._parser")
 
 _UNBOUNDED = _c.MAXREPEAT
 _REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None))

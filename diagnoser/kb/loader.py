@@ -102,6 +102,7 @@ class KnowledgeBase:
     rules_path: Path | None = None
     knowledge_path: Path | None = None
     _code_index: dict[str, list[tuple[str, ErrorCode]]] | None = field(default=None, repr=False)
+    _code_rules: tuple[RuleSpec, ...] | None = field(default=None, repr=False, compare=False)
 
     def code_meanings(self, code: str) -> list[tuple[str, ErrorCode]]:
         """(system, entry) for every system whose catalog has `code` (canonical form)."""
@@ -577,7 +578,7 @@ class _Loader:
 
     def check_incident_refs(self, kb: KnowledgeBase, rule: IncidentRule) -> None:
         lines = self.lines[f"rule:{rule.id}"]
-        faults = [(("then", "fault"), rule.then.fault)]
+        faults: list[tuple[tuple[str | int, ...], str]] = [(("then", "fault"), rule.then.fault)]
         faults += [(("match", "faults", i), f) for i, f in enumerate(rule.match.faults)]
         for path, fault in faults:
             if not self.known(kb.faults, "fault", fault):
@@ -920,7 +921,19 @@ def load_knowledge_base(
     (a broken one is then reported with its file); for the shipped knowledge base, which CI
     lints, that shortens the start of a process.
     """
-    kb = _Loader(Path(rules), Path(knowledge), check_patterns).load()
+    from ._cache import cached
+
+    rules, knowledge = Path(rules), Path(knowledge)
+
+    def build() -> KnowledgeBase:
+        from .builtin import code_rules
+
+        kb = _Loader(rules, knowledge, check_patterns).load()
+        if not any(i.severity is IssueSeverity.ERROR for i in kb.issues):
+            code_rules(kb)  # built now, so that the cache holds them too
+        return kb
+
+    kb = cached(rules, knowledge, check_patterns, build)
     if any(i.severity is IssueSeverity.ERROR for i in kb.issues):
         raise KnowledgeBaseError(kb.issues)
     return kb

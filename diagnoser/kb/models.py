@@ -27,7 +27,11 @@ CATEGORY_IDS = ("software", "hardware", "network", "operation", "external")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # validators are built on first validation: a knowledge base from the compiled cache is
+    # unpickled without them
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 class LocalizedText(_Model):
@@ -369,7 +373,7 @@ class Condition(_Model):
     present: Literal[True] | None = None
     matches: StrictStr | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @model_validator(mode="after")
     def _one_operator(self) -> Condition:
@@ -546,7 +550,8 @@ def placeholders_in(text: str) -> list[str]:
 # --- incident rules (rules/incidents/) --------------------------------------------------------
 
 # what a fingerprint may hold: the fault or code, the system, the region
-GROUP_KEYS = ("key", "system", "region")
+GroupKey = Literal["key", "system", "region"]
+GROUP_KEYS: tuple[GroupKey, ...] = ("key", "system", "region")
 
 
 class IncidentMatch(_Model):
@@ -594,7 +599,7 @@ class IncidentRule(_Model):
     tags: tuple[str, ...] = ()
     match: IncidentMatch
     # the fingerprint: tickets with equal values of these fields (and in one window) group
-    group_by: tuple[Literal["key", "system", "region"], ...] = GROUP_KEYS
+    group_by: tuple[GroupKey, ...] = GROUP_KEYS
     window_minutes: int = Field(ge=1, le=7 * 24 * 60)
     at_least: IncidentThresholds
     then: IncidentConclusion

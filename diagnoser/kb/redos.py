@@ -17,16 +17,14 @@ it is sure, so that the vocabulary's ordinary patterns (`打印机(显示)?(脱�
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from typing import Any
 
-try:  # Python ≥ 3.11 names it re._parser; older ones sre_parse
-    import re._constants as _c
-    import re._parser as _p
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+# the regex parser of Python ≥ 3.11 (re._parser; typeshed has no stubs for it)
+_c: Any = importlib.import_module("re._constants")
+_p: Any = importlib.import_module("re._parser")
 
 _UNBOUNDED = _c.MAXREPEAT
 _REPEATS = tuple(

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from jinja2 import (
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -38,6 +39,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from .. import _cachedir
 from .._resources import templates_path
 from ..errors import DiagnoserError
 from ..kb.models import LocalizedText, Phase, Principle, Severity
@@ -943,7 +945,18 @@ def _options() -> dict[str, Any]:
 
 @functools.cache
 def _shipped_environment() -> Environment:
-    return _configure(Environment(loader=FileSystemLoader(str(templates_path())), **_options()))
+    # compiled templates kept for the next process: Jinja checks each against its source, the
+    # directory's name against the version and the options set in this module
+    from .. import __version__
+
+    stamp = Path(__file__).stat().st_mtime_ns
+    directory = _cachedir.subdir(f"templates-{__version__}-{stamp}")
+    cache = FileSystemBytecodeCache(str(directory)) if directory is not None else None
+    return _configure(
+        Environment(
+            loader=FileSystemLoader(str(templates_path())), bytecode_cache=cache, **_options()
+        )
+    )
 
 
 @functools.lru_cache(maxsize=8)

@@ -8,8 +8,10 @@ same rules and knowledge, whatever the directories were called.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import threading
 import weakref
 from pathlib import Path
@@ -92,5 +94,14 @@ def version() -> str:
 
 
 def now() -> dt.datetime:
-    """The time a report is generated (local, with its offset); tests may replace it."""
+    """The time a report is generated (local, with its offset).
+
+    `SOURCE_DATE_EPOCH` (seconds since 1970, the reproducible-builds convention) fixes it, so
+    the same input renders the same report byte for byte; a value that is not a number is
+    ignored.
+    """
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if fixed.isdigit():
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            return dt.datetime.fromtimestamp(int(fixed), dt.UTC)
     return dt.datetime.now().astimezone()

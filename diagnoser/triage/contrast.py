@@ -49,11 +49,6 @@ class Contrast:
         return round(self.first.certainty - self.second.certainty, 4)
 
 
-def positive_conditions(group: Group) -> list[Condition]:
-    """The conditions of `all` and `any` (nested too): what must or may hold, never `none`."""
-    return [condition for condition, _ in _weighted(group, 1.0)]
-
-
 def _weighted(group: Group, weight: float) -> list[tuple[Condition, float]]:
     """Positive conditions with how much each one alone says: an `all` item counts fully, an
     item of an `any` list of n items counts 1/n (it is one of several alternatives)."""

@@ -1,0 +1,133 @@
+"""The compiled knowledge-base cache: a loaded KnowledgeBase kept on disk, keyed by content.
+
+Loading the shipped knowledge base parses some 150 YAML files and validates them (most of a
+cold start). The result is pickled into the user's cache directory under a key made of the
+content of every file under rules/ and knowledge/, their paths, the diagnoser and pydantic
+versions and the package's own source files: any change to one of them gives another key, so a
+stale entry is never read. An entry that cannot be read (truncated, corrupt, from another
+version) is ignored and rebuilt. `DIAGNOSER_CACHE=0` turns the cache off;
+`DIAGNOSER_CACHE_DIR` puts it elsewhere. Writes are atomic; the directory keeps the newest
+MAX_ENTRIES entries.
+
+The cache lives in the user's own cache directory (created private, 0o700): what it holds is
+trusted as the user's own files are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .._cachedir import cache_dir, enabled
+from .._files import write_atomic_bytes
+
+if TYPE_CHECKING:
+    from .loader import KnowledgeBase
+
+log = logging.getLogger("diagnoser.cache")
+
+MAX_ENTRIES = 8
+_FORMAT = b"diagnoser-kb-cache 1\n"
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def _files(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            yield Path(dirpath, name)
+
+
+def cache_key(rules: Path, knowledge: Path, check_patterns: bool) -> str:
+    """A digest of everything a loaded knowledge base depends on."""
+    from .. import __version__
+
+    digest = hashlib.sha256()
+    for part in (__version__, sys.version, _pydantic_version(), str(check_patterns)):
+        digest.update(part.encode() + b"\0")
+    for root in (rules, knowledge):
+        resolved = root.resolve()
+        digest.update(str(resolved).encode() + b"\0")
+        for path in _files(resolved):
+            digest.update(str(path.relative_to(resolved)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    # a changed loader or model gives another key too (a source checkout changes under one
+    # version); the stat of each module is enough for that
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(_PACKAGE)}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def _pydantic_version() -> str:
+    import pydantic
+
+    return str(pydantic.VERSION)
+
+
+def cached(
+    rules: Path, knowledge: Path, check_patterns: bool, build: Callable[[], KnowledgeBase]
+) -> KnowledgeBase:
+    """The knowledge base from the cache, else `build()` (stored for the next process)."""
+    if not enabled():
+        return build()
+    try:
+        key = cache_key(rules, knowledge, check_patterns)
+    except OSError as exc:  # an unreadable file: the loader reports it with its name
+        log.debug("no cache key: %s", exc)
+        return build()
+    directory = cache_dir()
+    path = directory / f"kb-{key[:32]}.pickle"
+    kb = _read(path, key)
+    if kb is not None:
+        log.debug("knowledge base from the cache %s", path)
+        return kb
+    kb = build()
+    _write(directory, path, key, kb)
+    return kb
+
+
+def _read(path: Path, key: str) -> KnowledgeBase | None:
+    from .loader import KnowledgeBase
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    header = _FORMAT + key.encode() + b"\n"
+    if not data.startswith(header):
+        log.debug("cache entry %s is not for this key: ignored", path)
+        return None
+    try:
+        kb = pickle.loads(data[len(header) :])
+    except Exception as exc:  # a truncated or foreign entry is rebuilt, never trusted half
+        log.debug("cache entry %s unreadable (%s): rebuilt", path, exc)
+        return None
+    return kb if isinstance(kb, KnowledgeBase) else None
+
+
+def _write(directory: Path, path: Path, key: str, kb: KnowledgeBase) -> None:
+    try:
+        data = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomic_bytes(path, _FORMAT + key.encode() + b"\n" + data)
+        _prune(directory)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+        # a read-only home or an unpicklable custom value: run without the cache
+        log.debug("knowledge base not cached in %s: %s", directory, exc)
+
+
+def _prune(directory: Path) -> None:
+    entries = sorted(
+        directory.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True
+    )
+    for old in entries[MAX_ENTRIES:]:
+        with contextlib.suppress(OSError):  # another process may have removed it first
+            old.unlink()
