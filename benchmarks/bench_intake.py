@@ -6,8 +6,10 @@ Texts are every example and dev-set phrasing, each made unique the way a real he
 is: a greeting, a store name, a ticket number, a date, a signature now and then. No text repeats,
 so no cache helps. Prints medians over --runs of: the fast path (one Aho-Corasick pass), the
 reference path (str.find per literal, same readings), and — with --old PATH, a checkout of an
-earlier diagnoser — that version's intake on the same texts, in a subprocess. Also the time of
-one 100,000-character repetitive text (the shape that used to take tens of seconds).
+earlier diagnoser — that version's intake and this one's, each in its own subprocess, run after
+run in turn (so a machine whose load changes treats both alike), timed in CPU seconds of the
+process (what a shared machine's other jobs do not inflate). Also the time of one
+100,000-character repetitive text (the shape that used to take tens of seconds).
 """
 
 from __future__ import annotations
@@ -83,29 +85,26 @@ def bench_here(count: int, runs: int) -> dict[str, float]:
     return out
 
 
-OLD_SCRIPT = """
-import json, sys, time, statistics
+PASS_SCRIPT = """
+import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from diagnoser import Diagnoser
 from diagnoser.intake import read_text
 texts = json.load(sys.stdin)
 v = Diagnoser()._vocab
 read_text("warm up", v)
-per = []
-for _ in range(int(sys.argv[2])):
-    s = time.perf_counter()
-    for t in texts:
-        read_text(t, v)
-    per.append((time.perf_counter() - s) / len(texts) * 1e6)
-print(statistics.median(per))
+s = time.process_time()
+for t in texts:
+    read_text(t, v)
+print((time.process_time() - s) / len(texts) * 1e6)
 """
 
 
-def bench_old(path: Path, count: int, runs: int) -> float:
-    texts = make_texts(count)
+def one_pass(path: Path, texts: list[str]) -> float:
+    """CPU µs per text of one pass of the diagnoser checked out at `path`, in a subprocess."""
     env = {**os.environ, "PYTHONPATH": str(path)}
     done = subprocess.run(
-        [sys.executable, "-c", OLD_SCRIPT, str(path), str(runs)],
+        [sys.executable, "-c", PASS_SCRIPT, str(path)],
         input=json.dumps(texts),
         capture_output=True,
         text=True,
@@ -114,6 +113,16 @@ def bench_old(path: Path, count: int, runs: int) -> float:
         timeout=1800,
     )
     return float(done.stdout.strip().splitlines()[-1])
+
+
+def bench_old(path: Path, count: int, runs: int) -> tuple[float, float]:
+    """Median CPU µs per text of (this checkout, the one at `path`), passes taken in turn."""
+    texts = make_texts(count)
+    here, old = [], []
+    for _ in range(runs):
+        here.append(one_pass(ROOT, texts))
+        old.append(one_pass(path, texts))
+    return statistics.median(here), statistics.median(old)
 
 
 def main() -> None:
@@ -127,9 +136,11 @@ def main() -> None:
     print(f"  fast path (Aho-Corasick)     {here['aho-corasick']:8.1f} µs/text")
     print(f"  reference path (str.find)    {here['reference']:8.1f} µs/text")
     if args.old:
-        old = bench_old(args.old, args.texts, args.runs)
-        print(f"  old intake ({args.old})  {old:8.1f} µs/text")
-        print(f"  old / fast                   {old / here['aho-corasick']:8.2f}×")
+        new, old = bench_old(args.old, args.texts, args.runs)
+        print(f"  in turn, CPU time, {args.runs} passes each:")
+        print(f"    this checkout              {new:8.1f} µs/text")
+        print(f"    old intake ({args.old})  {old:8.1f} µs/text")
+        print(f"    old / this                 {old / new:8.2f}×")
     for key, value in here.items():
         if key.startswith("100k"):
             print(f"  {key:28} {value:8.3f}")

@@ -12,6 +12,7 @@ from .kb.loader import KnowledgeBase, lint_knowledge_base, load_knowledge_base
 from .kb.models import Severity
 from .result import (
     SCHEMA_VERSION,
+    ContextScope,
     Diagnosis,
     Evidence,
     Firing,
@@ -23,6 +24,7 @@ from .result import (
     PriorityReason,
     RankedFault,
     Record,
+    SetAsideMention,
     Signal,
     Source,
     SourceKind,
@@ -37,6 +39,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ContextScope",
     "Diagnoser",
     "DiagnoserError",
     "Diagnosis",
@@ -56,6 +59,7 @@ __all__ = [
     "RankedFault",
     "Record",
     "Scope",
+    "SetAsideMention",
     "Severity",
     "Signal",
     "Source",

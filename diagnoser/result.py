@@ -318,6 +318,23 @@ class Unrecognised(_Out):
         }
 
 
+class ContextScope(StrEnum):
+    """The context that took a mention out of the present symptoms."""
+
+    NEGATION = "negation"  # 没有卡纸, the printer is fine
+    HYPOTHETICAL = "hypothetical"  # 如果停电…, what if the IRP is down
+    HISTORY = "history"  # 上个月卡纸已经修好了, was fixed last week
+
+
+class SetAsideMention(_Out):
+    """A symptom the text mentions but does not report as present, and what decided it."""
+
+    symptom: str = Field(description="The symptom mentioned.")
+    mention: str = Field(description="The words of the ticket that mention it.")
+    scope: ContextScope = Field(description="negation, hypothetical or history.")
+    trigger: str = Field(description="The trigger phrase that decided the scope (没问题, if).")
+
+
 class Firing(_Out):
     """One rule firing, in firing order: the fault it supported or the symptom it derived."""
 
@@ -505,6 +522,9 @@ class Diagnosis(_Out):
     scope: Scope | None = None
     plan: Plan | None
     unrecognised: tuple[Unrecognised, ...] = ()
+    # mentions of symptoms that their context took out of the present ones (denied, asked
+    # about, past): understood, and not taken as present
+    set_aside: tuple[SetAsideMention, ...] = ()
     symptoms: tuple[SymptomRef, ...] = ()
     trace: tuple[Firing, ...] = ()
     reported_at: dt.datetime | None = None

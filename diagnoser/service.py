@@ -11,18 +11,20 @@ from typing import Any
 from ._resources import default_paths
 from .engine import CompiledRules, Engine, Firing, build_test, guarded
 from .facts import FactIn
-from .intake import Intake, TextReading, Vocabulary, take_in
+from .intake import Intake, SetAside, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
 from .kb.builtin import code_rules
 from .kb.loader import KnowledgeBase, load_knowledge_base
 from .kb.models import RuleSpec, RuleStatus, SymptomKind
 from .result import (
+    ContextScope,
     Diagnosis,
     Evidence,
     Plan,
     RankedFault,
     Record,
     RecordBody,
+    SetAsideMention,
     Source,
     SymptomRef,
     make_record,
@@ -159,6 +161,7 @@ class Diagnoser:
             intake.unrecognised,
             list(firings),
             systems=intake.systems,
+            set_aside=intake.set_aside,
             system_from_site=parsed.system != given.system,
         )
 
@@ -339,6 +342,7 @@ class Diagnoser:
         unrecognised: list[Any],
         firings: list[Firing],
         systems: list[str] | None = None,
+        set_aside: list[SetAside] | None = None,
         system_from_site: bool = False,
     ) -> Diagnosis:
         plain, derived = self._rank(firings)
@@ -383,6 +387,15 @@ class Diagnoser:
             if top
             else None,
             unrecognised=tuple(unrecognised),
+            set_aside=tuple(
+                SetAsideMention(
+                    symptom=a.symptom,
+                    mention=a.mention,
+                    scope=ContextScope(a.scope),
+                    trigger=a.trigger,
+                )
+                for a in set_aside or ()
+            ),
             symptoms=tuple(_ref(f) for f in all_facts),
             trace=tuple(
                 FiringView(rule=f.rule, fault=f.fault, derive=f.derive, certainty=f.certainty)

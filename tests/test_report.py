@@ -507,6 +507,36 @@ def test_a_chinese_report_is_chinese_throughout(shipped):
     assert words <= allowed, sorted(words - allowed)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_reports_say_which_mentions_were_not_taken_and_why(shipped, lang):
+    result = shipped.diagnose({"id": "a", "text": "没有卡纸，上个月打印机脱机已经修好了"})
+    assert [(a.symptom, a.scope.value, a.trigger) for a in result.set_aside][:1] == [
+        ("paper_jam", "negation", "没有")
+    ]
+    assert "paper_jam" not in [s.id for s in result.symptoms]
+    why = "被“没有”否定" if lang == "zh" else "negated by “没有”"
+    label = "未作为当前症状" if lang == "zh" else "Not taken as present"
+    for fmt in TEMPLATE_FORMATS:
+        flat = _flat(render(result, fmt, lang, diagnoser=shipped), fmt)
+        assert label in flat and "卡纸" in flat and why in flat, fmt
+
+
+def test_a_set_aside_mention_is_escaped_in_every_report(mini):
+    from diagnoser import SetAsideMention
+
+    result = mini.diagnose({"id": "c", "text": "printer jammed"})
+    hostile = SetAsideMention(
+        symptom="paper_jam", mention=PAYLOAD + "\x1b[2J", scope="history", trigger="[x](y)"
+    )
+    result = result.model_copy(update={"set_aside": (hostile,)})
+    page = render(result, Format.HTML, "en", diagnoser=mini)
+    assert "<script" not in page and html.escape(PAYLOAD, quote=False) in page
+    md = render(result, Format.MARKDOWN, "en", diagnoser=mini)
+    assert not re.search(r"(?<!\\)<", md) and r"\[x\](y)" in md
+    text = render(result, Format.TEXT, "en", diagnoser=mini)
+    assert "\x1b" not in text and "in the past" in text
+
+
 def test_source_date_epoch_fixes_the_generation_time(monkeypatch):
     from diagnoser.report import provenance
 

@@ -28,6 +28,7 @@ from .matcher import (
     CombinationError,
     Hits,
     ReferenceFinder,
+    anchor_literals,
     combination_spans,
     first_literals,
     parse_combination,
@@ -87,34 +88,63 @@ class _Entry:
 
 @dataclass
 class _Compiled:
-    symptoms: list[_Entry]
     systems: list[_Entry]
+    symptoms: list[_Entry]
     finder: AhoCorasickFinder | ReferenceFinder
     context: Context
-    # literal → (entry, combination or regex) it can start: what a text's hits make worth trying
-    index: dict[str, list[tuple[_Entry, int]]] = field(default_factory=dict)
-    always: list[tuple[_Entry, int]] = field(default_factory=list)  # regexes with no literal
+    # literal → (entry by its place in `entries`, combination or regex slot, the literal sets
+    # the text must also have): what a text's hits make worth trying, dispatched per literal
+    index: dict[str, list[tuple[int, int, tuple[frozenset[str], ...]]]] = field(
+        default_factory=dict
+    )
+    always: list[tuple[int, int]] = field(default_factory=list)  # regexes with no literal
+    entries: list[_Entry] = field(default_factory=list)  # systems, then symptoms
 
     def __post_init__(self) -> None:
-        for entry in (*self.symptoms, *self.systems):
+        self.entries = [*self.systems, *self.symptoms]
+        for place, entry in enumerate(self.entries):
             for i, comb in enumerate(entry.combinations):
-                for lit in set(first_literals(comb.parts[0])):
-                    self.index.setdefault(lit, []).append((entry, i))
+                # every part needs one of the literals it can start with and one of its anchor
+                # piece's; the first part's anchor is the key, the rest are checked per text
+                also = tuple(
+                    dict.fromkeys(
+                        fs
+                        for part in comb.parts
+                        for fs in (part._firsts, part._anchor)  # type: ignore[attr-defined]
+                    )
+                )
+                for lit in set(anchor_literals(comb.parts[0])):
+                    self.index.setdefault(lit, []).append((place, i, also))
             for j, need in enumerate(entry.needs):
                 slot = len(entry.combinations) + j
                 if need is None:
-                    self.always.append((entry, slot))
+                    self.always.append((place, slot))
                 for lit in need or ():
-                    self.index.setdefault(lit, []).append((entry, slot))
+                    self.index.setdefault(lit, []).append((place, slot, ()))
 
-    def candidates(self, hits: Hits) -> dict[str, set[int]]:
-        """Per entry id, the combinations and regexes (by slot) the text's literals allow."""
-        out: dict[str, set[int]] = {}
-        for entry, slot in self.always:
-            out.setdefault(entry.id, set()).add(slot)
-        for lit in hits.by_literal:
-            for entry, slot in self.index.get(lit, ()):
-                out.setdefault(entry.id, set()).add(slot)
+    def candidates(self, hits: Hits) -> list[tuple[int, _Entry, list[int]]]:
+        """The entries (in order: systems, then symptoms) with the combinations and regexes
+        (by slot, in order) worth trying: those whose literals the text has (a combination
+        lacking one cannot match, nor a regex lacking all its required ones)."""
+        keys = hits.by_literal.keys()
+        chosen: set[tuple[int, int]] = set(self.always)
+        index = self.index
+        for lit in keys:
+            for place, slot, also in index.get(lit, ()):
+                if (place, slot) in chosen:
+                    continue
+                for fs in also:
+                    if keys.isdisjoint(fs):
+                        break
+                else:
+                    chosen.add((place, slot))
+        out: list[tuple[int, _Entry, list[int]]] = []
+        last = -1
+        for place, slot in sorted(chosen):
+            if place != last:
+                out.append((place, self.entries[place], []))
+                last = place
+            out[-1][2].append(slot)
         return out
 
 
@@ -161,11 +191,15 @@ class Vocabulary:
         literals: set[str] = set(context.literals())
         for entry in (*symptoms, *systems):
             for comb in entry.combinations:
-                literals.update(comb.literals())
+                # only the literals a part can start with are looked up in the hits: a part
+                # is matched where one of them starts (the rest of it by an anchored regex)
+                for part in comb.parts:
+                    literals.update(first_literals(part))
+                    literals.update(anchor_literals(part))
             for need in entry.needs:
                 literals.update(need or ())
         make = ReferenceFinder if self.finder == "reference" else AhoCorasickFinder
-        return _Compiled(symptoms, systems, make(literals), context)
+        return _Compiled(systems, symptoms, make(literals), context)
 
     def _entry(
         self,
@@ -251,12 +285,12 @@ def _has_upper(pattern: str) -> bool:
 
 
 def _spans(
-    entry: _Entry, hits: Hits, clauses: ClauseIndex, slots: set[int] | None = None
+    entry: _Entry, hits: Hits, clauses: ClauseIndex, slots: list[int] | None = None
 ) -> Iterator[tuple[int, int]]:
     """Where `entry` is mentioned: its combinations, then its regexes — of those, only the
     `slots` the text's literals allow (a regex whose literals are absent cannot match)."""
     n = len(entry.combinations)
-    for slot in sorted(slots) if slots is not None else range(n + len(entry.regexes)):
+    for slot in slots if slots is not None else range(n + len(entry.regexes)):
         if slot < n:
             yield from combination_spans(entry.combinations[slot], hits, clauses)
             continue
@@ -300,22 +334,20 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     # the codes' spans, in clean-text offsets, so their clauses count as understood
     found = [(bisect.bisect_left(where, s), bisect.bisect_left(where, e)) for s, e in covered]
     allowed = compiled.candidates(hits)
+    n_systems = len(compiled.systems)
     systems: dict[str, Source] = {}
-    for entry in compiled.systems:
-        if entry.id not in allowed:
-            continue
-        for start, end in _spans(entry, hits, clauses, allowed[entry.id]):
-            found.append((start, end))
-            if entry.id not in systems:
-                systems[entry.id] = source(start, end)
-    # symptoms written in the text, unless their context sets them aside
     symptoms: dict[str, Source] = {}
     set_aside: list[SetAside] = []
-    for entry in compiled.symptoms:
-        if entry.id not in allowed:
+    for place, entry, slots in allowed:
+        if place < n_systems:
+            for start, end in _spans(entry, hits, clauses, slots):
+                found.append((start, end))
+                if entry.id not in systems:
+                    systems[entry.id] = source(start, end)
             continue
+        # symptoms written in the text, unless their context sets them aside
         decided: SetAside | None = None
-        for start, end in _spans(entry, hits, clauses, allowed[entry.id]):
+        for start, end in _spans(entry, hits, clauses, slots):
             found.append((start, end))  # every mention is understood, even a denied one
             if entry.id in symptoms:
                 continue

@@ -22,7 +22,11 @@ _NUMBER = re.compile(r"-?\d+")
 
 def canonical_code(raw: str) -> str:
     """The canonical form of an error code ('' if nothing is left)."""
-    text = to_simplified(unicodedata.normalize("NFKC", raw)).strip()
+    return _canonical_normalised(to_simplified(unicodedata.normalize("NFKC", raw)).strip())
+
+
+def _canonical_normalised(text: str) -> str:
+    """canonical_code of a text already NFKC-normalised, simplified and stripped."""
     marked = _MARKED_DIGITS.fullmatch(text)
     if marked:
         return marked.group(1)
@@ -82,17 +86,24 @@ def codes_in_text(text: str, known: frozenset[str]) -> list[tuple[str, int, int]
         if not any(s <= m.start() < e for s, e in spans):
             add(m.group(1), m.start(), m.end())
     for m in TEXT_TOKEN.finditer(text):
-        if any(s <= m.start() < e for s, e in spans):
-            continue
         token = m.group(1)
         # a token without digits is its own upper case (canonical_code changes only digits,
-        # hex and marked forms): no need to normalise every word of the text as a code
-        code = canonical_code(token) if _DIGIT.search(token) else token.upper()
+        # hex and marked forms): no need to normalise every word of the text as a code.
+        # The catalog is asked first: most tokens are words, and that ends them.
+        # (intake's text is normalised already: a token needs no second NFKC / t2s pass)
+        if not _DIGIT.search(token):
+            code = token.upper()
+        elif token.isascii():
+            code = _canonical_normalised(token)
+        else:  # ſ, K (Kelvin sign): what NFKC would change
+            code = canonical_code(token)
+        if code not in known or len(code) < 3:
+            continue
+        if any(s <= m.start() < e for s, e in spans):
+            continue
         if (
-            code in known
-            and len(code) >= 3
             # only a number can be an amount: "BR-CO-15 Invoice total …" is a code
-            and not (_NUMBER.fullmatch(token) and _UNIT_AFTER.match(text, m.end()))
+            not (_NUMBER.fullmatch(token) and _UNIT_AFTER.match(text, m.end()))
             and not _LABEL_BEFORE.search(text, max(0, m.start() - 16), m.start())
         ):
             add(code, m.start(), m.end())

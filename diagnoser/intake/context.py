@@ -56,6 +56,11 @@ class Context:
         self.pseudo = [p.lower() for _, p in _phrases(spec.pseudo.before)]
         self.pseudo_window = spec.pseudo.window
         self.contrast = [p.lower() for _, p in _phrases(spec.contrast)]
+        # phrase → the triggers (by their place in the list) it is: a text's triggers are
+        # found from its hits, not by testing every trigger against them
+        self._by_phrase: dict[str, list[int]] = {}
+        for i, trigger in enumerate(self.triggers):
+            self._by_phrase.setdefault(trigger.phrase, []).append(i)
 
     def literals(self) -> list[str]:
         """Every phrase the automaton must find for context decisions."""
@@ -96,7 +101,9 @@ class Context:
         voided = self._pseudo_spans(hits, near_lo, near_hi)
         present = hits.memo.get("triggers")
         if present is None:  # the triggers this text has at all, computed once per text
-            present = hits.memo["triggers"] = [t for t in self.triggers if hits.has(t.phrase)]
+            index = self._by_phrase
+            found_at = sorted(i for lit in hits.by_literal if lit in index for i in index[lit])
+            present = hits.memo["triggers"] = [self.triggers[i] for i in found_at]
         for trigger in present:  # type: ignore[attr-defined]
             size = len(trigger.phrase)
             found = hits.starts(trigger.phrase)

@@ -123,6 +123,8 @@ def _parse_part(chunk: str, terms: dict[str, tuple[str, ...]], whole: str) -> Pa
         raise CombinationError(f"{whole!r}: every piece of {chunk!r} is optional")
     part = Part(tuple(pieces), word_start, word_end)
     object.__setattr__(part, "_regex", part.regex())
+    object.__setattr__(part, "_firsts", frozenset(first_literals(part)))
+    object.__setattr__(part, "_anchor", frozenset(anchor_literals(part)))
     return part
 
 
@@ -195,14 +197,52 @@ class ReferenceFinder:
 
 
 def part_spans(part: Part, hits: Hits) -> list[tuple[int, int]]:
-    """Where `part` matches, by start: leftmost-longest, not overlapping (as a regex finds)."""
+    """Where `part` matches, by start: leftmost-longest, not overlapping (as a regex finds).
+
+    A match can only start where one of the part's first literals starts, and the hits say
+    where those are: the regex is tried anchored there (lookbehinds still see the text before),
+    which gives what `finditer` over the whole text gives, without scanning it."""
     regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
-    return [m.span() for m in regex.finditer(hits.text)]
+    by_literal = hits.by_literal
+    starts: list[int] = []
+    for lit in part._firsts:  # type: ignore[attr-defined]
+        found = by_literal.get(lit)
+        if found:
+            starts.extend(found)
+    if not starts:
+        return []
+    if len(starts) > 1:
+        starts = sorted(set(starts))
+    text = hits.text
+    out = []
+    last = 0
+    for pos in starts:
+        if pos < last:
+            continue
+        m = regex.match(text, pos)
+        if m is not None:
+            out.append(m.span())
+            last = m.end()
+    return out
 
 
 def could_match(combination: Combination, hits: Hits) -> bool:
-    """A cheap test: does every part have a literal of its first mandatory piece in the text."""
-    return all(any(hits.has(lit) for lit in first_literals(p)) for p in combination.parts)
+    """A cheap test: does every part have, in the text, a literal it can start with and one
+    of its anchor piece (a match of the part contains one)."""
+    keys = hits.by_literal.keys()
+    return all(
+        not keys.isdisjoint(p._firsts) and not keys.isdisjoint(p._anchor)  # type: ignore[attr-defined]
+        for p in combination.parts
+    )
+
+
+def anchor_literals(part: Part) -> tuple[str, ...]:
+    """The literals of the part's most telling mandatory piece — the one whose shortest
+    literal is longest (then the one with fewest literals): every match contains one of them,
+    and a rare one rules a part out on most texts where its first literals ('2', ' ') occur."""
+    mandatory = [p for p in part.pieces if not p.optional]
+    best = max(mandatory, key=lambda p: (min(len(x) for x in p.literals), -len(p.literals)))
+    return best.literals
 
 
 def first_literals(part: Part) -> Iterable[str]:

@@ -209,6 +209,7 @@ LABELS: dict[str, LocalizedText] = {
         "Check it and add the expected recovery time before sending.",
     ),
     "not_understood": _t("未能理解的输入", "Not understood"),
+    "not_taken": _t("未作为当前症状", "Not taken as present"),
     "not_understood_hint": _t(
         "以下输入未匹配任何症状、错误代码或系统，请人工阅读。",
         "This input matched nothing in the knowledge base; read it yourself.",
@@ -236,6 +237,11 @@ LABELS: dict[str, LocalizedText] = {
 }
 
 _SENTENCES = {
+    "set_aside_negation": _t("被“{trigger}”否定", "negated by “{trigger}”"),
+    "set_aside_hypothetical": _t(
+        "是提问或假设（“{trigger}”）", "asked about or supposed (“{trigger}”)"
+    ),
+    "set_aside_history": _t("是过去的事（“{trigger}”）", "in the past (“{trigger}”)"),
     "fault_time_known": _t(
         "故障时间 {time}：已记入工单；联系技术支持时提供这个时间。",
         "Fault time {time}: it is on the ticket; give it to support when you call.",
@@ -385,6 +391,16 @@ class ProvenanceView:
 
 
 @dataclass(frozen=True)
+class SetAsideView:
+    """A symptom mentioned but not taken as present: the words, and the scope that decided."""
+
+    label: str  # "not taken as present"
+    mention: str
+    symptom: str  # the symptom's name
+    why: str  # "negated by “没问题”"
+
+
+@dataclass(frozen=True)
 class ReportView:
     """Everything a report template shows, localised, in the report's order."""
 
@@ -405,6 +421,7 @@ class ReportView:
     plan: PlanView | None
     unrecognised: tuple[UnrecognisedView, ...]
     ticket: TicketView | None = None
+    set_aside: tuple[SetAsideView, ...] = ()
     provenance: ProvenanceView | None = None
 
 
@@ -733,6 +750,15 @@ def build_view(
         contrast=contrast_view,
         plan=plan_view,
         unrecognised=tuple(_unrecognised(u, lang) for u in diagnosis.unrecognised),
+        set_aside=tuple(
+            SetAsideView(
+                label=LABELS["not_taken"].get(lang),
+                mention=a.mention,
+                symptom=describer.symptom(a.symptom),
+                why=_SENTENCES[f"set_aside_{a.scope.value}"].get(lang).format(trigger=a.trigger),
+            )
+            for a in diagnosis.set_aside
+        ),
         ticket=_ticket_view(ticket, lang, describer) if ticket is not None else None,
         provenance=ProvenanceView(
             generated_at=_format_time(generated_at or provenance.now(), seconds=True),
