@@ -168,7 +168,7 @@ INPUT_KIND_NAMES = {
 LABELS: dict[str, LocalizedText] = {
     "report_title": _t("故障诊断报告", "Incident diagnosis report"),
     "ticket": _t("工单", "Ticket"),
-    "no_id": _t("未编号", "no id"),
+    "no_id": _t("未编号", "(no id)"),
     "reported_at": _t("故障报告时间", "Fault reported"),
     "not_recorded": _t("未记录", "not recorded"),
     "priority": _t("优先级", "Priority"),
