@@ -178,7 +178,7 @@ class _Reporter:
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
         self.every = every
-        self.last = 0.0
+        self.last = time.monotonic()  # the first line after `every` seconds, not at once
         self.reported = 0
         self.drawn = False
 
