@@ -11,8 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import Issue, Location
-from ..kb.casetest import CaseResult
-from ..kb.loader import CASES_DIR, INCIDENTS_DIR, _read, _validate, _yaml_files
+from ..kb.casetest import CaseResult, RuleCaseFile, read_case_files
+from ..kb.loader import CASES_DIR, INCIDENTS_DIR
 from ..kb.models import FAULT_ID
 from ..service import Diagnoser
 from . import correlate_tickets
@@ -63,12 +63,9 @@ class IncidentCase(BaseModel):
         return out
 
 
-class IncidentCaseFile(BaseModel):
+class IncidentCaseFile(RuleCaseFile):
     """rules/incidents/cases/<rule-id>.yaml."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    rule: str
     cases: tuple[IncidentCase, ...] = Field(min_length=1)
 
 
@@ -88,23 +85,8 @@ def load_incident_cases(
     out: list[LoadedIncidentCase] = []
     if not root.is_dir():
         return out, issues
-    for path in _yaml_files(root):
-        read = _read(path, str(path), issues)
-        if read is None:
-            continue
-        data, lines = read
-        parsed = _validate(IncidentCaseFile, data, lines, issues)
-        if parsed is None:
-            continue
-        if parsed.rule not in rule_ids:
-            issues.append(
-                Issue(
-                    lines.at(("rule",)),
-                    f"unknown incident rule {parsed.rule!r}",
-                    code="unknown-ref",
-                )
-            )
-            continue
+    unknown = "unknown incident rule {rule}"
+    for _path, parsed, lines in read_case_files(root, IncidentCaseFile, rule_ids, issues, unknown):
         for i, case in enumerate(parsed.cases):
             out.append(LoadedIncidentCase(parsed.rule, case, lines.at(("cases", i, "name"))))
     for rule in sorted(rule_ids - {c.rule for c in out}):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -39,12 +40,20 @@ class Case(BaseModel):
         return value
 
 
-class CaseFile(BaseModel):
-    """rules/cases/<rule-id>.yaml."""
+class RuleCaseFile(BaseModel):
+    """A file of fixture cases for one rule: what every kind of case file has."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rule: str
+
+
+FileT = TypeVar("FileT", bound=RuleCaseFile)
+
+
+class CaseFile(RuleCaseFile):
+    """rules/cases/<rule-id>.yaml."""
+
     cases: tuple[Case, ...] = Field(min_length=1)
 
 
@@ -74,28 +83,34 @@ class LoadedCase:
     location: Location
 
 
-def load_cases(rules_root: Path | str, rule_ids: set[str]) -> tuple[list[LoadedCase], list[Issue]]:
-    """Every case under rules_root/cases, and the problems found loading them."""
-    root = Path(rules_root) / CASES_DIR
-    issues: list[Issue] = []
-    out: list[LoadedCase] = []
+def read_case_files(
+    root: Path, model: type[FileT], rule_ids: set[str], issues: list[Issue], unknown: str
+) -> Iterator[tuple[Path, FileT, LineMap]]:
+    """Each case file under `root` that reads, validates and names a known rule, with its path
+    and line map; every problem goes to `issues` (file:line). `unknown` words the message for a
+    file naming a rule that does not exist ({rule} is replaced by its quoted id)."""
     for path in _yaml_files(root):
         read = _read(path, str(path), issues)
         if read is None:
             continue
         data, lines = read
-        parsed = _validate(CaseFile, data, lines, issues)
+        parsed = _validate(model, data, lines, issues)
         if parsed is None:
             continue
         if parsed.rule not in rule_ids:
-            issues.append(
-                Issue(
-                    lines.at(("rule",)),
-                    f"case file names unknown rule {parsed.rule!r}",
-                    code="unknown-ref",
-                )
-            )
+            message = unknown.replace("{rule}", repr(parsed.rule))
+            issues.append(Issue(lines.at(("rule",)), message, code="unknown-ref"))
             continue
+        yield path, parsed, lines
+
+
+def load_cases(rules_root: Path | str, rule_ids: set[str]) -> tuple[list[LoadedCase], list[Issue]]:
+    """Every case under rules_root/cases, and the problems found loading them."""
+    root = Path(rules_root) / CASES_DIR
+    issues: list[Issue] = []
+    out: list[LoadedCase] = []
+    unknown = "case file names unknown rule {rule}"
+    for path, parsed, lines in read_case_files(root, CaseFile, rule_ids, issues, unknown):
         if path.stem != parsed.rule:
             issues.append(
                 Issue(
