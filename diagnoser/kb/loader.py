@@ -48,6 +48,8 @@ from .models import (
 from .redos import backtracking_risk
 
 M = TypeVar("M", bound=BaseModel)
+# the knowledge that comes one item per file, named by its id
+Ided = TypeVar("Ided", Fault, RuleSpec, IncidentRule)
 
 TERM_NAME = re.compile(r"[a-z][a-z0-9_]*")
 CASES_DIR = "cases"  # rules/cases/ holds the rule fixture cases, not rules
@@ -460,23 +462,31 @@ class _Loader:
                     out[source.id] = source
         return out
 
-    def load_faults(self) -> dict[str, Fault]:
-        out: dict[str, Fault] = {}
-        root = self.knowledge_root / "faults"
-        for path in _yaml_files(root):
+    def load_by_id(
+        self, paths: Iterable[Path], model: type[Ided], kind: str, remember_invalid: bool = True
+    ) -> dict[str, Ided]:
+        """One `model` per file, its `id` equal to the file name, registered as `kind` (a
+        duplicate id is an issue); an invalid file is remembered so references to it do not
+        add a second error, unless `remember_invalid` is false."""
+        out: dict[str, Ided] = {}
+        for path in paths:
             read = read_yaml(path, self.shown(path), self.issues)
             if read is None:
                 continue
             data, lines = read
-            fault = validate_model(Fault, data, lines, self.issues)
-            if fault is None:
-                self.remember_invalid("fault", data)
+            item = validate_model(model, data, lines, self.issues)
+            if item is None:
+                if remember_invalid:
+                    self.remember_invalid(kind, data)
                 continue
-            self.check_stem(path, fault.id, lines, "id")
-            if self.register("fault", fault.id, lines.at(("id",))):
-                out[fault.id] = fault
-                self.lines[f"fault:{fault.id}"] = lines
+            self.check_stem(path, item.id, lines, "id")
+            if self.register(kind, item.id, lines.at(("id",))):
+                out[item.id] = item
+                self.lines[f"{kind}:{item.id}"] = lines
         return out
+
+    def load_faults(self) -> dict[str, Fault]:
+        return self.load_by_id(_yaml_files(self.knowledge_root / "faults"), Fault, "fault")
 
     def load_symptoms(self) -> dict[str, Symptom]:
         out: dict[str, Symptom] = {s.id: s for s in BUILTIN_SYMPTOMS}
@@ -540,41 +550,16 @@ class _Loader:
         return out
 
     def load_rules(self) -> dict[str, RuleSpec]:
-        out: dict[str, RuleSpec] = {}
-        for path in _yaml_files(self.rules_root, skip=(CASES_DIR, INCIDENTS_DIR)):
-            read = read_yaml(path, self.shown(path), self.issues)
-            if read is None:
-                continue
-            data, lines = read
-            rule = validate_model(RuleSpec, data, lines, self.issues)
-            if rule is None:
-                self.remember_invalid("rule", data)
-                continue
-            self.check_stem(path, rule.id, lines, "id")
-            if self.register("rule", rule.id, lines.at(("id",))):
-                out[rule.id] = rule
-                self.lines[f"rule:{rule.id}"] = lines
-        return out
+        paths = _yaml_files(self.rules_root, skip=(CASES_DIR, INCIDENTS_DIR))
+        return self.load_by_id(paths, RuleSpec, "rule")
 
     def load_incident_rules(self) -> dict[str, IncidentRule]:
-        out: dict[str, IncidentRule] = {}
         root = self.rules_root / INCIDENTS_DIR
         if not root.is_dir():
-            return out
-        for path in _yaml_files(root, skip=CASES_DIR):
-            read = _read(path, self.shown(path), self.issues)
-            if read is None:
-                continue
-            data, lines = read
-            rule = _validate(IncidentRule, data, lines, self.issues)
-            if rule is None:
-                continue
-            self.check_stem(path, rule.id, lines, "id")
-            # one id space with the other rules: evidence names either kind by its id
-            if self.register("rule", rule.id, lines.at(("id",))):
-                out[rule.id] = rule
-                self.lines[f"rule:{rule.id}"] = lines
-        return out
+            return {}
+        # one id space with the other rules: evidence names either kind by its id
+        paths = _yaml_files(root, skip=CASES_DIR)
+        return self.load_by_id(paths, IncidentRule, "rule", remember_invalid=False)
 
     def check_incident_refs(self, kb: KnowledgeBase, rule: IncidentRule) -> None:
         lines = self.lines[f"rule:{rule.id}"]
