@@ -35,6 +35,7 @@ from .matcher import (
 )
 from .noise import noise_spans, strip_noise
 from .regexes import required_literals
+from .similar import SimilarIndex, uncovered_clauses
 
 if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be circular
     from ..kb.loader import KnowledgeBase
@@ -74,6 +75,8 @@ class TextReading:
     systems: tuple[tuple[str, Source], ...]
     unrecognised: tuple[Unrecognised, ...]
     set_aside: tuple[SetAside, ...] = ()
+    # symptoms read by the similarity fallback (similar.py), with their certainty
+    similar: tuple[tuple[str, Source, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class _Compiled:
     symptoms: list[_Entry]
     finder: AhoCorasickFinder | ReferenceFinder
     context: Context
+    similar: SimilarIndex | None
     # literal → (entry by its place in `entries`, combination or regex slot, the literal sets
     # the text must also have): what a text's hits make worth trying, dispatched per literal
     index: dict[str, list[tuple[int, int, tuple[frozenset[str], ...]]]] = field(
@@ -163,6 +167,8 @@ class Vocabulary:
     cache_size: int = 8192
     # "aho-corasick" (the fast path) or "reference" (str.find per literal, for tests)
     finder: str = "aho-corasick"
+    # the similarity fallback: clauses no term matched compared with the symptoms' examples
+    similar: bool = False
     _readings: OrderedDict[str, TextReading] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _compiled_: _Compiled | None = field(default=None, repr=False)
@@ -199,7 +205,8 @@ class Vocabulary:
             for need in entry.needs:
                 literals.update(need or ())
         make = ReferenceFinder if self.finder == "reference" else AhoCorasickFinder
-        return _Compiled(systems, symptoms, make(literals), context)
+        similar = SimilarIndex(self.kb.symptoms.values()) if self.similar else None
+        return _Compiled(systems, symptoms, make(literals), context, similar or None)
 
     def _entry(
         self,
@@ -242,8 +249,10 @@ class Vocabulary:
         return reading
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, *, finder: str = "aho-corasick") -> Vocabulary:
-        """Compile the vocabulary of `kb` once."""
+    def build(
+        cls, kb: KnowledgeBase, *, finder: str = "aho-corasick", similar: bool = False
+    ) -> Vocabulary:
+        """Compile the vocabulary of `kb` once; `similar` turns the similarity fallback on."""
 
         names: dict[str, str] = {}
         for s in kb.systems.values():
@@ -268,6 +277,7 @@ class Vocabulary:
             uses_text=uses_text,
             cache_size=0 if finder == "reference" else 8192,
             finder=finder,
+            similar=similar,
         )
 
 
@@ -359,6 +369,14 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
                 decided = SetAside(entry.id, quote, decision.scope, decision.trigger)
         if decided is not None and entry.id not in symptoms:
             set_aside.append(decided)
+    similar: list[tuple[str, Source, float]] = []
+    if compiled.similar is not None:
+        uncovered = uncovered_clauses(folded, clause_starts, found)
+        for s in compiled.similar.read(hits, clauses, uncovered, compiled.context):
+            found.append((s.start, s.end))
+            if s.symptom not in symptoms:
+                where_ = source(s.start, s.end).similar(s.example, s.score)
+                similar.append((s.symptom, where_, round(TEXT_CF * s.score, 4)))
     return TextReading(
         text,
         tuple(symptoms.items()),
@@ -366,6 +384,7 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         tuple(systems.items()),
         _unrecognised(cleaned, clause_starts, found),
         tuple(set_aside),
+        tuple(similar),
     )
 
 
@@ -524,6 +543,8 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
 
     for sid, where in said.symptoms:
         out.add(FactIn(sid, True, TEXT_CF, where))
+    for sid, where, cf in said.similar:
+        out.add(FactIn(sid, True, cf, where))
     if said.text and vocab.uses_text:
         out.add(FactIn("text", said.text, 1.0, Source.ticket("text")))
     out.unrecognised.extend(said.unrecognised)
