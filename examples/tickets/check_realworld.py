@@ -17,7 +17,12 @@ from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-FILES = ["realworld-dev.jsonl", "realworld-holdout.jsonl", "realworld-dev2.jsonl"]
+FILES = [
+    "realworld-dev.jsonl",
+    "realworld-holdout.jsonl",
+    "realworld-dev2.jsonl",
+    "realworld-holdout2.jsonl",
+]
 FAULTS = [
     "external.cyber_attack",
     "external.natural_disaster",
