@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from diagnoser import Diagnoser
+from diagnoser.cli import cli
 from diagnoser.errors import IssueSeverity
 from diagnoser.intake import TEXT_CF, Vocabulary, read_text
 from diagnoser.intake import similar as similar_mod
@@ -77,10 +80,11 @@ def test_unlike_text_gives_nothing(similar):
     assert _print_failure(similar, "今天天气不错，发票都开完了") is None
 
 
-def test_off_unless_asked_for(kb_copy):
+def test_on_by_default_and_off_when_asked(kb_copy):
     rules, knowledge = kb_copy
     _with_examples(knowledge)
-    plain = Diagnoser.from_paths(rules=rules, knowledge=knowledge)
+    assert _print_failure(Diagnoser.from_paths(rules=rules, knowledge=knowledge), "发票打步出来")
+    plain = Diagnoser.from_paths(rules=rules, knowledge=knowledge, similar=False)
     assert _print_failure(plain, "发票打步出来") is None
 
 
@@ -143,3 +147,16 @@ def test_the_shipped_examples_read_as_their_own_symptom(shipped):
     for example in index.examples:
         found = index.best(example.key)
         assert found is not None and found[0].symptom == example.symptom, example
+
+
+def test_the_command_line_turns_it_off_with_diagnoser_similar(kb_copy):
+    rules, knowledge = kb_copy
+    _with_examples(knowledge)
+    args = ["diagnose", "-t", "发票打步出来", "--format", "json"]
+    args += ["--rules", str(rules), "--knowledge", str(knowledge)]
+    on = CliRunner().invoke(cli, args)
+    assert on.exit_code == 0, on.output
+    assert json.loads(on.output)["diagnoses"][0]["fault_id"] == "hardware.printer_failure"
+    off = CliRunner().invoke(cli, args, env={"DIAGNOSER_SIMILAR": "0"})
+    assert off.exit_code == 1, off.output  # nothing diagnosed
+    assert json.loads(off.output)["diagnoses"] == []

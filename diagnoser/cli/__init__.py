@@ -86,7 +86,12 @@ def report_language(lang: str | None, text: str, diagnoser: Diagnoser) -> str:
 
 
 def _diagnoser(rules: Path | None, knowledge: Path | None) -> Diagnoser:
-    return Diagnoser.from_paths(rules=rules, knowledge=knowledge, site=site_path())
+    # DIAGNOSER_SIMILAR=0 turns the similarity fallback of intake off (docs/intake.md)
+    similar = os.environ.get("DIAGNOSER_SIMILAR", "1").strip().lower() not in _OFF
+    return Diagnoser.from_paths(rules=rules, knowledge=knowledge, site=site_path(), similar=similar)
+
+
+_OFF = frozenset({"0", "off", "false", "no"})
 
 
 def _metric(

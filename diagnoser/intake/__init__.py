@@ -168,7 +168,7 @@ class Vocabulary:
     # "aho-corasick" (the fast path) or "reference" (str.find per literal, for tests)
     finder: str = "aho-corasick"
     # the similarity fallback: clauses no term matched compared with the symptoms' examples
-    similar: bool = False
+    similar: bool = True
     _readings: OrderedDict[str, TextReading] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _compiled_: _Compiled | None = field(default=None, repr=False)
@@ -250,9 +250,10 @@ class Vocabulary:
 
     @classmethod
     def build(
-        cls, kb: KnowledgeBase, *, finder: str = "aho-corasick", similar: bool = False
+        cls, kb: KnowledgeBase, *, finder: str = "aho-corasick", similar: bool = True
     ) -> Vocabulary:
-        """Compile the vocabulary of `kb` once; `similar` turns the similarity fallback on."""
+        """Compile the vocabulary of `kb` once; `similar=False` turns the similarity fallback
+        off."""
 
         names: dict[str, str] = {}
         for s in kb.systems.values():

@@ -7,7 +7,8 @@ normalised Indel similarity scores them — the whole clause against the example
 clause is the longer, its best-aligned part (`partial_ratio_alignment`) if that scores higher.
 A score of at least `threshold` gives the example's symptom at TEXT_CF × score, and the source
 says why:
-"similar to '打印不出来' (0.84)".
+"similar to '打印不出来' (0.84)". On by default (`Diagnoser(similar=False)` turns it off): on a
+tuning set it was not tuned on it raised accuracy without diagnosing more non-faults.
 
 It respects context as the vocabulary does: a clause whose aligned part stands in a negated,
 hypothetical or historical scope, or holds such a trigger its example does not (设置没有错误),
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 import bisect
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 from ..kb.models import Symptom, SymptomKind, fold_case
 from ._hanzi import to_simplified
@@ -135,13 +138,11 @@ class SimilarIndex:
         """The example `clause` is most similar to, its score and the aligned span of the
         clause, when the score reaches the threshold."""
         clause = clause[:MAX_CLAUSE]
-        shared: dict[int, int] = {}
         by_gram = self._by_gram
-        for gram in grams(clause):
-            for place in by_gram.get(gram, ()):
-                shared[place] = shared.get(place, 0) + 1
-        if not shared:
+        postings = [by_gram[g] for g in grams(clause) if g in by_gram]
+        if not postings:
             return None
+        shared = Counter(chain.from_iterable(postings))  # counted in C, not a Python loop
         examples = self.examples
         # an example sharing under half its n-grams cannot reach the threshold's similarity
         ranked = sorted(
