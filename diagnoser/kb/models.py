@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from .._text import CJK as _CJK
 from .redos import backtracking_risk
 
 FAULT_ID = r"^(software|hardware|network|operation|external)\.[a-z][a-z0-9_]*$"
@@ -217,9 +218,6 @@ class Patterns(_Model):
         cjk = tuple(p for p in self.all() if _CJK.search(p))
         other = tuple(p for p in self.all() if not _CJK.search(p))
         return _alternation(cjk), _alternation(other)
-
-
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _has_upper(pattern: str) -> bool:
