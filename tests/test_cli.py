@@ -410,3 +410,21 @@ def test_the_exit_codes_are_the_documented_ones():
     table = readme.split("### Exit codes", 1)[1].split("\n\n", 2)[1]
     documented = {int(m) for m in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)}
     assert documented == {int(code) for code in Exit}
+
+
+def test_the_package_loads_its_parts_on_first_use():
+    """`import diagnoser` and the command group stay light; every public name still resolves."""
+    code = (
+        "import sys, diagnoser, diagnoser.cli\n"
+        "light = 'pydantic' not in sys.modules and 'jinja2' not in sys.modules\n"
+        "names = [n for n in diagnoser.__all__ if getattr(diagnoser, n, None) is None]\n"
+        "print(light, names, set(diagnoser.__all__) <= set(dir(diagnoser)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.stdout.split() == ["True", "[]", "True"], done.stderr
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        import diagnoser
+
+        diagnoser.Nope  # noqa: B018
