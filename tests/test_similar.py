@@ -160,3 +160,13 @@ def test_the_command_line_turns_it_off_with_diagnoser_similar(kb_copy):
     off = CliRunner().invoke(cli, args, env={"DIAGNOSER_SIMILAR": "0"})
     assert off.exit_code == 1, off.output  # nothing diagnosed
     assert json.loads(off.output)["diagnoses"] == []
+
+
+def test_a_piece_of_an_example_is_not_a_phrasing_of_it(kb_copy):
+    rules, knowledge = kb_copy
+    _with_examples(knowledge, "    examples: [发票打印机没纸了]\n")
+    diagnoser = Diagnoser.from_paths(rules=rules, knowledge=knowledge)
+    # "发票打印机没" aligns with the example's first six characters, then the clause goes on
+    # to say something else entirely: the aligned part covers too little of the example
+    assert _print_failure(diagnoser, "发票打印机没有坏掉，今天也能用") is None
+    assert _print_failure(diagnoser, "发票打印机没纸啦") is not None

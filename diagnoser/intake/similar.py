@@ -160,7 +160,12 @@ class SimilarIndex:
             start, end = 0, len(clause)
             if len(clause) > len(example.key):
                 aligned = self._fuzz.partial_ratio_alignment(example.key, clause)
-                if aligned is not None and aligned.score / 100 > score:
+                # an aligned part much shorter than the example resembles only a piece of it
+                # ("打印机没" of 打印机没有坏掉 against 打印机没纸了): not a phrasing of it
+                covers = aligned is not None and (
+                    aligned.dest_end - aligned.dest_start >= len(example.key) - 1
+                )
+                if aligned is not None and covers and aligned.score / 100 > score:
                     score = aligned.score / 100
                     start, end = aligned.dest_start, aligned.dest_end
             if score >= self.threshold and (found is None or score > found[1]):
