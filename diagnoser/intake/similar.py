@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
 
-from ..kb.models import Symptom, SymptomKind, fold_case
+from ..kb.models import MIN_EXAMPLE, Symptom, SymptomKind, fold_case
 from ._hanzi import to_simplified
 from .context import Context, Decision
 from .matcher import ClauseIndex, Hits, has_latin
@@ -192,8 +192,8 @@ class SimilarIndex:
             stripped = clause.lstrip()
             lo += len(clause) - len(stripped)
             clause = stripped.rstrip()
-            if not clause:
-                continue
+            if len(clause) < MIN_EXAMPLE:
+                continue  # shorter than any example can be: nothing to compare
             best = self.best(clause)
             if best is None:
                 continue
