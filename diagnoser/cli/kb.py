@@ -245,7 +245,7 @@ def _rule_cases(kb: KnowledgeBase, rule_id: str) -> list[dict[str, Any]]:
         {
             "name": c.case.name,
             "fires": c.case.fires,
-            "top": c.case.top,
+            "certainty": c.case.certainty,
             "known_gap": c.case.known_gap,
             "location": str(c.location),
         }
@@ -325,6 +325,8 @@ def _explain_rule(kb: KnowledgeBase, rule: RuleSpec, fmt: str, lang: str) -> Non
             out.add("  " + out.t("（无）", "(none)"))
         for case in cases:
             mark = out.t("触发", "fires") if case["fires"] else out.t("不触发", "must not fire")
+            if case["certainty"] is not None:
+                mark += f" {case['certainty']:g}"
             gap = f" [{out.t('已知缺口', 'known gap')}]" if case["known_gap"] else ""
             out.add(f"  - {mark}: {case['name']}{gap} ({case['location']})")
     click.echo(str(out), nl=False)

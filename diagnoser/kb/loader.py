@@ -54,6 +54,7 @@ Ided = TypeVar("Ided", Fault, RuleSpec, IncidentRule)
 TERM_NAME = re.compile(r"[a-z][a-z0-9_]*")
 CASES_DIR = "cases"  # rules/cases/ holds the rule fixture cases, not rules
 INCIDENTS_DIR = "incidents"  # rules/incidents/ holds incident rules (and their cases/)
+SCENARIOS_DIR = "scenarios"  # rules/scenarios/ holds whole-knowledge-base scenario cases
 
 
 def _lt(zh: str, en: str) -> LocalizedText:
@@ -550,7 +551,7 @@ class _Loader:
         return out
 
     def load_rules(self) -> dict[str, RuleSpec]:
-        paths = _yaml_files(self.rules_root, skip=(CASES_DIR, INCIDENTS_DIR))
+        paths = _yaml_files(self.rules_root, skip=(CASES_DIR, INCIDENTS_DIR, SCENARIOS_DIR))
         return self.load_by_id(paths, RuleSpec, "rule")
 
     def load_incident_rules(self) -> dict[str, IncidentRule]:
