@@ -32,8 +32,9 @@ from .result import (
     Unrecognised,
     UnrecognisedReason,
 )
-from .service import Diagnoser, combine
+from .service import Diagnoser
 from .ticket import Scope, Ticket
+from .triage.rank import combine
 
 __version__ = "0.2.0"
 

@@ -19,14 +19,10 @@ from .kb.models import RuleSpec, RuleStatus, SymptomKind
 from .result import (
     ContextScope,
     Diagnosis,
-    Evidence,
     Plan,
-    RankedFault,
     Record,
     RecordBody,
     SetAsideMention,
-    Source,
-    SymptomRef,
     make_record,
     record_body,
 )
@@ -34,15 +30,14 @@ from .result import Firing as FiringView
 from .ticket import Ticket
 from .triage import triage, triage_band, widest_scope
 from .triage.plan import build_plan, choose_jurisdictions, given_jurisdictions
+from .triage.rank import (
+    Candidate,
+    derived_facts,
+    rank,
+    ranked_faults,
+    symptom_ref,
+)
 from .triage.site import SiteProfile, site_profile
-
-
-def combine(certainties: list[float]) -> float:
-    """MYCIN combination of positive certainty factors: cf = a + b·(1 − a)."""
-    total = 0.0
-    for cf in certainties:
-        total = total + cf * (1.0 - total)
-    return total
 
 
 def _normalise(symptom: str, value: Any) -> Any:
@@ -73,10 +68,6 @@ def _numeric_tests(kb: KnowledgeBase, rules: list[RuleSpec]) -> dict[str, list[A
 
 def _fact_order(fact: FactIn) -> tuple[str, str, str, str, float]:
     return (fact.id, type(fact.value).__name__, str(fact.value), str(fact.source), fact.cf)
-
-
-def _ref(fact: FactIn) -> SymptomRef:
-    return SymptomRef(id=fact.id, value=fact.value, certainty=fact.cf, source=fact.source)
 
 
 class Diagnoser:
@@ -309,31 +300,10 @@ class Diagnoser:
                 self._cache.popitem(last=False)
         return firings
 
-    def _rank(
-        self, firings: list[Firing]
-    ) -> tuple[list[tuple[str, float, list[Firing]]], list[FactIn]]:
+    def _rank(self, firings: list[Firing]) -> tuple[list[Candidate], list[FactIn]]:
         """(fault id, combined certainty, supporting firings) best first, and the derived facts."""
-        best: dict[str, dict[str, Firing]] = {}
-        derived: list[FactIn] = []
-        for firing in firings:
-            if firing.fault is not None:
-                per_rule = best.setdefault(firing.fault, {})
-                old = per_rule.get(firing.rule)
-                if old is None or firing.certainty > old.certainty:
-                    per_rule[firing.rule] = firing
-            elif firing.derive is not None:
-                then = self.rules[firing.rule].then
-                derived.append(
-                    FactIn(firing.derive, then.value, firing.certainty, Source.by_rule(firing.rule))
-                )
-        ranked: list[tuple[str, float, list[Firing]]] = []
-        for fault_id, per_rule in best.items():
-            supporting = sorted(per_rule.values(), key=lambda f: (-f.certainty, f.rule))
-            certainty = round(combine([f.certainty for f in supporting]), 4)
-            if certainty >= self.min_certainty:
-                ranked.append((fault_id, certainty, supporting))
-        ranked.sort(key=lambda r: (-r[1], r[0]))
-        return ranked[: self.max_results], derived
+        ranked = rank(firings, min_certainty=self.min_certainty, max_results=self.max_results)
+        return ranked, derived_facts(firings, self.rules)
 
     def _conclude(
         self,
@@ -346,33 +316,14 @@ class Diagnoser:
         system_from_site: bool = False,
     ) -> Diagnosis:
         plain, derived = self._rank(firings)
-        ranked = [
-            RankedFault(
-                fault_id=fault_id,
-                category=self.kb.faults[fault_id].category,
-                title=self.kb.faults[fault_id].title,
-                severity=self.kb.faults[fault_id].severity,
-                certainty=certainty,
-                evidence=tuple(
-                    Evidence(
-                        rule=f.rule,
-                        certainty=f.certainty,
-                        because=self.rules[f.rule].then.because,
-                        symptoms=tuple(_ref(e) for e in f.evidence),
-                    )
-                    for f in supporting
-                ),
-            )
-            for fault_id, certainty, supporting in plain
-        ]
-
+        ranked = ranked_faults(plain, self.kb.faults, self.rules)
         all_facts = [*facts, *derived]
         scope = widest_scope(str(f.value) for f in all_facts if f.id == "scope")
         top = ranked[0] if ranked else None
         priority, reasons = triage(top.severity if top else None, scope, ticket.affected_users)
         return Diagnosis(
             id=ticket.id,
-            diagnoses=tuple(ranked),
+            diagnoses=ranked,
             priority=priority,
             priority_reasons=reasons,
             scope=scope,
@@ -396,7 +347,7 @@ class Diagnoser:
                 )
                 for a in set_aside or ()
             ),
-            symptoms=tuple(_ref(f) for f in all_facts),
+            symptoms=tuple(symptom_ref(f) for f in all_facts),
             trace=tuple(
                 FiringView(rule=f.rule, fault=f.fault, derive=f.derive, certainty=f.certainty)
                 for f in firings
