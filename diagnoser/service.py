@@ -13,9 +13,9 @@ from .engine import CompiledRules, Engine, Firing, build_test, guarded
 from .facts import FactIn
 from .intake import Intake, SetAside, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
-from .kb.builtin import code_rules
+from .kb.index import RuleIndex
 from .kb.loader import KnowledgeBase, load_knowledge_base
-from .kb.models import RuleSpec, RuleStatus, SymptomKind
+from .kb.models import RuleSpec, SymptomKind
 from .result import (
     ContextScope,
     Diagnosis,
@@ -44,7 +44,7 @@ def _normalise(symptom: str, value: Any) -> Any:
     return canonical_code(str(value)) if symptom == "error_code" else value
 
 
-def _numeric_tests(kb: KnowledgeBase, rules: list[RuleSpec]) -> dict[str, list[Any]]:
+def _numeric_tests(kb: KnowledgeBase, index: RuleIndex) -> dict[str, list[Any]]:
     """For each number-valued symptom, the distinct tests rules apply to it.
 
     A symptom that some rule tests by `matches` is left out: only its value itself says what
@@ -52,17 +52,17 @@ def _numeric_tests(kb: KnowledgeBase, rules: list[RuleSpec]) -> dict[str, list[A
     """
     numeric = {s.id for s in kb.symptoms.values() if s.kind is SymptomKind.METRIC}
     found: dict[str, dict[tuple[str, Any], Any]] = {sid: {} for sid in numeric}
-    for rule in rules:
-        for cond in rule.when.conditions():
-            tests = found.get(cond.symptom)
-            if tests is None or cond.operator == "present":
-                continue
-            if cond.operator not in ("gt", "gte", "lt", "lte", "equals", "in"):
-                found.pop(cond.symptom)
-                continue
-            key = (cond.operator, cond.operand)
-            if key not in tests:
-                tests[key] = guarded(build_test(*key), f"rule {rule.id}")
+    for use in index.all_conditions():
+        cond = use.condition
+        tests = found.get(cond.symptom)
+        if tests is None or cond.operator == "present":
+            continue
+        if cond.operator not in ("gt", "gte", "lt", "lte", "equals", "in"):
+            found.pop(cond.symptom)
+            continue
+        key = (cond.operator, cond.operand)
+        if key not in tests:
+            tests[key] = guarded(build_test(*key), f"rule {use.rule}")
     return {sid: [tests[k] for k in sorted(tests, key=repr)] for sid, tests in found.items()}
 
 
@@ -95,8 +95,9 @@ class Diagnoser:
         self.site: SiteProfile | None = site_profile(site, kb.systems)
         self.min_certainty = min_certainty
         self.max_results = max_results
-        active = [r for r in kb.rules.values() if r.status is not RuleStatus.DEPRECATED]
-        self.rules: dict[str, RuleSpec] = {r.id: r for r in [*active, *code_rules(kb)]}
+        # what the rules test and conclude, walked once per knowledge base (kb.index)
+        self.index = kb.rule_index(running=True)
+        self.rules: dict[str, RuleSpec] = dict(self.index.rules)
         self._compiled = CompiledRules(
             list(self.rules.values()), normalise=_normalise, stock_matcher=stock_matcher
         )
@@ -108,10 +109,8 @@ class Diagnoser:
         self._cache_lock = threading.Lock()
         self.cache_hits = 0
         self.cache_misses = 0
-        self._tested = frozenset(
-            c.symptom for r in self.rules.values() for c in r.when.conditions()
-        )
-        self._numeric_tests = _numeric_tests(kb, list(self.rules.values()))
+        self._tested = self.index.tested
+        self._numeric_tests = _numeric_tests(kb, self.index)
         self._representative: dict[tuple[str, Any], Any] = {}
         # plain batch records keyed by the facts intake reads (see diagnose_record)
         self._record_cache: OrderedDict[tuple[Any, ...], RecordBody] = OrderedDict()

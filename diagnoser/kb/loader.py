@@ -17,6 +17,7 @@ from .._yaml import LineMap, YamlError, load_yaml
 from ..errors import Issue, IssueSeverity, KnowledgeBaseError, Location
 from ..intake.codes import canonical_code
 from ..intake.matcher import TERM_REF, CombinationError, parse_combination
+from .index import RuleIndex
 from .models import (
     CATEGORY_IDS,
     PLACEHOLDERS,
@@ -106,6 +107,22 @@ class KnowledgeBase:
     knowledge_path: Path | None = None
     _code_index: dict[str, list[tuple[str, ErrorCode]]] | None = field(default=None, repr=False)
     _code_rules: tuple[RuleSpec, ...] | None = field(default=None, repr=False, compare=False)
+    _indexes: dict[bool, RuleIndex] = field(default_factory=dict, repr=False, compare=False)
+
+    def rule_index(self, *, running: bool = False) -> RuleIndex:
+        """The rule index, built once: over every rule of the knowledge base, or (`running`)
+        over the rules a Diagnoser runs: those not deprecated, then the built-in code rules."""
+        index = self._indexes.get(running)
+        if index is None:
+            if running:
+                from .builtin import code_rules
+
+                active = [r for r in self.rules.values() if r.status is not RuleStatus.DEPRECATED]
+                index = RuleIndex([*active, *code_rules(self)])
+            else:
+                index = RuleIndex(self.rules.values())
+            self._indexes[running] = index
+        return index
 
     def code_meanings(self, code: str) -> list[tuple[str, ErrorCode]]:
         """(system, entry) for every system whose catalog has `code` (canonical form)."""
@@ -742,9 +759,10 @@ class _Loader:
                         code="invalid",
                     )
                 )
-        for path, cond in _walk_conditions(rule):
+        for use in kb.rule_index().conditions(rule.id):
+            cond = use.condition
             symptom = kb.symptoms.get(cond.symptom)
-            where = lines.at((*path, "symptom"))
+            where = lines.at((*use.path, "symptom"))
             if symptom is None:
                 if f"symptom:{cond.symptom}" in self.invalid:
                     continue
@@ -788,13 +806,9 @@ class _Loader:
 
     def check_cycles(self, kb: KnowledgeBase) -> None:
         """Derivations that feed each other would never settle: reject them."""
-        graph: dict[str, set[str]] = {}
-        for rule in kb.rules.values():
-            if rule.then.derive and rule.status != RuleStatus.DEPRECATED:
-                # a `none` condition is an edge too: "a unless b" and "b unless a" never
-                # settle on one answer (the firing order would decide it)
-                for _, cond in _walk_conditions(rule):
-                    graph.setdefault(cond.symptom, set()).add(rule.then.derive)
+        # a `none` condition is an edge too: "a unless b" and "b unless a" never settle on
+        # one answer (the firing order would decide it)
+        graph = kb.rule_index().derivation_edges()
         state: dict[str, int] = {}
 
         def visit(node: str, trail: list[str]) -> list[str] | None:
@@ -879,23 +893,6 @@ def _plan_texts(fault: Fault) -> Iterator[tuple[tuple[Any, ...], LocalizedText, 
             yield (key, i), item, item.jurisdictions
     if fault.customer_notice is not None:
         yield ("customer_notice",), fault.customer_notice, fault.customer_notice.jurisdictions
-
-
-def _walk_conditions(
-    rule: RuleSpec, negated: bool = True
-) -> Iterator[tuple[tuple[Any, ...], Condition]]:
-    def walk(group: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Condition]]:
-        for key in ("all", "any"):
-            for i, item in enumerate(getattr(group, key)):
-                if isinstance(item, Condition):
-                    yield (*path, key, i), item
-                else:
-                    yield from walk(item, (*path, key, i))
-        if negated:
-            for i, cond in enumerate(group.none):
-                yield (*path, "none", i), cond
-
-    yield from walk(rule.when, ("when",))
 
 
 def load_knowledge_base(
