@@ -30,6 +30,7 @@ from .models import (
     IncidentRule,
     LocalizedText,
     Patterns,
+    Phase,
     Phrases,
     Related,
     RelationType,
@@ -625,6 +626,7 @@ class _Loader:
         self.check_cycles(kb)
         self.check_references(kb)
         self.check_plan_texts(kb)
+        self.check_plan_complete(kb)
         self.check_related(kb)
         reachable = {r.then.fault for r in kb.rules.values() if r.status != RuleStatus.DEPRECATED}
         reachable |= {f for s in kb.systems.values() for e in s.codes for f in e.faults}
@@ -658,6 +660,35 @@ class _Loader:
                 problem = reference_problem(ref, kb.sources)
                 if problem:
                     self.issues.append(Issue(lines.at(path), problem, code="reference"))
+
+    def check_plan_complete(self, kb: KnowledgeBase) -> None:
+        """Every plan goes through each phase of the emergency process (seed V) and has a
+        workaround, recovery and prevention (seed IV.3, VI): a report without them leaves the
+        agent with nothing to say at that point."""
+        for fault in kb.faults.values():
+            lines = self.lines[f"fault:{fault.id}"]
+            phases = {step.phase for step in fault.emergency_steps}
+            missing = [p.value for p in Phase if p not in phases]
+            if missing:
+                self.issues.append(
+                    Issue(
+                        lines.at(("emergency_steps",)),
+                        f"no emergency step for the phase {', '.join(missing)}: a plan goes "
+                        "through contain → isolate → contact → fallback",
+                        severity=IssueSeverity.WARNING,
+                        code="incomplete-plan",
+                    )
+                )
+            for key in ("workaround", "recovery", "prevention"):
+                if not getattr(fault, key):
+                    self.issues.append(
+                        Issue(
+                            lines.at(("id",)),
+                            f"fault {fault.id!r} has no {key}",
+                            severity=IssueSeverity.WARNING,
+                            code="incomplete-plan",
+                        )
+                    )
 
     def check_plan_texts(self, kb: KnowledgeBase) -> None:
         """Placeholders are known ones; texts naming one jurisdiction's platform are tagged."""
