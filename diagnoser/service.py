@@ -28,7 +28,7 @@ from .result import (
 )
 from .result import Firing as FiringView
 from .ticket import Ticket
-from .triage import triage, triage_band, widest_scope
+from .triage import assess, triage, triage_band, widest_scope
 from .triage.plan import build_plan, choose_jurisdictions, given_jurisdictions
 from .triage.rank import (
     Candidate,
@@ -317,9 +317,9 @@ class Diagnoser:
         plain, derived = self._rank(firings)
         ranked = ranked_faults(plain, self.kb.faults, self.rules)
         all_facts = [*facts, *derived]
-        scope = widest_scope(str(f.value) for f in all_facts if f.id == "scope")
         top = ranked[0] if ranked else None
-        priority, reasons = triage(top.severity if top else None, scope, ticket.affected_users)
+        severity = top.severity if top else None
+        priority, reasons, scope = assess(all_facts, severity, ticket.affected_users)
         return Diagnosis(
             id=ticket.id,
             diagnoses=ranked,
