@@ -122,3 +122,13 @@ def test_rules_testing_a_symptom_are_those_whose_conditions_name_it(shipped, sym
     expected = [r.id for r in shipped.rules.values() if symptom in _named(r.when)]
     assert list(index.testing(symptom)) == expected
     assert expected  # the shipped rules test each of these
+
+
+def test_the_running_index_shares_the_walks_of_the_full_one(shipped):
+    full, running = shipped.kb.rule_index(), shipped.index
+    shared = [r for r in running.rules if r in full.rules]
+    assert shared and all(running.conditions(r) is full.conditions(r) for r in shared)
+    again = RuleIndex(
+        [NESTED], reuse=RuleIndex([rule("nested", {"all": [{"symptom": "a"}]}, derive="a")])
+    )
+    assert [u.symptom for u in again.conditions("nested")][:2] == ["a", "b"]  # not the other's

@@ -17,7 +17,7 @@ from .models import Condition, Group, RuleSpec, RuleStatus
 Path = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConditionUse:
     """One condition of one rule, where it sits and what it means to the rule."""
 
@@ -58,7 +58,9 @@ class RuleIndex:
     conditions). The index is read-only once built; build it again for other rules.
     """
 
-    def __init__(self, rules: Iterable[RuleSpec]) -> None:
+    def __init__(self, rules: Iterable[RuleSpec], *, reuse: RuleIndex | None = None) -> None:
+        """Index `rules`; the walks of `reuse` are taken for the rules it holds (the same
+        objects), so two indexes of one knowledge base share them, in memory and in the cache."""
         # plain dicts, not read-only proxies: a knowledge base and its index are pickled into
         # the compiled cache
         self.rules: Mapping[str, RuleSpec] = {r.id: r for r in rules}
@@ -67,14 +69,19 @@ class RuleIndex:
         concluding: dict[str, list[RuleSpec]] = {}
         deriving: dict[str, list[RuleSpec]] = {}
         for rule in self.rules.values():
-            mine = uses[rule.id] = tuple(_walk(rule.id, rule.when, ("when",), 1.0))
+            same = reuse is not None and reuse.rules.get(rule.id) is rule
+            mine = uses[rule.id] = (
+                reuse.conditions(rule.id)
+                if same and reuse is not None
+                else tuple(_walk(rule.id, rule.when, ("when",), 1.0))
+            )
             for symptom in dict.fromkeys(u.symptom for u in mine):
                 by_symptom.setdefault(symptom, []).append(rule.id)
             if rule.then.fault is not None:
                 concluding.setdefault(rule.then.fault, []).append(rule)
             if rule.then.derive is not None:
                 deriving.setdefault(rule.then.derive, []).append(rule)
-        self._uses = uses
+        self._uses: dict[str, tuple[ConditionUse, ...]] = uses
         self._positive = {
             rid: frozenset(u.symptom for u in mine if not u.absent) for rid, mine in uses.items()
         }

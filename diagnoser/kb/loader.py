@@ -119,7 +119,7 @@ class KnowledgeBase:
                 from .builtin import code_rules
 
                 active = [r for r in self.rules.values() if r.status is not RuleStatus.DEPRECATED]
-                index = RuleIndex([*active, *code_rules(self)])
+                index = RuleIndex([*active, *code_rules(self)], reuse=self.rule_index())
             else:
                 index = RuleIndex(self.rules.values())
             self._indexes[running] = index
@@ -945,6 +945,7 @@ def load_knowledge_base(
         kb = _Loader(rules, knowledge, check_patterns).load()
         if not any(i.severity is IssueSeverity.ERROR for i in kb.issues):
             code_rules(kb)  # built now, so that the cache holds them too
+            kb.rule_index(running=True)  # and the index a Diagnoser reads (see kb/index.py)
         return kb
 
     kb = cached(rules, knowledge, check_patterns, build)
