@@ -65,6 +65,15 @@ class Context:
             for lang, p in _phrases(res.void_before)
         ]
         self.recur = [p.lower() for _, p in _phrases(res.recur)]
+        # a resolution is also a history trigger after a mention in its own clause
+        # ("打印机卡纸已经修好了", "the duplicate invoice issue was sorted")
+        known = {(t.phrase, t.scope, t.after) for t in self.triggers}
+        for lang, phrase in _phrases(res.after):
+            if (phrase.lower(), "history", True) not in known:
+                window = spec.history.window.get(lang, 0)
+                self.triggers.append(
+                    Trigger(phrase.lower(), "history", True, window, has_latin(phrase))
+                )
         # phrase → the triggers (by their place in the list) it is: a text's triggers are
         # found from its hits, not by testing every trigger against them
         self._by_phrase: dict[str, list[int]] = {}
@@ -268,8 +277,13 @@ class Context:
                 if any(s <= pos and t_end <= e + self._reach(trigger) for s, e in voided):
                     continue
                 gap = text[end:pos] if trigger.after else text[t_end:start]
-                if _near(gap, trigger):
-                    return Decision(trigger.scope, trigger.phrase)
+                if not _near(gap, trigger):
+                    continue
+                # a past or fixed state that is denied or asked is none: 还没解决, not resolved
+                if trigger.scope == "history" and trigger.after:
+                    if self._voided_resolution(hits, pos, max(end, pos - _REACH)):
+                        continue
+                return Decision(trigger.scope, trigger.phrase)
         return None
 
     @staticmethod
