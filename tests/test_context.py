@@ -46,6 +46,12 @@ def test_a_code_in_the_present_still_counts(shipped):
         ("Printer was jammed yesterday but it's fixed now", "paper_jam"),
         ("之前断网了，现在好了", "network_down"),
         ("上个月税控盘被锁，报完税已经解锁了，现在正常", "device_locked"),
+        # in its own clause, a resolution is a history trigger after the mention
+        (
+            "thanks, the duplicate invoice issue was sorted after we cancelled one",
+            "duplicate_submission_error",
+        ),
+        ("we had a virus scare yesterday but the scan found nothing, all good", "cyber_attack"),
     ],
 )
 def test_a_resolution_reaches_back_across_clauses_and_contrasts(shipped, text, symptom):
@@ -72,6 +78,7 @@ def test_a_resolution_reaches_back_across_clauses_and_contrasts(shipped, text, s
         # denied
         ("上传一直超时，还没解决", "connection_timeout"),
         ("uploads time out, not fixed yet", "connection_timeout"),
+        ("uploads time out and it is not resolved", "connection_timeout"),
     ],
 )
 def test_what_is_not_resolved_stays_present(shipped, text, symptom):
@@ -119,6 +126,10 @@ def test_a_question_about_a_present_fault_is_diagnosed(shipped, text, fault):
         "如果断网的话还能离线开票吗",
         "What happens if the IRP portal goes down during month end?",
         "How do I set up the invoice printer on a new PC?",
+        "請問停電的時候要怎麼開發票？",
+        "is the IRP going to be down for maintenance this sunday?",
+        "how can we avoid duplicate invoices when the network is slow?",
+        "could you tell me how to switch to offline invoicing when the internet is down?",
     ],
 )
 def test_how_to_questions_and_hypotheticals_are_not_diagnosed(shipped, text):

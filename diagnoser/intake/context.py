@@ -280,9 +280,12 @@ class Context:
                 if not _near(gap, trigger):
                     continue
                 # a past or fixed state that is denied or asked is none: 还没解决, not resolved
-                if trigger.scope == "history" and trigger.after:
-                    if self._voided_resolution(hits, pos, max(end, pos - _REACH)):
-                        continue
+                if (
+                    trigger.scope == "history"
+                    and trigger.after
+                    and self._voided_resolution(hits, pos, max(end, pos - _REACH))
+                ):
+                    continue
                 return Decision(trigger.scope, trigger.phrase)
         return None
 
