@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import locale
 import os
-import re
 
+from .._text import CJK as _CJK
 from ..kb.models import LocalizedText, Phase, Principle, Severity
 from ..result import (
     InputKind,
 )
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 LANGUAGES = ("zh", "en")
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from ..._text import CJK as _CJK
 from ...kb.loader import KnowledgeBase
 from ...kb.models import LocalizedText
 from .model import (
@@ -93,7 +94,6 @@ class _Error(_In):
 
 
 _RECORD: TypeAdapter[_Ok | _Error] = TypeAdapter(_Ok | _Error)
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _DIGITS = re.compile(r"\d+")
 _EDGE_PUNCT = " \t\"'“”‘’「」『』()（）[]【】<>《》.,;:!?。，；：！？、-—…"
 

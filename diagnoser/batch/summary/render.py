@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from ..._files import write_atomic
 from ..._resources import templates_path
+from ..._text import CJK_CLASS
 from ...kb.loader import KnowledgeBase
 from ...kb.models import LocalizedText
 from .aggregate import _EDGE_PUNCT, summarise
@@ -322,7 +323,7 @@ _SMALL_TALK = re.compile(
     r"ok|okay)$",
     re.IGNORECASE,
 )
-_WORDY = re.compile(r"[\u3400-\u9fff]{2}|[A-Za-z]{3}|\d")
+_WORDY = re.compile(rf"{CJK_CLASS}{{2}}|[A-Za-z]{{3}}|\d")
 
 
 def citable(text: str) -> bool:
