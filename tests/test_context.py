@@ -130,6 +130,8 @@ def test_a_question_about_a_present_fault_is_diagnosed(shipped, text, fault):
         "is the IRP going to be down for maintenance this sunday?",
         "how can we avoid duplicate invoices when the network is slow?",
         "could you tell me how to switch to offline invoicing when the internet is down?",
+        "Out of curiosity: does the client keep working offline if the internet drops for a day? "
+        "Nothing is broken right now.",
     ],
 )
 def test_how_to_questions_and_hypotheticals_are_not_diagnosed(shipped, text):
@@ -164,3 +166,9 @@ def test_a_text_repeating_a_resolution_reads_in_bounded_work(shipped):
     text = "printer jammed, fixed now. " * 4000
     said = read_text(text, shipped._vocab)
     assert "paper_jam" not in [s for s, _ in said.symptoms]
+
+
+def test_nothing_is_broken_denies_but_nothing_works_does_not(shipped):
+    assert "not_working" not in _said(shipped, "Nothing is broken right now.")[0]
+    symptoms, _, _ = _said(shipped, "nothing works since the update")
+    assert "not_working" in symptoms and "after_upgrade" in symptoms

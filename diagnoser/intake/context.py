@@ -18,7 +18,7 @@ from ..kb.models import ContextFile, Phrases, Scope
 from .matcher import ClauseIndex, Combination, Hits, has_latin, part_spans
 
 SCOPES = ("negation", "hypothetical", "history")
-_EN_GAP = re.compile(r"[\s\w'’-]*")
+_EN_GAP = re.compile(r"[\s\w'’:-]*")  # "quick question: is …" is one stretch
 _REACH = 120  # no window reaches further than this many characters
 _SENTENCE = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
 
