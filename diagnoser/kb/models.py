@@ -320,6 +320,20 @@ class Scope(_Model):
     wide: dict[str, int] = Field(default_factory=dict)
 
 
+class Resolution(_Model):
+    """Words that take back what a sentence said before them: "…，改了税号已经好了",
+    "… but it's fixed now". They reach across clauses and contrasts, back to the start of
+    their sentence, when their own clause names no other problem before them."""
+
+    after: Phrases = Phrases.model_construct()
+    # a resolution denied or only hoped for is none: 还没好, not fixed yet, hopefully fixed
+    void_before: Phrases = Phrases.model_construct()
+    # how far such a word may stand before the resolution (characters / English words)
+    void_window: dict[str, int] = Field(default_factory=lambda: {"zh": 3, "en": 2})
+    # the problem is back after it: 又不行了, still failing, again
+    recur: Phrases = Phrases.model_construct()
+
+
 class ContextFile(_Model):
     """knowledge/vocabulary/context.yaml: NegEx-style trigger lists per language."""
 
@@ -331,6 +345,7 @@ class ContextFile(_Model):
     pseudo: Scope = Scope.model_construct()
     # phrases that end a scope: what follows "but" is read on its own
     contrast: Phrases = Phrases.model_construct()
+    resolved: Resolution = Resolution.model_construct()
 
 
 class SymptomFile(_Model):
