@@ -76,7 +76,9 @@ def _fact_order(fact: FactIn) -> tuple[str, str, str, str, float]:
 
 
 def _ref(fact: FactIn) -> SymptomRef:
-    return SymptomRef(id=fact.id, value=fact.value, certainty=fact.cf, source=fact.source)
+    return SymptomRef.model_construct(
+        id=fact.id, value=fact.value, certainty=float(fact.cf), source=fact.source
+    )
 
 
 class Diagnoser:
@@ -347,16 +349,16 @@ class Diagnoser:
     ) -> Diagnosis:
         plain, derived = self._rank(firings)
         ranked = [
-            RankedFault(
+            RankedFault.model_construct(
                 fault_id=fault_id,
                 category=self.kb.faults[fault_id].category,
                 title=self.kb.faults[fault_id].title,
                 severity=self.kb.faults[fault_id].severity,
-                certainty=certainty,
+                certainty=float(certainty),
                 evidence=tuple(
-                    Evidence(
+                    Evidence.model_construct(
                         rule=f.rule,
-                        certainty=f.certainty,
+                        certainty=float(f.certainty),
                         because=self.rules[f.rule].then.because,
                         symptoms=tuple(_ref(e) for e in f.evidence),
                     )
@@ -370,7 +372,7 @@ class Diagnoser:
         scope = widest_scope(str(f.value) for f in all_facts if f.id == "scope")
         top = ranked[0] if ranked else None
         priority, reasons = triage(top.severity if top else None, scope, ticket.affected_users)
-        return Diagnosis(
+        return Diagnosis.model_construct(
             id=ticket.id,
             diagnoses=tuple(ranked),
             priority=priority,
@@ -388,7 +390,7 @@ class Diagnoser:
             else None,
             unrecognised=tuple(unrecognised),
             set_aside=tuple(
-                SetAsideMention(
+                SetAsideMention.model_construct(
                     symptom=a.symptom,
                     mention=a.mention,
                     scope=ContextScope(a.scope),
@@ -398,7 +400,9 @@ class Diagnoser:
             ),
             symptoms=tuple(_ref(f) for f in all_facts),
             trace=tuple(
-                FiringView(rule=f.rule, fault=f.fault, derive=f.derive, certainty=f.certainty)
+                FiringView.model_construct(
+                    rule=f.rule, fault=f.fault, derive=f.derive, certainty=float(f.certainty)
+                )
                 for f in firings
             ),
             reported_at=ticket.reported_at,

@@ -389,7 +389,9 @@ def _unrecognised(
         sep = _CLAUSE.search(text, start, end)
         clause = " ".join(text[start : sep.start() if sep else end].split())
         if clause:
-            out.append(Unrecognised(kind=InputKind.TEXT, value=clause, reason=Why.NO_MATCH))
+            out.append(
+                Unrecognised.model_construct(kind=InputKind.TEXT, value=clause, reason=Why.NO_MATCH)
+            )
     return tuple(out)
 
 
@@ -432,11 +434,13 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
             out.add(FactIn(sid, True, 1.0, Source.ticket("symptoms")))
         elif sid in kb.symptoms:
             out.unrecognised.append(
-                Unrecognised(kind=InputKind.SYMPTOM, value=sid, reason=Why.NEEDS_VALUE)
+                Unrecognised.model_construct(
+                    kind=InputKind.SYMPTOM, value=sid, reason=Why.NEEDS_VALUE
+                )
             )
         else:
             out.unrecognised.append(
-                Unrecognised(
+                Unrecognised.model_construct(
                     kind=InputKind.SYMPTOM,
                     value=sid,
                     reason=Why.UNKNOWN_SYMPTOM,
@@ -449,7 +453,7 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
             out.add(FactIn(name, value, 1.0, Source.ticket("metrics")))
         else:
             out.unrecognised.append(
-                Unrecognised(
+                Unrecognised.model_construct(
                     kind=InputKind.METRIC,
                     value=f"{name}={value:g}",
                     reason=Why.UNKNOWN_METRIC,
@@ -476,7 +480,7 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
             system = _system_named(fold_case(normalise_text(ticket.system)), vocab)
         if system is None:
             out.unrecognised.append(
-                Unrecognised(
+                Unrecognised.model_construct(
                     kind=InputKind.SYSTEM,
                     value=ticket.system,
                     reason=Why.UNKNOWN_SYSTEM,
@@ -501,7 +505,9 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
             codes.append((code, Source.ticket("error_codes")))
         else:
             out.unrecognised.append(
-                Unrecognised(kind=InputKind.ERROR_CODE, value=raw, reason=Why.EMPTY_CODE)
+                Unrecognised.model_construct(
+                    kind=InputKind.ERROR_CODE, value=raw, reason=Why.EMPTY_CODE
+                )
             )
     codes.extend(said.codes)
     seen_codes: set[str] = set()
@@ -519,7 +525,9 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
                 )
         if not meanings and code not in vocab.known_codes:
             out.unrecognised.append(
-                Unrecognised(kind=InputKind.ERROR_CODE, value=code, reason=Why.NOT_IN_CATALOG)
+                Unrecognised.model_construct(
+                    kind=InputKind.ERROR_CODE, value=code, reason=Why.NOT_IN_CATALOG
+                )
             )
 
     for sid, where in said.symptoms:
