@@ -23,8 +23,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import ahocorasick
-
 TERM_REF = re.compile(r"@([a-z][a-z0-9_]*)")
 _SEP = re.compile(r"\s+(\.\.\.|\.\.\d+)\s+")
 _LATIN = re.compile(r"[a-z]")
@@ -161,6 +159,8 @@ class AhoCorasickFinder:
     name = "aho-corasick"
 
     def __init__(self, literals: Iterable[str]) -> None:
+        import ahocorasick  # here: built for the first ticket with text, never for codes only
+
         self._automaton = ahocorasick.Automaton()
         for literal in sorted(set(literals)):
             self._automaton.add_word(literal, (len(literal), literal))
