@@ -47,7 +47,9 @@ def main() -> None:
     if exe is None:
         sys.exit("diagnoser is not installed in this environment")
     cache = tempfile.mkdtemp(prefix="diagnoser-bench-cache-")
-    warm = {**os.environ, "DIAGNOSER_CACHE_DIR": cache}
+    # bytecode written by the first run, as an installed package has it
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    warm = {**env, "DIAGNOSER_CACHE_DIR": cache}
     off = {**warm, "DIAGNOSER_CACHE": "0"}
     commands = {
         "python -c 'import json'": ([sys.executable, "-c", "import json"], warm),
