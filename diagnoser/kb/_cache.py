@@ -90,6 +90,9 @@ def cached(
         log.debug("knowledge base from the cache %s", path)
         return kb
     kb = build()
+    from ..report.provenance import kb_version
+
+    kb_version(kb)  # stored with it: a report then needs no second pass over the files
     _write(directory, path, key, kb)
     return kb
 

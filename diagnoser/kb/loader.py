@@ -113,6 +113,9 @@ class KnowledgeBase:
     knowledge_path: Path | None = None
     _code_index: dict[str, list[tuple[str, ErrorCode]]] | None = field(default=None, repr=False)
     _code_rules: tuple[RuleSpec, ...] | None = field(default=None, repr=False, compare=False)
+    # the content hash of the files it was loaded from (report/provenance.py), kept with it in
+    # the compiled cache so that a report does not read every file a second time
+    _content_hash: str | None = field(default=None, repr=False, compare=False)
 
     def code_meanings(self, code: str) -> list[tuple[str, ErrorCode]]:
         """(system, entry) for every system whose catalog has `code` (canonical form)."""
