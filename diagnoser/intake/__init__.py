@@ -33,7 +33,6 @@ from .matcher import (
     first_literals,
     parse_combination,
 )
-from .noise import noise_spans, strip_noise
 from .regexes import required_literals
 
 if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be circular
@@ -321,7 +320,10 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     for code, start, end in codes_in_text(text, vocab.known_codes):
         covered.append((start, end))
         codes.append((code, _span(text, start, end)))
-    # noise out: matching reads the clean text; `where` maps its offsets back to `text`
+    # noise out: matching reads the clean text; `where` maps its offsets back to `text` (its
+    # patterns compile with the first ticket text: a ticket of codes only never needs them)
+    from .noise import noise_spans, strip_noise
+
     cleaned, where = strip_noise(text, noise_spans(text, covered))
     folded = fold_case(cleaned)
     hits = compiled.finder.find(folded)
