@@ -55,6 +55,10 @@ def main() -> None:
         "python -c 'import json'": ([sys.executable, "-c", "import json"], warm),
         "diagnose --code 1001 (cache warm)": ([exe, "diagnose", "--code", "1001"], warm),
         "diagnose --code 1001 (DIAGNOSER_CACHE=0)": ([exe, "diagnose", "--code", "1001"], off),
+        "diagnose --code 1001 --format json (cache warm)": (
+            [exe, "diagnose", "--code", "1001", "--format", "json"],
+            warm,
+        ),
     }
     if args.baseline:
         # both from source through the same entry, so that only the tree differs
@@ -62,10 +66,11 @@ def main() -> None:
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         for label, tree in (("this tree", here), ("baseline", args.baseline)):
             env = {**warm, "PYTHONPATH": os.path.abspath(tree)}
-            commands[f"diagnose --code 1001, {label} (cache warm)"] = (
-                [*entry, "diagnose", "--code", "1001"],
-                env,
-            )
+            for fmt in ("text", "json"):
+                commands[f"diagnose --code 1001 --format {fmt}, {label} (cache warm)"] = (
+                    [*entry, "diagnose", "--code", "1001", "--format", fmt],
+                    env,
+                )
     try:
         for cmd, env in commands.values():  # fills the cache, compiles the bytecode
             timed(cmd, env)
@@ -75,12 +80,20 @@ def main() -> None:
                 times[name].append(timed(cmd, env))
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-    base = statistics.median(wall for wall, _ in times["python -c 'import json'"])
-    print(f"{args.runs} runs each, interleaved; medians: wall-clock, ratio to a bare python, CPU")
+    bare = times["python -c 'import json'"]
+    base = statistics.median(wall for wall, _ in bare)
+    base_cpu = statistics.median(cpu for _, cpu in bare)
+    print(
+        f"{args.runs} runs each, interleaved; medians: wall-clock and CPU, each with its ratio "
+        "to a bare python"
+    )
     for name, values in times.items():
         wall = statistics.median(w for w, _ in values)
         cpu = statistics.median(c for _, c in values)
-        print(f"  {name:52} {wall * 1000:7.0f} ms {wall / base:5.1f}x   cpu {cpu * 1000:5.0f} ms")
+        print(
+            f"  {name:62} {wall * 1000:7.0f} ms {wall / base:5.1f}x"
+            f"   cpu {cpu * 1000:5.0f} ms {cpu / base_cpu:5.1f}x"
+        )
 
 
 if __name__ == "__main__":
