@@ -65,7 +65,9 @@ def main() -> None:
         entry = [sys.executable, "-c", "from diagnoser.cli import main; main()"]
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         for label, tree in (("this tree", here), ("baseline", args.baseline)):
-            env = {**warm, "PYTHONPATH": os.path.abspath(tree)}
+            # PYTHONSAFEPATH: `python -c` would otherwise put the current directory (a source
+            # tree itself, when run from one) before PYTHONPATH, and import that tree instead
+            env = {**warm, "PYTHONPATH": os.path.abspath(tree), "PYTHONSAFEPATH": "1"}
             for fmt in ("text", "json"):
                 commands[f"diagnose --code 1001 --format {fmt}, {label} (cache warm)"] = (
                     [*entry, "diagnose", "--code", "1001", "--format", fmt],
