@@ -376,9 +376,10 @@ def test_the_package_loads_its_parts_on_first_use():
         diagnoser.Nope  # noqa: B018
 
 
-# what a code-only `diagnose` must not import: the text matchers, traditional-to-simplified, the
-# YAML loader (the knowledge base comes from the compiled cache), the encoding detector
-_NOT_FOR_A_CODE = ("ahocorasick", "opencc", "yaml", "charset_normalizer")
+# what a code-only `diagnose` must not import: the text matchers (and the similarity index),
+# traditional-to-simplified, the YAML loader (the knowledge base comes from the compiled cache),
+# the encoding detector
+_NOT_FOR_A_CODE = ("ahocorasick", "rapidfuzz", "opencc", "yaml", "charset_normalizer")
 
 
 @pytest.mark.parametrize(
