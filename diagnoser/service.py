@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ._resources import default_paths
-from .engine import CompiledRules, Engine, Firing, build_test, guarded
+from .engine import EngineProtocol, Firing, MatcherKind, build_test, compile_rules, guarded
 from .facts import FactIn
 from .intake import Intake, SetAside, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
@@ -94,6 +94,7 @@ class Diagnoser:
         max_results: int = 10,
         cache_size: int = 4096,
         stock_matcher: bool = False,
+        matcher: MatcherKind | str = MatcherKind.DIRECT,
         site: SiteProfile | str | Path | Mapping[str, Any] | None = None,
     ) -> None:
         if kb is None:
@@ -106,8 +107,11 @@ class Diagnoser:
         self.max_results = max_results
         active = [r for r in kb.rules.values() if r.status is not RuleStatus.DEPRECATED]
         self.rules: dict[str, RuleSpec] = {r.id: r for r in [*active, *code_rules(kb)]}
-        self._compiled = CompiledRules(
-            list(self.rules.values()), normalise=_normalise, stock_matcher=stock_matcher
+        # stock_matcher: experta's own matcher, kept for comparisons (same as matcher="stock")
+        self._compiled = compile_rules(
+            list(self.rules.values()),
+            normalise=_normalise,
+            matcher=MatcherKind.STOCK if stock_matcher else matcher,
         )
         self._vocab = Vocabulary.build(kb)
         self._local = threading.local()
@@ -141,7 +145,7 @@ class Diagnoser:
         )
         return cls(kb, **options)
 
-    def _engine(self) -> Engine:
+    def _engine(self) -> EngineProtocol:
         engine = getattr(self._local, "engine", None)
         if engine is None:
             engine = self._local.engine = self._compiled.new_engine()
