@@ -234,8 +234,10 @@ class Diagnoser:
                 )
                 for f in self._engine_facts(facts)
             ),
-            tuple(intake.systems),
-            tuple(str(f.value) for f in intake.facts if f.id == "error_code"),
+            # the record lists the systems and codes of its facts in the facts' sorted order,
+            # so equal sets named in any order make the same record
+            frozenset(intake.systems),
+            frozenset(str(f.value) for f in facts if f.id == "error_code"),
             tuple(intake.unrecognised),
             ticket.scope,
             triage_band(ticket.affected_users),

@@ -370,3 +370,16 @@ def test_diagnoses_with_the_default_matcher_equal_those_with_experta_s_own(shipp
         assert fast.trace == slow.trace, ticket
         assert fast == slow
         assert shipped.diagnose_record(ticket) == stock.diagnose_record(ticket)
+
+
+def test_a_record_is_cached_for_its_codes_in_any_order(shipped):
+    from diagnoser import Diagnoser
+
+    diagnoser = Diagnoser(shipped.kb)
+    first = diagnoser.diagnose_record({"id": "a", "error_codes": ["1001", "0x0000000F"]})
+    second = diagnoser.diagnose_record({"id": "b", "error_codes": ["0x0000000F", "1001"]})
+    assert len(diagnoser._record_cache) == 1
+    assert {**second, "id": "a"} == first
+    assert first == Diagnoser(shipped.kb, cache_size=0).diagnose_record(
+        {"id": "a", "error_codes": ["1001", "0x0000000F"]}
+    )
