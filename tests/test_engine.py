@@ -283,9 +283,7 @@ def test_an_engine_builds_the_full_network_once_partial_ones_cost_as_much():
 
 # the example ticket sets the equivalence tests run; the sealed held-out sets stay unread
 _EXAMPLE_SETS = sorted(
-    p
-    for p in (ROOT / "examples/tickets").glob("*.jsonl")
-    if p.name not in ("holdout.jsonl", "realworld-holdout.jsonl")
+    p for p in (ROOT / "examples/tickets").glob("*.jsonl") if "holdout" not in p.name
 )
 
 
@@ -310,7 +308,7 @@ def _all_tickets():
 def test_the_equivalence_tests_read_every_example_set_but_the_held_out_ones():
     names = {p.name for p in _EXAMPLE_SETS}
     assert {"tickets.jsonl", "realworld-dev.jsonl"} <= names
-    assert not names & {"holdout.jsonl", "realworld-holdout.jsonl"}
+    assert not [n for n in names if "holdout" in n]
 
 
 def _engine_fact_sets(diagnoser):
