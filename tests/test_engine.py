@@ -381,3 +381,24 @@ def test_a_record_is_cached_for_its_codes_in_any_order(shipped):
     assert first == Diagnoser(shipped.kb, cache_size=0).diagnose_record(
         {"id": "a", "error_codes": ["1001", "0x0000000F"]}
     )
+
+
+def test_the_direct_matcher_refuses_patterns_it_does_not_evaluate():
+    # diagnoser's compiler never writes these; a rule that did must fail loudly, not misfire
+    from experta import TEST
+
+    from diagnoser.engine._direct import DirectMatcher, UnsupportedPattern
+
+    def rhs(self, **_):
+        pass
+
+    cls = type(
+        "Unsupported",
+        (engine.KnowledgeEngine,),
+        {
+            "__matcher__": DirectMatcher,
+            "r": engine.Rule(engine.SymptomFact(id="a"), TEST(lambda: True))(rhs),
+        },
+    )
+    with pytest.raises(UnsupportedPattern, match="TEST"):
+        cls()
