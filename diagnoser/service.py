@@ -83,7 +83,9 @@ class Diagnoser:
     """Diagnoses tickets against one knowledge base.
 
     Building one loads and compiles the knowledge base (tens of milliseconds); reuse it.
-    A Diagnoser may be shared between threads: each thread gets its own engine.
+    A Diagnoser may be shared between threads: each thread gets its own engine. `matcher`
+    chooses how the engine matches rules ("direct", "rete" or experta's own "stock"); all fire
+    the same rules in the same order (see docs/engine.md).
     """
 
     def __init__(
