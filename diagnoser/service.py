@@ -88,6 +88,7 @@ class Diagnoser:
         cache_size: int = 4096,
         stock_matcher: bool = False,
         matcher: MatcherKind | str = MatcherKind.DIRECT,
+        similar: bool = True,
         site: SiteProfile | str | Path | Mapping[str, Any] | None = None,
     ) -> None:
         if kb is None:
@@ -107,7 +108,8 @@ class Diagnoser:
             normalise=_normalise,
             matcher=MatcherKind.STOCK if stock_matcher else matcher,
         )
-        self._vocab = Vocabulary.build(kb)
+        # the similarity fallback (diagnoser/intake/similar.py); similar=False turns it off
+        self._vocab = Vocabulary.build(kb, similar=similar)
         self._local = threading.local()
         # engine results keyed by the canonical fact set: backlogs repeat symptom sets heavily
         self.cache_size = cache_size

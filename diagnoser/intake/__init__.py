@@ -35,6 +35,7 @@ from .matcher import (
 )
 from .noise import noise_spans, strip_noise
 from .regexes import required_literals
+from .similar import SimilarIndex, uncovered_clauses
 
 if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be circular
     from ..kb.loader import KnowledgeBase
@@ -74,6 +75,8 @@ class TextReading:
     systems: tuple[tuple[str, Source], ...]
     unrecognised: tuple[Unrecognised, ...]
     set_aside: tuple[SetAside, ...] = ()
+    # symptoms read by the similarity fallback (similar.py), with their certainty
+    similar: tuple[tuple[str, Source, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class _Compiled:
     symptoms: list[_Entry]
     finder: AhoCorasickFinder | ReferenceFinder
     context: Context
+    similar: SimilarIndex | None
     # literal → (entry by its place in `entries`, combination or regex slot, the literal sets
     # the text must also have): what a text's hits make worth trying, dispatched per literal
     index: dict[str, list[tuple[int, int, tuple[frozenset[str], ...]]]] = field(
@@ -163,6 +167,8 @@ class Vocabulary:
     cache_size: int = 8192
     # "aho-corasick" (the fast path) or "reference" (str.find per literal, for tests)
     finder: str = "aho-corasick"
+    # the similarity fallback: clauses no term matched compared with the symptoms' examples
+    similar: bool = True
     _readings: OrderedDict[str, TextReading] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _compiled_: _Compiled | None = field(default=None, repr=False)
@@ -199,7 +205,8 @@ class Vocabulary:
             for need in entry.needs:
                 literals.update(need or ())
         make = ReferenceFinder if self.finder == "reference" else AhoCorasickFinder
-        return _Compiled(systems, symptoms, make(literals), context)
+        similar = SimilarIndex(self.kb.symptoms.values()) if self.similar else None
+        return _Compiled(systems, symptoms, make(literals), context, similar or None)
 
     def _entry(
         self,
@@ -242,8 +249,11 @@ class Vocabulary:
         return reading
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, *, finder: str = "aho-corasick") -> Vocabulary:
-        """Compile the vocabulary of `kb` once."""
+    def build(
+        cls, kb: KnowledgeBase, *, finder: str = "aho-corasick", similar: bool = True
+    ) -> Vocabulary:
+        """Compile the vocabulary of `kb` once; `similar=False` turns the similarity fallback
+        off."""
 
         names: dict[str, str] = {}
         for s in kb.systems.values():
@@ -268,6 +278,7 @@ class Vocabulary:
             uses_text=uses_text,
             cache_size=0 if finder == "reference" else 8192,
             finder=finder,
+            similar=similar,
         )
 
 
@@ -286,19 +297,22 @@ def _has_upper(pattern: str) -> bool:
 
 def _spans(
     entry: _Entry, hits: Hits, clauses: ClauseIndex, slots: list[int] | None = None
-) -> Iterator[tuple[int, int]]:
+) -> Iterator[tuple[int, int, Combination | None]]:
     """Where `entry` is mentioned: its combinations, then its regexes — of those, only the
-    `slots` the text's literals allow (a regex whose literals are absent cannot match)."""
+    `slots` the text's literals allow (a regex whose literals are absent cannot match) —
+    with the combination that matched (None for a regex)."""
     n = len(entry.combinations)
     for slot in slots if slots is not None else range(n + len(entry.regexes)):
         if slot < n:
-            yield from combination_spans(entry.combinations[slot], hits, clauses)
+            comb = entry.combinations[slot]
+            for start, end in combination_spans(comb, hits, clauses):
+                yield start, end, comb
             continue
         need = entry.needs[slot - n]
         if need is not None and not any(hits.has(lit) for lit in need):
             continue
         for m in entry.regexes[slot - n].finditer(hits.text):
-            yield m.span()
+            yield m.start(), m.end(), None
 
 
 def _did_you_mean(name: str, choices: frozenset[str] | set[str]) -> str | None:
@@ -332,41 +346,98 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         return _span(text, where[start], where[end - 1] + 1)
 
     # the codes' spans, in clean-text offsets, so their clauses count as understood
-    found = [(bisect.bisect_left(where, s), bisect.bisect_left(where, e)) for s, e in covered]
+    code_spans = [(bisect.bisect_left(where, s), bisect.bisect_left(where, e)) for s, e in covered]
+    found = list(code_spans)
+    context = compiled.context
     allowed = compiled.candidates(hits)
     n_systems = len(compiled.systems)
     systems: dict[str, Source] = {}
-    symptoms: dict[str, Source] = {}
+    # every mention in the present of each symptom (all of them only when a resolution
+    # such as "已经好了" may take some back; otherwise the first one is enough)
+    present: dict[str, list[tuple[int, int]]] = {}
+    every = context.has_resolution(hits)
+    mentioned: list[tuple[int, int]] = list(code_spans)  # symptoms' and codes' mentions
     set_aside: list[SetAside] = []
     for place, entry, slots in allowed:
         if place < n_systems:
-            for start, end in _spans(entry, hits, clauses, slots):
+            for start, end, _ in _spans(entry, hits, clauses, slots):
                 found.append((start, end))
                 if entry.id not in systems:
                     systems[entry.id] = source(start, end)
             continue
         # symptoms written in the text, unless their context sets them aside
         decided: SetAside | None = None
-        for start, end in _spans(entry, hits, clauses, slots):
+        for start, end, comb in _spans(entry, hits, clauses, slots):
             found.append((start, end))  # every mention is understood, even a denied one
-            if entry.id in symptoms:
+            if every:
+                mentioned.append((start, end))
+            if entry.id in present and not every:
                 continue
-            decision = compiled.context.decide(hits, clauses, start, end)
+            decision = context.decide(hits, clauses, start, end, comb)
             if decision is None:
-                symptoms[entry.id] = source(start, end)
+                present.setdefault(entry.id, []).append((start, end))
             elif decided is None:
                 quote = text[where[start] : where[end - 1] + 1]
                 decided = SetAside(entry.id, quote, decision.scope, decision.trigger)
-        if decided is not None and entry.id not in symptoms:
+        if decided is not None and entry.id not in present:
             set_aside.append(decided)
+    # codes are mentions too: "如果报00305怎么办", "上周00305被拒，改了税号已经好了"
+    kept_codes: list[tuple[str, Source]] = []
+    for (code, where_code), (start, end) in zip(codes, code_spans, strict=True):
+        decision = context.decide(hits, clauses, start, end) if end > start else None
+        if decision is None:
+            kept_codes.append((code, where_code))
+        else:
+            set_aside.append(SetAside("error_code", code, decision.scope, decision.trigger))
+    symptoms: dict[str, Source] = {}
+    if every:  # what a later resolution takes back is in the past
+        resolved = context.resolved_spans(hits, clauses, mentioned)
+        for sid, spans in present.items():
+            live = [m for m in spans if _resolution_of(resolved, m) is None]
+            if live:
+                symptoms[sid] = source(*live[0])
+            else:
+                start, end = spans[0]
+                quote = text[where[start] : where[end - 1] + 1]
+                trigger = _resolution_of(resolved, spans[0]) or ""
+                set_aside.append(SetAside(sid, quote, "history", trigger))
+        codes_now: list[tuple[str, Source]] = []
+        for (code, where_code), (start, end) in zip(codes, code_spans, strict=True):
+            if (code, where_code) not in kept_codes:
+                continue
+            resolution = _resolution_of(resolved, (start, end))
+            if resolution is None:
+                codes_now.append((code, where_code))
+            else:
+                set_aside.append(SetAside("error_code", code, "history", resolution))
+        kept_codes = codes_now
+    else:
+        symptoms = {sid: source(*spans[0]) for sid, spans in present.items()}
+    similar: list[tuple[str, Source, float]] = []
+    if compiled.similar is not None:
+        uncovered = uncovered_clauses(folded, clause_starts, found)
+        for s in compiled.similar.read(hits, clauses, uncovered, compiled.context):
+            found.append((s.start, s.end))
+            if s.symptom not in symptoms:
+                where_ = source(s.start, s.end).similar(s.example, s.score)
+                similar.append((s.symptom, where_, round(TEXT_CF * s.score, 4)))
     return TextReading(
         text,
         tuple(symptoms.items()),
-        tuple(codes),
+        tuple(kept_codes),
         tuple(systems.items()),
         _unrecognised(cleaned, clause_starts, found),
         tuple(set_aside),
+        tuple(similar),
     )
+
+
+def _resolution_of(resolved: list[tuple[int, int, str]], span: tuple[int, int]) -> str | None:
+    """The resolution whose stretch (sorted, disjoint) holds the mention `span`, if one does."""
+    i = bisect.bisect_right(resolved, (span[0], float("inf"), "")) - 1
+    if i >= 0 and resolved[i][0] <= span[0] and span[1] <= resolved[i][1]:
+        return resolved[i][2]
+    return None
 
 
 def _unrecognised(
@@ -524,6 +595,8 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
 
     for sid, where in said.symptoms:
         out.add(FactIn(sid, True, TEXT_CF, where))
+    for sid, where, cf in said.similar:
+        out.add(FactIn(sid, True, cf, where))
     if said.text and vocab.uses_text:
         out.add(FactIn("text", said.text, 1.0, Source.ticket("text")))
     out.unrecognised.extend(said.unrecognised)
