@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ._resources import default_paths
-from .engine import CompiledRules, Engine, Firing, build_test, guarded
+from .engine import EngineProtocol, Firing, MatcherKind, build_test, compile_rules, guarded
 from .facts import FactIn
 from .intake import Intake, SetAside, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
@@ -74,7 +74,9 @@ class Diagnoser:
     """Diagnoses tickets against one knowledge base.
 
     Building one loads and compiles the knowledge base (tens of milliseconds); reuse it.
-    A Diagnoser may be shared between threads: each thread gets its own engine.
+    A Diagnoser may be shared between threads: each thread gets its own engine. `matcher`
+    chooses how the engine matches rules ("direct", "rete" or experta's own "stock"); all fire
+    the same rules in the same order (see docs/engine.md).
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class Diagnoser:
         max_results: int = 10,
         cache_size: int = 4096,
         stock_matcher: bool = False,
+        matcher: MatcherKind | str = MatcherKind.DIRECT,
         similar: bool = True,
         site: SiteProfile | str | Path | Mapping[str, Any] | None = None,
     ) -> None:
@@ -99,8 +102,11 @@ class Diagnoser:
         # what the rules test and conclude, walked once per knowledge base (kb.index)
         self.index = kb.rule_index(running=True)
         self.rules: dict[str, RuleSpec] = dict(self.index.rules)
-        self._compiled = CompiledRules(
-            list(self.rules.values()), normalise=_normalise, stock_matcher=stock_matcher
+        # stock_matcher: experta's own matcher, kept for comparisons (same as matcher="stock")
+        self._compiled = compile_rules(
+            list(self.rules.values()),
+            normalise=_normalise,
+            matcher=MatcherKind.STOCK if stock_matcher else matcher,
         )
         # the similarity fallback (diagnoser/intake/similar.py); similar=False turns it off
         self._vocab = Vocabulary.build(kb, similar=similar)
@@ -133,7 +139,7 @@ class Diagnoser:
         )
         return cls(kb, **options)
 
-    def _engine(self) -> Engine:
+    def _engine(self) -> EngineProtocol:
         engine = getattr(self._local, "engine", None)
         if engine is None:
             engine = self._local.engine = self._compiled.new_engine()
@@ -222,8 +228,10 @@ class Diagnoser:
                 )
                 for f in self._engine_facts(facts)
             ),
-            tuple(intake.systems),
-            tuple(str(f.value) for f in intake.facts if f.id == "error_code"),
+            # the record lists the systems and codes of its facts in the facts' sorted order,
+            # so equal sets named in any order make the same record
+            frozenset(intake.systems),
+            frozenset(str(f.value) for f in facts if f.id == "error_code"),
             tuple(intake.unrecognised),
             ticket.scope,
             triage_band(ticket.affected_users),
