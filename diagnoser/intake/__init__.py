@@ -7,7 +7,6 @@ import difflib
 import re
 import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ from ..result import InputKind, Source, Unrecognised
 from ..result import UnrecognisedReason as Why
 from ..ticket import Ticket
 from ._hanzi import to_simplified
-from .codes import canonical_code, codes_in_text
+from .codes import canonical_code, code_spellings, codes_in_text
 from .context import Context
 from .matcher import (
     AhoCorasickFinder,
@@ -86,57 +85,76 @@ class _Entry:
     needs: tuple[tuple[str, ...] | None, ...]  # per regex: literals it cannot match without
 
 
+def _rarest(groups: list[frozenset[str]]) -> frozenset[str]:
+    """Of the literal sets a candidate needs, the one least likely to be in a text: its
+    shortest literal the longest, then the fewest literals (a key literal '打印' or ' ' would
+    wake the candidate on most texts; '不出来' on few)."""
+    return max(groups, key=lambda g: (min(map(len, g)), -len(g)))
+
+
 @dataclass
 class _Compiled:
     systems: list[_Entry]
     symptoms: list[_Entry]
     finder: AhoCorasickFinder | ReferenceFinder
     context: Context
-    # literal → (entry by its place in `entries`, combination or regex slot, the literal sets
-    # the text must also have): what a text's hits make worth trying, dispatched per literal
-    index: dict[str, list[tuple[int, int, tuple[frozenset[str], ...]]]] = field(
-        default_factory=dict
-    )
+    # every literal set a combination part or a regex needs (one of) is a bit; a literal's
+    # mask has the bits of the sets it is in, a text's mask those of the sets it has
+    bits: dict[str, int] = field(default_factory=dict)
+    # literal → (entry by its place in `entries`, combination or regex slot, the bits it
+    # needs): each candidate is filed under the literals of its rarest set only
+    index: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
     always: list[tuple[int, int]] = field(default_factory=list)  # regexes with no literal
     entries: list[_Entry] = field(default_factory=list)  # systems, then symptoms
 
     def __post_init__(self) -> None:
         self.entries = [*self.systems, *self.symptoms]
+        numbered: dict[frozenset[str], int] = {}
+
+        def bit(group: frozenset[str]) -> int:
+            if group not in numbered:
+                numbered[group] = 1 << len(numbered)
+                for lit in group:
+                    self.bits[lit] = self.bits.get(lit, 0) | numbered[group]
+            return numbered[group]
+
+        def file(place: int, slot: int, groups: list[frozenset[str]]) -> None:
+            need = 0
+            for group in groups:
+                need |= bit(group)
+            for lit in _rarest(groups):
+                self.index.setdefault(lit, []).append((place, slot, need))
+
         for place, entry in enumerate(self.entries):
             for i, comb in enumerate(entry.combinations):
-                # every part needs one of the literals it can start with and one of its anchor
-                # piece's; the first part's anchor is the key, the rest are checked per text
-                also = tuple(
-                    dict.fromkeys(
-                        fs
-                        for part in comb.parts
-                        for fs in (part._firsts, part._anchor)  # type: ignore[attr-defined]
-                    )
+                # every part needs one of the literals it can start with and one of its
+                # anchor piece's (a match of the part contains one)
+                file(
+                    place,
+                    i,
+                    [g for part in comb.parts for g in (part._firsts, part._anchor)],  # type: ignore[attr-defined]
                 )
-                for lit in set(anchor_literals(comb.parts[0])):
-                    self.index.setdefault(lit, []).append((place, i, also))
             for j, need in enumerate(entry.needs):
                 slot = len(entry.combinations) + j
                 if need is None:
                     self.always.append((place, slot))
-                for lit in need or ():
-                    self.index.setdefault(lit, []).append((place, slot, ()))
+                else:
+                    file(place, slot, [frozenset(need)])
 
     def candidates(self, hits: Hits) -> list[tuple[int, _Entry, list[int]]]:
         """The entries (in order: systems, then symptoms) with the combinations and regexes
-        (by slot, in order) worth trying: those whose literals the text has (a combination
-        lacking one cannot match, nor a regex lacking all its required ones)."""
-        keys = hits.by_literal.keys()
-        chosen: set[tuple[int, int]] = set(self.always)
+        (by slot, in order) worth trying: those whose literal sets the text all has (a
+        combination lacking one cannot match, nor a regex lacking all its required ones)."""
+        found = hits.by_literal
+        bits = self.bits
+        have = 0
+        for lit in found:
+            have |= bits.get(lit, 0)
+        chosen = set(self.always)
         index = self.index
-        for lit in keys:
-            for place, slot, also in index.get(lit, ()):
-                if (place, slot) in chosen:
-                    continue
-                for fs in also:
-                    if keys.isdisjoint(fs):
-                        break
-                else:
+        for lit in found:
+            for place, slot, need in index.get(lit, ()):
+                if need & have == need:
                     chosen.add((place, slot))
         out: list[tuple[int, _Entry, list[int]]] = []
         last = -1
@@ -160,10 +178,11 @@ class Vocabulary:
     flags: frozenset[str]
     uses_text: bool
 
-    cache_size: int = 8192
-    # "aho-corasick" (the fast path) or "reference" (str.find per literal, for tests)
+    # "aho-corasick" (the fast path) or "reference": str.find per literal, every combination
+    # and regex tried, codes by the plain token loop (the path tests hold the fast one to)
     finder: str = "aho-corasick"
-    _readings: OrderedDict[str, TextReading] = field(default_factory=OrderedDict, repr=False)
+    # every spelling a bare token of a known code can have (see codes.code_spellings)
+    code_spellings: frozenset[str] = frozenset()
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _compiled_: _Compiled | None = field(default=None, repr=False)
 
@@ -230,16 +249,11 @@ class Vocabulary:
         return self._compiled().finder.name
 
     def read_text(self, raw: str) -> TextReading:
-        """What `raw` says, from the cache when the same text was read before."""
-        reading = self._readings.get(raw)
-        if reading is None:
-            reading = read_text(raw, self)
-            if self.cache_size > 0:
-                with self._lock:
-                    self._readings[raw] = reading
-                    while len(self._readings) > self.cache_size:
-                        self._readings.popitem(last=False)
-        return reading
+        """What `raw` says.
+
+        Not cached by text: in a backlog hardly any text repeats, so a text-keyed cache costs
+        a hash and an entry per ticket and is almost never hit."""
+        return read_text(raw, self)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, *, finder: str = "aho-corasick") -> Vocabulary:
@@ -259,14 +273,15 @@ class Vocabulary:
                     values = cond.operand if cond.operator == "in" else (cond.operand,)
                     rule_codes.update(canonical_code(str(v)) for v in values)
         catalog = {canonical_code(e.code) for s in kb.systems.values() for e in s.codes}
+        known = frozenset(catalog | rule_codes)
         return cls(
             kb=kb,
             system_names=names,
-            known_codes=frozenset(catalog | rule_codes),
+            known_codes=known,
+            code_spellings=code_spellings(known) if finder != "reference" else frozenset(),
             metrics=frozenset(s.id for s in kb.symptoms.values() if s.kind is SymptomKind.METRIC),
             flags=frozenset(s.id for s in kb.symptoms.values() if s.kind is SymptomKind.FLAG),
             uses_text=uses_text,
-            cache_size=0 if finder == "reference" else 8192,
             finder=finder,
         )
 
@@ -287,15 +302,19 @@ def _has_upper(pattern: str) -> bool:
 def _spans(
     entry: _Entry, hits: Hits, clauses: ClauseIndex, slots: list[int] | None = None
 ) -> Iterator[tuple[int, int]]:
-    """Where `entry` is mentioned: its combinations, then its regexes — of those, only the
-    `slots` the text's literals allow (a regex whose literals are absent cannot match)."""
+    """Where `entry` is mentioned: its combinations, then its regexes.
+
+    With `slots` (the fast path), only those, which the candidate index chose because the
+    text has every literal set they need; without, every one, each checked here (the plain
+    path)."""
     n = len(entry.combinations)
+    checked = slots is not None
     for slot in slots if slots is not None else range(n + len(entry.regexes)):
         if slot < n:
-            yield from combination_spans(entry.combinations[slot], hits, clauses)
+            yield from combination_spans(entry.combinations[slot], hits, clauses, checked=checked)
             continue
         need = entry.needs[slot - n]
-        if need is not None and not any(hits.has(lit) for lit in need):
+        if not checked and need is not None and not any(hits.has(lit) for lit in need):
             continue
         for m in entry.regexes[slot - n].finditer(hits.text):
             yield m.span()
@@ -318,7 +337,8 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     compiled = vocab._compiled()
     codes: list[tuple[str, Source]] = []
     covered: list[tuple[int, int]] = []
-    for code, start, end in codes_in_text(text, vocab.known_codes):
+    spellings = vocab.code_spellings or None
+    for code, start, end in codes_in_text(text, vocab.known_codes, spellings):
         covered.append((start, end))
         codes.append((code, _span(text, start, end)))
     # noise out: matching reads the clean text; `where` maps its offsets back to `text`
@@ -333,7 +353,11 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
 
     # the codes' spans, in clean-text offsets, so their clauses count as understood
     found = [(bisect.bisect_left(where, s), bisect.bisect_left(where, e)) for s, e in covered]
-    allowed = compiled.candidates(hits)
+    allowed: list[tuple[int, _Entry, list[int] | None]]
+    if vocab.finder == "reference":  # the plain path: every entry, each slot checked
+        allowed = [(place, entry, None) for place, entry in enumerate(compiled.entries)]
+    else:
+        allowed = compiled.candidates(hits)  # type: ignore[assignment]
     n_systems = len(compiled.systems)
     systems: dict[str, Source] = {}
     symptoms: dict[str, Source] = {}
@@ -369,6 +393,9 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     )
 
 
+_TEXT_INPUT = InputKind.TEXT
+
+
 def _unrecognised(
     text: str, clause_starts: list[int], covered: list[tuple[int, int]]
 ) -> tuple[Unrecognised, ...]:
@@ -389,7 +416,7 @@ def _unrecognised(
         sep = _CLAUSE.search(text, start, end)
         clause = " ".join(text[start : sep.start() if sep else end].split())
         if clause:
-            out.append(Unrecognised(kind=InputKind.TEXT, value=clause, reason=Why.NO_MATCH))
+            out.append(Unrecognised(kind=_TEXT_INPUT, value=clause, reason=Why.NO_MATCH))
     return tuple(out)
 
 
@@ -423,8 +450,10 @@ def _system_named(name: str, vocab: Vocabulary) -> str | None:
     return None
 
 
-def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
-    """Turn one ticket into symptom facts."""
+def take_in(
+    ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary, said: TextReading | None = None
+) -> Intake:
+    """Turn one ticket into symptom facts (`said`: the reading of its text, if already read)."""
     out = Intake()
 
     for sid in ticket.symptoms:
@@ -486,8 +515,9 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
         else:
             out.systems.append(system)
             out.add(FactIn("system", system, 1.0, Source.ticket("system")))
-    # what the text says: computed once per distinct text (backlogs repeat texts a lot)
-    said = vocab.read_text(ticket.text)
+    # what the text says
+    if said is None:
+        said = vocab.read_text(ticket.text)
     for sid, where in said.systems:
         if sid not in out.systems:
             out.systems.append(sid)
