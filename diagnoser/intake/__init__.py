@@ -127,13 +127,14 @@ class _Compiled:
 
         for place, entry in enumerate(self.entries):
             for i, comb in enumerate(entry.combinations):
-                # every part needs one of the literals it can start with and one of its
-                # anchor piece's (a match of the part contains one)
-                file(
-                    place,
-                    i,
-                    [g for part in comb.parts for g in (part._firsts, part._anchor)],  # type: ignore[attr-defined]
-                )
+                # every part needs one of the literals it can start with, one of its anchor
+                # piece's (a match of the part contains one) and of its pair literals
+                groups = []
+                for part in comb.parts:
+                    groups += [part._firsts, part._anchor]  # type: ignore[attr-defined]
+                    if part._pairs is not None:  # type: ignore[attr-defined]
+                        groups.append(part._pairs)  # type: ignore[attr-defined]
+                file(place, i, groups)
             for j, need in enumerate(entry.needs):
                 slot = len(entry.combinations) + j
                 if need is None:
@@ -215,6 +216,7 @@ class Vocabulary:
                 for part in comb.parts:
                     literals.update(first_literals(part))
                     literals.update(anchor_literals(part))
+                    literals.update(part._pairs or ())  # type: ignore[attr-defined]
             for need in entry.needs:
                 literals.update(need or ())
         make = ReferenceFinder if self.finder == "reference" else AhoCorasickFinder

@@ -125,6 +125,7 @@ def _parse_part(chunk: str, terms: dict[str, tuple[str, ...]], whole: str) -> Pa
     object.__setattr__(part, "_regex", part.regex())
     object.__setattr__(part, "_firsts", frozenset(first_literals(part)))
     object.__setattr__(part, "_anchor", frozenset(anchor_literals(part)))
+    object.__setattr__(part, "_pairs", pair_literals(part))
     # the longest a match can be: a match starting at the last first literal ends before that
     object.__setattr__(part, "_maxlen", sum(max(map(len, p.literals)) for p in pieces))
     return part
@@ -267,6 +268,25 @@ def anchor_literals(part: Part) -> tuple[str, ...]:
     mandatory = [p for p in part.pieces if not p.optional]
     best = max(mandatory, key=lambda p: (min(len(x) for x in p.literals), -len(p.literals)))
     return best.literals
+
+
+MAX_PAIRS = 256  # pair literals of one part at most: beyond, the test is not worth its literals
+
+
+def pair_literals(part: Part) -> frozenset[str] | None:
+    """Every match of `part` contains a literal of a mandatory piece directly followed by one
+    of the next piece when that one is mandatory too (打印 + 不出来 → 打印不出来): those
+    concatenations, for the adjacent pair with fewest (None when no pair is small enough).
+    A text with both pieces apart (打印机…不出来) lacks them: a far sharper test than the
+    pieces one by one."""
+    best: frozenset[str] | None = None
+    for a, b in zip(part.pieces, part.pieces[1:], strict=False):
+        if a.optional or b.optional or len(a.literals) * len(b.literals) > MAX_PAIRS:
+            continue
+        pairs = frozenset(x + y for x in a.literals for y in b.literals)
+        if best is None or len(pairs) < len(best):
+            best = pairs
+    return best
 
 
 def first_literals(part: Part) -> Iterable[str]:
