@@ -33,7 +33,9 @@ from .matcher import (
     parse_combination,
 )
 from .noise import noise_spans, strip_noise
-from .regexes import required_literals
+from .regexes import required_literal_sets, required_literals
+
+MAX_NEED_SET = 64  # a regex's literal set with more alternatives is left to the best set
 
 if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be circular
     from ..kb.loader import KnowledgeBase
@@ -83,6 +85,8 @@ class _Entry:
     combinations: tuple[Combination, ...]
     regexes: tuple[re.Pattern[str], ...]
     needs: tuple[tuple[str, ...] | None, ...]  # per regex: literals it cannot match without
+    # per regex: every literal set it needs one of (the fast path's sharper test)
+    need_all: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
 
 def _rarest(groups: list[frozenset[str]]) -> frozenset[str]:
@@ -106,6 +110,8 @@ class _Compiled:
     index: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
     always: list[tuple[int, int]] = field(default_factory=list)  # regexes with no literal
     entries: list[_Entry] = field(default_factory=list)  # systems, then symptoms
+    # literal → (its bits, what is filed under it): one look-up per literal of a text
+    table: dict[str, tuple[int, list[tuple[int, int, int]]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.entries = [*self.systems, *self.symptoms]
@@ -140,21 +146,29 @@ class _Compiled:
                 if need is None:
                     self.always.append((place, slot))
                 else:
-                    file(place, slot, [frozenset(need)])
+                    extra = entry.need_all[j] if entry.need_all else ()
+                    file(place, slot, [frozenset(need), *map(frozenset, extra)])
+        self.table = {
+            lit: (self.bits.get(lit, 0), self.index.get(lit, []))
+            for lit in {*self.bits, *self.index}
+        }
 
     def candidates(self, hits: Hits) -> list[tuple[int, _Entry, list[int]]]:
         """The entries (in order: systems, then symptoms) with the combinations and regexes
         (by slot, in order) worth trying: those whose literal sets the text all has (a
         combination lacking one cannot match, nor a regex lacking all its required ones)."""
-        found = hits.by_literal
-        bits = self.bits
+        table = self.table
         have = 0
-        for lit in found:
-            have |= bits.get(lit, 0)
+        filed = []
+        for lit in hits.by_literal:
+            row = table.get(lit)
+            if row is not None:
+                have |= row[0]
+                if row[1]:
+                    filed.append(row[1])
         chosen = set(self.always)
-        index = self.index
-        for lit in found:
-            for place, slot, need in index.get(lit, ()):
+        for under in filed:
+            for place, slot, need in under:
                 if need & have == need:
                     chosen.add((place, slot))
         out: list[tuple[int, _Entry, list[int]]] = []
@@ -219,6 +233,9 @@ class Vocabulary:
                     literals.update(part._pairs or ())  # type: ignore[attr-defined]
             for need in entry.needs:
                 literals.update(need or ())
+            for sets in entry.need_all:
+                for extra in sets:
+                    literals.update(extra)
         make = ReferenceFinder if self.finder == "reference" else AhoCorasickFinder
         return _Compiled(systems, symptoms, make(literals), context)
 
@@ -243,7 +260,15 @@ class Vocabulary:
             flags = re.IGNORECASE if _has_upper(p) else 0
             regexes.append(re.compile(p, flags))
         needs = tuple(required_literals(p) for p in patterns.all())
-        return _Entry(ident, combinations, tuple(regexes), needs)
+        need_all = tuple(
+            tuple(
+                x
+                for x in required_literal_sets(p)
+                if len(x) <= MAX_NEED_SET and min(map(len, x)) >= 2
+            )
+            for p in patterns.all()
+        )
+        return _Entry(ident, combinations, tuple(regexes), needs, need_all)
 
     @property
     def finder_name(self) -> str:

@@ -174,8 +174,13 @@ class AhoCorasickFinder:
         """Every occurrence (overlapping ones too) of every literal in `text`."""
         found: dict[str, list[int]] = {}
         if not self._empty:
+            get = found.get
             for end, (length, literal) in self._automaton.iter(text):
-                found.setdefault(literal, []).append(end - length + 1)
+                at = get(literal)
+                if at is None:
+                    found[literal] = [end - length + 1]
+                else:
+                    at.append(end - length + 1)
         return Hits(text, found)
 
 
