@@ -151,6 +151,12 @@ class Diagnoser:
         )
         return cls(kb, **options)
 
+    def prepare(self) -> Diagnoser:
+        """Compile now what is otherwise compiled on first use (the text vocabulary), so that
+        processes forked from this one share it instead of each compiling it."""
+        self._vocab.compile()
+        return self
+
     def _engine(self) -> Engine:
         engine = getattr(self._local, "engine", None)
         if engine is None:

@@ -260,7 +260,12 @@ def _local(
     from concurrent.futures import Future, ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    fork = "fork" in methods
+    if fork:
+        # built and compiled once, here: forked workers inherit it instead of each loading the
+        # knowledge base and compiling the vocabulary again (a second or so of CPU apiece)
+        diagnoser_for(spec).prepare()
+    context = multiprocessing.get_context("fork" if fork else "spawn")
     pool = ProcessPoolExecutor(workers, context, _init_worker, (spec, os.getpid()))
     pending: deque[Future[Any]] = deque()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import re
 import threading
 import unicodedata
@@ -208,6 +209,10 @@ class Vocabulary:
                 if self._compiled_ is None:
                     self._compiled_ = self._compile_all()
         return self._compiled_
+
+    def compile(self) -> None:
+        """Compile the vocabulary now rather than on the first text (once per Vocabulary)."""
+        self._compiled()
 
     def _compile_all(self) -> _Compiled:
         terms = {name: tuple(p.lower() for p in t.all()) for name, t in self.kb.terms.items()}
@@ -447,6 +452,22 @@ def _unrecognised(
     return tuple(out)
 
 
+# the sources of ticket fields, built once: a Source is immutable, and building one validates
+_FIELD = {
+    name: Source.ticket(name)
+    for name in (
+        "symptoms", "metrics", "scope", "affected_users", "system", "error_codes", "text",
+    )
+}  # fmt: skip
+_REPORTED_AT = Source.derived("reported_at")
+
+
+@functools.lru_cache(maxsize=4096)
+def _catalog(system: str, code: str) -> Source:
+    """Source.catalog(system, code), each built once (a catalog has a bounded set of them)."""
+    return Source.catalog(system, code)
+
+
 @dataclass
 class Intake:
     """Facts for the engine, and what could not be understood."""
@@ -485,7 +506,7 @@ def take_in(
 
     for sid in ticket.symptoms:
         if sid in vocab.flags:
-            out.add(FactIn(sid, True, 1.0, Source.ticket("symptoms")))
+            out.add(FactIn(sid, True, 1.0, _FIELD["symptoms"]))
         elif sid in kb.symptoms:
             out.unrecognised.append(
                 Unrecognised(kind=InputKind.SYMPTOM, value=sid, reason=Why.NEEDS_VALUE)
@@ -502,7 +523,7 @@ def take_in(
 
     for name, value in sorted(ticket.metrics.items()):
         if name in vocab.metrics:
-            out.add(FactIn(name, value, 1.0, Source.ticket("metrics")))
+            out.add(FactIn(name, value, 1.0, _FIELD["metrics"]))
         else:
             out.unrecognised.append(
                 Unrecognised(
@@ -514,14 +535,12 @@ def take_in(
             )
 
     if ticket.scope is not None:
-        out.add(FactIn("scope", ticket.scope.value, 1.0, Source.ticket("scope")))
+        out.add(FactIn("scope", ticket.scope.value, 1.0, _FIELD["scope"]))
     if ticket.affected_users is not None:
-        out.add(
-            FactIn("affected_users", ticket.affected_users, 1.0, Source.ticket("affected_users"))
-        )
+        out.add(FactIn("affected_users", ticket.affected_users, 1.0, _FIELD["affected_users"]))
 
     if ticket.reported_at is not None:
-        when = Source.derived("reported_at")
+        when = _REPORTED_AT
         out.add(FactIn("day_of_month", ticket.reported_at.day, 1.0, when))
         out.add(FactIn("hour", ticket.reported_at.hour, 1.0, when))
 
@@ -541,7 +560,7 @@ def take_in(
             )
         else:
             out.systems.append(system)
-            out.add(FactIn("system", system, 1.0, Source.ticket("system")))
+            out.add(FactIn("system", system, 1.0, _FIELD["system"]))
     # what the text says
     if said is None:
         said = vocab.read_text(ticket.text)
@@ -555,7 +574,7 @@ def take_in(
     for raw in ticket.error_codes:
         code = canonical_code(raw)
         if code:
-            codes.append((code, Source.ticket("error_codes")))
+            codes.append((code, _FIELD["error_codes"]))
         else:
             out.unrecognised.append(
                 Unrecognised(kind=InputKind.ERROR_CODE, value=raw, reason=Why.EMPTY_CODE)
@@ -571,9 +590,7 @@ def take_in(
         named = [(s, e) for s, e in meanings if s in out.systems]
         for system, entry in named or meanings:
             for fault in entry.faults:
-                out.add(
-                    FactIn("code_fault", fault, entry.certainty, Source.catalog(system, entry.code))
-                )
+                out.add(FactIn("code_fault", fault, entry.certainty, _catalog(system, entry.code)))
         if not meanings and code not in vocab.known_codes:
             out.unrecognised.append(
                 Unrecognised(kind=InputKind.ERROR_CODE, value=code, reason=Why.NOT_IN_CATALOG)
@@ -582,7 +599,7 @@ def take_in(
     for sid, where in said.symptoms:
         out.add(FactIn(sid, True, TEXT_CF, where))
     if said.text and vocab.uses_text:
-        out.add(FactIn("text", said.text, 1.0, Source.ticket("text")))
+        out.add(FactIn("text", said.text, 1.0, _FIELD["text"]))
     out.unrecognised.extend(said.unrecognised)
     out.set_aside.extend(said.set_aside)
     return out
