@@ -1,6 +1,7 @@
 """Speed of `diagnoser batch` on a generated backlog, against what it must be compared with.
 
 Run: python benchmarks/bench_batch.py [--tickets 100000] [--big 1000000] [--runs 3]
+     [--old PATH] [--stages 20000]
 
 Prints, in one run: tickets/s of `diagnoser batch` end to end and its CPU time per ticket (all
 processes); the time of a bare JSONL read + write of the same file and the ratio; the batch on
@@ -8,8 +9,12 @@ the same backlog with its texts removed (the runner and the engine without text 
 microseconds per text of intake alone (texts it has not read before, in one process); a naive
 mode (one worker, no cache); p50/p95 of one warm Diagnoser.diagnose; the whole-process time of
 `diagnoser diagnose --code 1001`; peak memory (largest process) of batch runs over --tickets
-and --big tickets. Medians of --runs; the machine may be shared and noisy, so compare ratios
-and CPU times rather than single wall-clock numbers.
+and --big tickets; where the CPU time of a ticket goes, stage by stage (read+parse, intake,
+engine, record build, encode+write, pickling to and from the workers), measured in one process
+over the first --stages tickets of the backlog. With --old PATH (a checkout of an earlier
+diagnoser), its batch runs in turn with this one's and its stages beside them. Medians of
+--runs; the machine may be shared and noisy, so compare ratios and CPU times rather than single
+wall-clock numbers.
 
 The backlog is made like a real export, seeded: every text is distinct, a base phrasing in
 simplified or traditional Chinese or English (the labelled examples and canned phrases)
