@@ -1,16 +1,19 @@
 """Cold start of `diagnoser diagnose --code 1001` next to a bare `python -c "import json"`.
 
-Run: python benchmarks/bench_cold_start.py [--runs N]
-Both commands run N times, interleaved, in one run; prints the medians and their ratio (the
-machine may be shared and noisy: the ratio is the figure to compare). The knowledge-base cache
-is measured warm (the usual case: the first run of a version fills it) and off
-(DIAGNOSER_CACHE=0, what every start cost before the cache).
+Run: python benchmarks/bench_cold_start.py [--runs N] [--baseline DIR]
+Every command runs N times, interleaved, in one run; prints the medians of the wall-clock time,
+their ratio to a bare python, and the median CPU time (user + system) of the process, the steadier
+figure on a shared, loaded machine. The knowledge-base cache is measured warm (the usual case: the
+first run of a version fills it) and off (DIAGNOSER_CACHE=0, what every start cost before the
+cache). `--baseline DIR` adds the same command run from another source tree (e.g. a worktree of
+an older commit: `git worktree add --detach /tmp/base main`), side by side in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -19,15 +22,23 @@ import tempfile
 import time
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall-clock seconds, CPU seconds of the child) of one run of `cmd`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15, help="runs of each command")
+    parser.add_argument(
+        "--baseline", metavar="DIR", help="a source tree to compare with (its diagnoser package)"
+    )
     args = parser.parse_args()
 
     exe = shutil.which("diagnoser", path=os.path.dirname(sys.executable)) or shutil.which(
@@ -43,20 +54,31 @@ def main() -> None:
         "diagnose --code 1001 (cache warm)": ([exe, "diagnose", "--code", "1001"], warm),
         "diagnose --code 1001 (DIAGNOSER_CACHE=0)": ([exe, "diagnose", "--code", "1001"], off),
     }
+    if args.baseline:
+        # both from source through the same entry, so that only the tree differs
+        entry = [sys.executable, "-c", "from diagnoser.cli import main; main()"]
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        for label, tree in (("this tree", here), ("baseline", args.baseline)):
+            env = {**warm, "PYTHONPATH": os.path.abspath(tree)}
+            commands[f"diagnose --code 1001, {label} (cache warm)"] = (
+                [*entry, "diagnose", "--code", "1001"],
+                env,
+            )
     try:
         for cmd, env in commands.values():  # fills the cache, compiles the bytecode
             timed(cmd, env)
-        times: dict[str, list[float]] = {name: [] for name in commands}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, (cmd, env) in commands.items():
                 times[name].append(timed(cmd, env))
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-    base = statistics.median(times["python -c 'import json'"])
-    print(f"{args.runs} runs each, interleaved; median, ratio to a bare python")
+    base = statistics.median(wall for wall, _ in times["python -c 'import json'"])
+    print(f"{args.runs} runs each, interleaved; medians: wall-clock, ratio to a bare python, CPU")
     for name, values in times.items():
-        median = statistics.median(values)
-        print(f"  {name:42} {median * 1000:7.0f} ms  {median / base:5.1f}x")
+        wall = statistics.median(w for w, _ in values)
+        cpu = statistics.median(c for _, c in values)
+        print(f"  {name:52} {wall * 1000:7.0f} ms {wall / base:5.1f}x   cpu {cpu * 1000:5.0f} ms")
 
 
 if __name__ == "__main__":

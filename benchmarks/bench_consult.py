@@ -1,6 +1,7 @@
 """Questions an interactive consultation spends before a clear answer, over the labelled tickets.
 
-Every labelled ticket of examples/tickets/*.jsonl is played as a caller: the session starts from
+Every labelled ticket of examples/tickets/*.jsonl except the sealed sets (*holdout*, scored only
+once, after tuning) is played as a caller: the session starts from
 the ticket as written, and the caller answers from the ticket's (first) expected fault — yes to
 the flag symptoms that fault's rules test, no to the rest (diagnoser.interactive.caller). The
 process questions get what such a caller would say: no code beyond the ticket's, "20 minutes
@@ -63,10 +64,13 @@ def consult(diagnoser: Diagnoser, ticket: dict, fault: str, ask_tests: bool) -> 
     return session
 
 
+DEFAULT_FILES = str(ROOT / "examples" / "tickets" / "*.jsonl")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--files", nargs="*", default=[str(ROOT / "examples" / "tickets" / "*.jsonl")]
+        "--files", nargs="*", default=[DEFAULT_FILES], help="default: every set but the sealed ones"
     )
     parser.add_argument("--ask-tests", action="store_true", help="the caller can run tests")
     args = parser.parse_args()
@@ -78,6 +82,8 @@ def main() -> None:
     clear = right = unknown = 0
     for pattern in args.files:
         for path in sorted(glob.glob(pattern)):
+            if pattern == DEFAULT_FILES and "holdout" in Path(path).name:
+                continue  # sealed sets are not read by the default run
             for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
                 if not line.strip():
                     continue

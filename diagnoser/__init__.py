@@ -1,39 +1,47 @@
 """diagnoser: rule-based fault diagnosis for invoice-issuing systems."""
 
-from .errors import (
-    DiagnoserError,
-    Issue,
-    IssueSeverity,
-    KnowledgeBaseError,
-    Location,
-    TicketError,
-)
-from .kb.loader import KnowledgeBase, lint_knowledge_base, load_knowledge_base
-from .kb.models import Severity
-from .result import (
-    SCHEMA_VERSION,
-    ContextScope,
-    Diagnosis,
-    Evidence,
-    Firing,
-    InputKind,
-    JurisdictionBasis,
-    Plan,
-    PlanStep,
-    Priority,
-    PriorityReason,
-    RankedFault,
-    Record,
-    SetAsideMention,
-    Signal,
-    Source,
-    SourceKind,
-    SymptomRef,
-    Unrecognised,
-    UnrecognisedReason,
-)
-from .service import Diagnoser, combine
-from .ticket import Scope, Ticket
+# The public names load on first use (PEP 562), so that `import diagnoser` (and the start of the
+# `diagnoser` command, which imports this package first) does not pay for pydantic, the engine and
+# the knowledge-base loader before it needs them.
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .errors import (
+        DiagnoserError,
+        Issue,
+        IssueSeverity,
+        KnowledgeBaseError,
+        Location,
+        TicketError,
+    )
+    from .kb.loader import KnowledgeBase, lint_knowledge_base, load_knowledge_base
+    from .kb.models import Severity
+    from .result import (
+        SCHEMA_VERSION,
+        ContextScope,
+        Diagnosis,
+        Evidence,
+        Firing,
+        InputKind,
+        JurisdictionBasis,
+        Plan,
+        PlanStep,
+        Priority,
+        PriorityReason,
+        RankedFault,
+        Record,
+        SetAsideMention,
+        Signal,
+        Source,
+        SourceKind,
+        SymptomRef,
+        Unrecognised,
+        UnrecognisedReason,
+    )
+    from .service import Diagnoser, combine
+    from .ticket import Scope, Ticket
+
 
 __version__ = "0.2.0"
 
@@ -74,3 +82,53 @@ __all__ = [
     "lint_knowledge_base",
     "load_knowledge_base",
 ]
+
+_LAZY = {
+    "ContextScope": ".result",
+    "Diagnoser": ".service",
+    "DiagnoserError": ".errors",
+    "Diagnosis": ".result",
+    "Evidence": ".result",
+    "Firing": ".result",
+    "InputKind": ".result",
+    "Issue": ".errors",
+    "IssueSeverity": ".errors",
+    "JurisdictionBasis": ".result",
+    "KnowledgeBase": ".kb.loader",
+    "KnowledgeBaseError": ".errors",
+    "Location": ".errors",
+    "Plan": ".result",
+    "PlanStep": ".result",
+    "Priority": ".result",
+    "PriorityReason": ".result",
+    "RankedFault": ".result",
+    "Record": ".result",
+    "SCHEMA_VERSION": ".result",
+    "Scope": ".ticket",
+    "SetAsideMention": ".result",
+    "Severity": ".kb.models",
+    "Signal": ".result",
+    "Source": ".result",
+    "SourceKind": ".result",
+    "SymptomRef": ".result",
+    "Ticket": ".ticket",
+    "TicketError": ".errors",
+    "Unrecognised": ".result",
+    "UnrecognisedReason": ".result",
+    "combine": ".service",
+    "lint_knowledge_base": ".kb.loader",
+    "load_knowledge_base": ".kb.loader",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # once loaded, an ordinary module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

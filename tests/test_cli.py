@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -293,10 +297,11 @@ def test_diagnose_format_option_wins_over_the_suffix(tmp_path):
     assert out.read_text(encoding="utf-8").startswith("# Incident diagnosis report")
 
 
-def test_diagnose_output_to_a_missing_directory_is_a_usage_error(tmp_path):
+def test_diagnose_output_to_a_missing_directory_is_an_unwritable_output(tmp_path):
     out = tmp_path / "no" / "such" / "report.html"
     result = run("diagnose", "--text", "printer jammed", "-o", str(out), *KB)
-    assert result.exit_code == 2 and "--output" in result.output
+    assert result.exit_code == 6
+    assert f"diagnoser: error: cannot write {str(out)!r}" in result.output
 
 
 def test_diagnose_html_and_markdown_to_stdout():
@@ -365,3 +370,61 @@ def test_verbose_and_diagnoser_log_send_diagnostics_to_stderr_only():
         logging.getLogger("diagnoser").handlers.clear()
         logging.getLogger("diagnoser").setLevel(logging.NOTSET)
         logging.getLogger("diagnoser").propagate = True
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("module", ["diagnoser", "diagnoser.cli"])
+def test_python_dash_m_runs_the_command(module):
+    """`python -m diagnoser` and `python -m diagnoser.cli` are the installed `diagnoser`."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, "diagnose", "--code", "1001", "--format", "json", *KB],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "DIAGNOSER_CACHE": "0"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    same = run("diagnose", "--code", "1001", "--format", "json", *KB)
+    assert json.loads(done.stdout)["diagnoses"] == json.loads(same.output)["diagnoses"] != []
+    usage = subprocess.run(
+        [sys.executable, "-m", module, "diagnose"], capture_output=True, text=True, timeout=120
+    )
+    assert usage.returncode == 2 and usage.stderr.startswith("Usage: diagnoser diagnose")
+
+
+def test_the_format_choices_are_the_renderers_formats():
+    from diagnoser.cli import FORMATS
+    from diagnoser.report import Format
+
+    assert tuple(f.value for f in Format) == FORMATS
+
+
+def test_the_exit_codes_are_the_documented_ones():
+    """README's exit-code table lists every code the commands use, with nothing extra."""
+    from diagnoser.cli._common import Exit
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Exit codes", 1)[1].split("\n\n", 2)[1]
+    documented = {int(m) for m in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)}
+    assert documented == {int(code) for code in Exit}
+
+
+def test_the_package_loads_its_parts_on_first_use():
+    """`import diagnoser` and the command group stay light; every public name still resolves."""
+    code = (
+        "import sys, diagnoser, diagnoser.cli\n"
+        "light = 'pydantic' not in sys.modules and 'jinja2' not in sys.modules\n"
+        "names = [n for n in diagnoser.__all__ if getattr(diagnoser, n, None) is None]\n"
+        "print(light, names, set(diagnoser.__all__) <= set(dir(diagnoser)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.stdout.split() == ["True", "[]", "True"], done.stderr
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        import diagnoser
+
+        diagnoser.Nope  # noqa: B018

@@ -147,7 +147,8 @@ def test_compiled_report_templates_are_kept_unless_the_cache_is_off(
 ):
     import datetime as dt
 
-    from diagnoser.report import _shipped_environment, render
+    from diagnoser.report import render
+    from diagnoser.report.renderers import _shipped_environment
 
     at = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 

@@ -411,6 +411,14 @@ def test_command_reports_a_bad_line_and_goes_on(tmp_path: Path):
     assert f"{first.name}:3".replace("_", "\\_") in report or "a.jsonl:3" in report
 
 
+def test_command_into_a_missing_directory_is_an_unwritable_output(tmp_path: Path):
+    results = write_jsonl(tmp_path / "results.jsonl", RECORDS[:2])
+    out = tmp_path / "no" / "such" / "r.html"
+    result = CliRunner().invoke(cli, ["summary", str(results), "-o", str(out)])
+    assert result.exit_code == 6
+    assert "cannot write" in result.output and "does not exist" in result.output
+
+
 def test_command_rejects_an_unknown_suffix(tmp_path: Path):
     results = write_jsonl(tmp_path / "results.jsonl", RECORDS[:2])
     result = CliRunner().invoke(cli, ["summary", str(results), "-o", str(tmp_path / "r.txt")])

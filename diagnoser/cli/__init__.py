@@ -1,7 +1,9 @@
 """The `diagnoser` command line. Data goes to stdout; errors and progress to stderr.
 
-Exit codes: 0 a fault was identified (or the command succeeded), 1 nothing identified or a
-check failed, 2 usage error, 3 invalid knowledge base, 4 invalid input, 70 internal error.
+Exit codes (one set for every command, `_common.Exit`): 0 a fault was identified (or the command
+succeeded), 1 nothing identified or a check failed, 2 usage error, 3 invalid knowledge base,
+4 input invalid or unreadable, 5 some records rejected, 6 an output cannot be written, 70 internal
+error.
 """
 
 from __future__ import annotations
@@ -13,80 +15,30 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from .. import __version__
-from .._files import write_atomic
-from ..errors import DiagnoserError, IssueSeverity, KnowledgeBaseError, TicketError
-from ..report import Format, detect_language, render
-from ..service import Diagnoser
+from ._common import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_KB,
+    EXIT_NOTHING,
+    EXIT_OK,
+    cannot_write,
+    fail,
+    kb_options,
+    kb_paths,
+    make_diagnoser,
+    report_language,
+    site_option,
+)
 
-# 2 is click's own exit code for a usage error
-EXIT_OK, EXIT_NOTHING, EXIT_KB, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 3, 4, 70
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"diagnoser: error: {message}", err=True)
-    sys.exit(code)
-
-
-def kb_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--rules and --knowledge, also read from DIAGNOSER_RULES and DIAGNOSER_KNOWLEDGE."""
-    path = click.Path(exists=True, file_okay=False, path_type=Path)
-    func = click.option(
-        "--knowledge",
-        type=path,
-        envvar="DIAGNOSER_KNOWLEDGE",
-        help="Knowledge directory (default: the shipped one).",
-    )(func)
-    func = click.option(
-        "--rules",
-        type=path,
-        envvar="DIAGNOSER_RULES",
-        help="Rules directory (default: the shipped one).",
-    )(func)
-    return func
-
-
-SITE_KEY = "diagnoser.site"
-
-
-def _remember_site(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
-    ctx.meta[SITE_KEY] = value
-
-
-def site_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--site FILE (also DIAGNOSER_SITE): the desk's site profile, kept on the context."""
-    return click.option(
-        "--site",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="DIAGNOSER_SITE",
-        expose_value=False,
-        callback=_remember_site,
-        help="Site profile (YAML): the desk's contacts, escalation, jurisdiction, default "
-        "system and language. See docs/site-profile.md.",
-    )(func)
-
-
-def site_path() -> Path | None:
-    """The --site (or DIAGNOSER_SITE) of the running command, if any."""
-    ctx = click.get_current_context(silent=True)
-    return ctx.meta.get(SITE_KEY) if ctx is not None else None
-
-
-def report_language(lang: str | None, text: str, diagnoser: Diagnoser) -> str:
-    """--lang, else the language of the ticket text, else the site profile's, else the locale's."""
-    if lang:
-        return lang
-    if text.strip() or diagnoser.site is None or diagnoser.site.language is None:
-        return detect_language(text)
-    return diagnoser.site.language
-
-
-def _diagnoser(rules: Path | None, knowledge: Path | None) -> Diagnoser:
-    return Diagnoser.from_paths(rules=rules, knowledge=knowledge, site=site_path())
+# the formats of `diagnose --format`, spelled here so that the renderers load only when used
+# (tests/test_cli.py checks they are report.Format's values)
+FORMATS = ("text", "markdown", "html", "json")
 
 
 def _metric(
@@ -226,7 +178,7 @@ def _configure_logging(verbose: int, level_name: str | None) -> None:
     "--format",
     "-f",
     "fmt",
-    type=click.Choice([f.value for f in Format]),
+    type=click.Choice(FORMATS),
     help="Output format: text, markdown, html or json "
     "(default: from the -o file's suffix, else text).",
 )
@@ -287,7 +239,9 @@ def diagnose(
         "affected_users": affected_users,
         "reported_at": reported_at,
     }
-    diagnoser = _diagnoser(rules, knowledge)
+    from ..report import Format, render
+
+    diagnoser = make_diagnoser(rules, knowledge)
     result = diagnoser.diagnose(ticket)
     report_format = Format(fmt) if fmt else (output and Format.from_path(output)) or Format.TEXT
     if color is None:
@@ -304,12 +258,12 @@ def diagnose(
     if output is None:
         click.echo(report, nl=False, color=color)
     else:
+        from .._files import write_atomic
+
         try:
             write_atomic(output, report)
         except OSError as exc:
-            raise click.BadParameter(
-                f"cannot write {str(output)!r}: {exc.strerror or exc}", param_hint="'--output'"
-            ) from None
+            cannot_write(output, exc)
     sys.exit(EXIT_OK if result.diagnoses else EXIT_NOTHING)
 
 
@@ -322,11 +276,10 @@ def kb() -> None:
 @kb_options
 def kb_lint(rules: Path | None, knowledge: Path | None) -> None:
     """Report every problem of the rules and knowledge with file:line."""
-    from .._resources import default_paths
+    from ..errors import IssueSeverity
     from ..kb.loader import lint_knowledge_base
 
-    default_rules, default_knowledge = default_paths()
-    issues = lint_knowledge_base(rules or default_rules, knowledge or default_knowledge)
+    issues = lint_knowledge_base(*kb_paths(rules, knowledge))
     for issue in issues:
         click.echo(str(issue))
     errors = sum(i.severity is IssueSeverity.ERROR for i in issues)
@@ -340,7 +293,7 @@ def kb_test(rules: Path | None, knowledge: Path | None) -> None:
     """Run the rule fixture cases (rules/cases/ and rules/incidents/cases/)."""
     from ..kb.casetest import coverage_issues, load_cases, run_case
 
-    diagnoser = _diagnoser(rules, knowledge)
+    diagnoser = make_diagnoser(rules, knowledge)
     assert diagnoser.kb.rules_path is not None
     cases, issues = load_cases(diagnoser.kb.rules_path, set(diagnoser.kb.rules))
     issues += coverage_issues(diagnoser, cases)
@@ -383,10 +336,12 @@ def schema(name: str) -> None:
 
 def main() -> None:
     """Entry point: turns every error into one clear message and a documented exit code."""
+    from ..errors import DiagnoserError, KnowledgeBaseError
+
     try:
         cli.main(standalone_mode=False, prog_name="diagnoser")
     except click.exceptions.Abort:
-        _fail("aborted", 130)
+        fail("aborted", EXIT_INTERRUPTED)
     except click.ClickException as exc:
         # one documented form for every error: `diagnoser: error: ...` (usage errors also
         # show the command's usage line first)
@@ -395,11 +350,9 @@ def main() -> None:
         click.echo(f"diagnoser: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except KnowledgeBaseError as exc:
-        _fail(str(exc), EXIT_KB)
-    except TicketError as exc:
-        _fail(str(exc), EXIT_INPUT)
-    except DiagnoserError as exc:
-        _fail(str(exc), EXIT_INPUT)
+        fail(str(exc), EXIT_KB)
+    except DiagnoserError as exc:  # a TicketError, an unreadable input, ...
+        fail(str(exc), EXIT_INPUT)
     except SystemExit:
         raise
     except BrokenPipeError:
@@ -408,11 +361,7 @@ def main() -> None:
     except Exception as exc:  # one clear line instead of a traceback, unless asked
         if os.environ.get("DIAGNOSER_DEBUG"):
             traceback.print_exc()
-        _fail(
+        fail(
             f"internal error: {type(exc).__name__}: {exc} (set DIAGNOSER_DEBUG=1 for details)",
             EXIT_INTERNAL,
         )
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

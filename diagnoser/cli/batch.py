@@ -19,14 +19,23 @@ import click
 
 from ..batch.presets import PRESETS
 from ..errors import DiagnoserError
-from . import EXIT_INPUT, EXIT_OK, _fail, kb_options, site_option, site_path
+from ._common import (
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_REJECTED,
+    fail,
+    kb_options,
+    load_kb,
+    site_option,
+    site_path,
+)
 
 MAX_REPORTED = 20  # rejected records named on stderr; the rest are counted (see --rejects)
 # Exit codes of `batch` and `evaluate` (docs/batch.md): 0 every record done; 2 usage error;
 # 4 an input cannot be read at all (or a mapping is wrong); 5 the run finished but some
 # records were rejected; 6 an output cannot be written (disk full, permission, locked).
-EXIT_REJECTED = 5
-EXIT_OUTPUT = 6
 
 
 def _input_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -39,9 +48,9 @@ def _input_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except OutputError as exc:
-            _fail(_safe(str(exc)), EXIT_OUTPUT)
+            fail(_safe(str(exc)), EXIT_OUTPUT)
         except DiagnoserError as exc:
-            _fail(_safe(str(exc)), EXIT_INPUT)
+            fail(_safe(str(exc)), EXIT_INPUT)
 
     return wrapper
 
@@ -409,7 +418,7 @@ def batch(
             )
         else:
             click.echo("diagnoser: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     reporter.end_line()
     if not quiet:
         rate = result.records / max(result.seconds, 1e-9)
@@ -438,12 +447,9 @@ def _summary(
     incidents: list[dict[str, Any]] | None = None,
     by: str = "system",
 ) -> None:
-    from .._resources import default_paths
     from ..batch.summary import write_summary
-    from ..kb.loader import load_knowledge_base
 
-    default_rules, default_knowledge = default_paths()
-    kb = load_knowledge_base(config.rules or default_rules, config.knowledge or default_knowledge)
+    kb = load_kb(config.rules, config.knowledge)
 
     def records() -> Iterator[dict[str, Any]]:
         with spool.open(encoding="utf-8") as handle:
@@ -532,10 +538,8 @@ def evaluate(
 
     Reads every format `batch` reads; the label is a field mapped like any other.
     """
-    from .._resources import default_paths
     from ..batch.evaluation import evaluate_records, format_text, load_label_map
     from ..batch.runner import iter_records
-    from ..kb.loader import load_knowledge_base
 
     config = _config(
         inputs,
@@ -555,8 +559,7 @@ def evaluate(
         label_field,
     )
     names = load_label_map(label_map) if label_map is not None else None
-    default_rules, default_knowledge = default_paths()
-    kb = load_knowledge_base(config.rules or default_rules, config.knowledge or default_knowledge)
+    kb = load_kb(config.rules, config.knowledge)
     label_name = " or ".join(repr(c) for c in config.columns.fields["label"]) or "'label'"
     result = evaluate_records(iter_records(config), set(kb.faults), label_name, names)
     if fmt == "json":

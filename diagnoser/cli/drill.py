@@ -16,7 +16,7 @@ import click
 
 from ..interactive.drill import MAX_QUESTIONS, Drill
 from ..report import clean, detect_language, wrap
-from . import EXIT_NOTHING, EXIT_OK, _diagnoser, kb_options
+from ._common import EXIT_NOTHING, EXIT_OK, kb_options, make_diagnoser
 from .interactive import enable_line_editing, is_terminal, terminal_width
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -196,7 +196,7 @@ def drill(
     """
     if fault_id and category:
         raise click.UsageError("--fault and --category exclude each other")
-    diagnoser = _diagnoser(rules, knowledge)
+    diagnoser = make_diagnoser(rules, knowledge)
     try:
         found = Drill(
             diagnoser,

@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from .._text import CJK as _CJK
 from ..interactive import (
     FIELD_NAMES,
     MAX_QUESTIONS,
@@ -30,18 +31,16 @@ from ..interactive import (
     summarise,
 )
 from ..report import Format, clean, detect_language, render, wrap
-from . import (
+from . import _timestamp, ticket_options
+from ._common import (
     EXIT_NOTHING,
     EXIT_OK,
-    _diagnoser,
-    _timestamp,
     kb_options,
+    make_diagnoser,
     report_language,
     site_option,
-    ticket_options,
 )
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 # one token with a digit and no spaces: an error code (E1001, 错误代码1001, GSPERR300)
 _CODE_LIKE = re.compile(r"\S*\d\S*")
 
@@ -417,7 +416,7 @@ def interactive(
         while not typed.strip():
             typed = click.prompt(_say("describe", prompt_lang), prompt_suffix=": ", err=True)
         fields.update(first_input(typed))
-    diagnoser = _diagnoser(rules, knowledge)
+    diagnoser = make_diagnoser(rules, knowledge)
     if lang is None:
         lang = report_language(
             None, fields["text"] or (typed if _CJK.search(typed) else ""), diagnoser

@@ -14,19 +14,18 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from .._resources import default_paths
 from ..intake.codes import canonical_code
 from ..kb.builtin import code_rules
 from ..kb.casetest import load_cases
-from ..kb.loader import KnowledgeBase, load_knowledge_base
+from ..kb.loader import KnowledgeBase
 from ..kb.models import Condition, ErrorCode, Fault, Group, RuleSpec, Symptom
 from ..report import detect_language
 from ..result import SCHEMA_VERSION
-from . import EXIT_INPUT, EXIT_NOTHING, EXIT_OK, kb_options
+from ._common import EXIT_INPUT, EXIT_NOTHING, EXIT_OK, EXIT_USAGE, fail, kb_options, load_kb
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -43,16 +42,6 @@ def _format_option(func: Any) -> Any:
     return click.option("--format", "-f", "fmt", type=FORMATS, default="text", show_default=True)(
         func
     )
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"diagnoser: error: {message}", err=True)
-    sys.exit(code)
-
-
-def _load(rules: Path | None, knowledge: Path | None) -> KnowledgeBase:
-    default_rules, default_knowledge = default_paths()
-    return load_knowledge_base(rules or default_rules, knowledge or default_knowledge)
 
 
 def _all_rules(kb: KnowledgeBase) -> dict[str, RuleSpec]:
@@ -397,7 +386,7 @@ def explain(
     emergency plan. For a rule: its conditions, conclusion, certainty, reasons, references and
     fixture cases. A symptom id shows its question and the rules that test it.
     """
-    kb = _load(rules, knowledge)
+    kb = load_kb(rules, knowledge)
     lang = lang or detect_language("")
     everything = _all_rules(kb)
     if ident in kb.faults:
@@ -408,7 +397,7 @@ def explain(
         _explain_symptom(kb, everything, kb.symptoms[ident], fmt, lang)
     else:
         names = [*kb.faults, *kb.rules, *kb.symptoms]
-        _fail(f"no fault, rule or symptom {ident!r}{_suggest(ident, names)}", EXIT_NOTHING)
+        fail(f"no fault, rule or symptom {ident!r}{_suggest(ident, names)}", EXIT_NOTHING)
     sys.exit(EXIT_OK)
 
 
@@ -533,12 +522,12 @@ def codes(
     code shows what it means in each system (E1001 and 错误代码1001 mean 1001); any other QUERY
     searches codes, messages (zh/en), fault ids and titles: every word must occur.
     """
-    kb = _load(rules, knowledge)
+    kb = load_kb(rules, knowledge)
     lang = lang or detect_language(query or "")
     if system is not None and system not in kb.systems:
-        _fail(f"unknown system {system!r}{_suggest(system, list(kb.systems))}", EXIT_INPUT)
+        fail(f"unknown system {system!r}{_suggest(system, list(kb.systems))}", EXIT_INPUT)
     if fault is not None and fault not in kb.faults:
-        _fail(f"unknown fault {fault!r}{_suggest(fault, list(kb.faults))}", EXIT_INPUT)
+        fail(f"unknown fault {fault!r}{_suggest(fault, list(kb.faults))}", EXIT_INPUT)
     code = (query or "").strip()
     canonical = canonical_code(code) if code else ""
     exact = bool(canonical) and bool(
@@ -553,16 +542,16 @@ def codes(
                 f" pointing at {fault!r}" if fault else ""
             )
             if not code:
-                _fail(f"no error code{where}", EXIT_NOTHING)
+                fail(f"no error code{where}", EXIT_NOTHING)
             known = {canonical_code(e.code) for _, e in listed}
             if canonical and len(words) == 1 and any(c.isdigit() for c in canonical):
                 known |= set(_rule_codes(_all_rules(kb))) if not (system or fault) else set()
                 shown = f"{code!r}" + (f" (read as {canonical!r})" if canonical != code else "")
-                _fail(
+                fail(
                     f"unknown error code {shown}{where}{_suggest(canonical, sorted(known))}",
                     EXIT_NOTHING,
                 )
-            _fail(f"no error code{where} matches {code!r}", EXIT_NOTHING)
+            fail(f"no error code{where} matches {code!r}", EXIT_NOTHING)
         _list_codes(kb, query, found, fmt, lang)
         sys.exit(EXIT_OK)
     everywhere = kb.code_meanings(canonical)
@@ -571,7 +560,7 @@ def codes(
     if not meanings and not (testing and system is None):
         if everywhere:
             others = ", ".join(s for s, _ in everywhere)
-            _fail(
+            fail(
                 f"error code {canonical!r} is not in the catalog of {system!r}; "
                 f"it is documented for: {others}",
                 EXIT_NOTHING,
@@ -579,7 +568,7 @@ def codes(
         known = {canonical_code(e.code) for s in kb.systems.values() for e in s.codes}
         known |= set(_rule_codes(_all_rules(kb)))
         shown = f"{code!r}" + (f" (read as {canonical!r})" if canonical != code else "")
-        _fail(f"unknown error code {shown}{_suggest(canonical, sorted(known))}", EXIT_NOTHING)
+        fail(f"unknown error code {shown}{_suggest(canonical, sorted(known))}", EXIT_NOTHING)
     data: dict[str, Any] = {
         "input": code,
         "code": canonical,
@@ -726,7 +715,7 @@ def kb_show(
     `diagnoser kb show` prints the counts; `diagnoser kb show faults rules` lists those too
     (--rules is the option naming the rules directory, so lists are arguments).
     """
-    kb = _load(rules, knowledge)
+    kb = load_kb(rules, knowledge)
     lang = lang or detect_language("")
     overview = _overview(kb)
     wanted = [w for w in LISTS if w in lists]
@@ -817,7 +806,7 @@ def kb_learn(results: Path, top: int, examples: int, fmt: str) -> None:
     try:
         groups = learn(unrecognised_clauses(results), top=top, examples=examples)
     except LearnError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), EXIT_USAGE)
     if fmt == "json":
         _emit_json({"groups": [g.as_dict() for g in groups]})
     elif groups:

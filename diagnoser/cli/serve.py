@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from . import kb_options
+from ._common import kb_options
 
 
 @click.command()

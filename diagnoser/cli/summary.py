@@ -12,9 +12,7 @@ import click
 
 from ..batch.summary import summary_format, write_summary
 from ..errors import DiagnoserError
-from . import kb_options
-
-EXIT_REJECTED = 5  # as `batch`: the report was written, some input lines were rejected
+from ._common import EXIT_OUTPUT, EXIT_REJECTED, cannot_write, fail, kb_options, load_kb
 
 
 def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
@@ -104,19 +102,14 @@ def summary(
     """Summarise batch results (JSONL) into one report: what is failing, where, how badly.
 
     Unreadable lines are reported as FILE:LINE on stderr and counted as rejected records; the
-    report is still written, and the exit code is then 4.
+    report is still written, and the exit code is then 5.
     """
-    from .._resources import default_paths
-    from ..kb.loader import load_knowledge_base
-
     try:
         summary_format(output)  # an unknown suffix fails before any reading
     except DiagnoserError as exc:
         raise click.BadParameter(str(exc), param_hint="'--output'") from None
     if not output.resolve().parent.is_dir():
-        raise click.BadParameter(
-            f"cannot write {str(output)!r}: its directory does not exist", param_hint="'--output'"
-        )
+        fail(f"cannot write {str(output)!r}: its directory does not exist", EXIT_OUTPUT)
     incidents: list[dict[str, Any]] = []
     if incidents_path is not None:
         from ..incidents.correlate import IncidentError, read_incidents
@@ -125,8 +118,7 @@ def summary(
             incidents = read_incidents(incidents_path)
         except IncidentError as exc:
             raise click.BadParameter(str(exc), param_hint="'--incidents'") from None
-    default_rules, default_knowledge = default_paths()
-    kb = load_knowledge_base(rules or default_rules, knowledge or default_knowledge)
+    kb = load_kb(rules, knowledge)
     problems: list[str] = []
     try:
         result = write_summary(
@@ -138,9 +130,7 @@ def summary(
             by=group_by,
         )
     except OSError as exc:
-        raise click.BadParameter(
-            f"cannot write {str(output)!r}: {exc.strerror or exc}", param_hint="'--output'"
-        ) from None
+        cannot_write(output, exc)
     click.echo(
         f"{output}: {result.records} record(s), {result.diagnosed} diagnosed, "
         f"{result.undiagnosed} undiagnosed, {result.rejected} rejected, {result.p1} P1"

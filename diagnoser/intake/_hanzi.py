@@ -14,7 +14,8 @@ from typing import Literal
 
 import opencc
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+from .._text import CJK as _CJK
+
 _local = (
     threading.local()
 )  # one converter per thread: OpenCC objects are not documented as shared-safe

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._text import CJK as _CJK
 from ..errors import DiagnoserError
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _EN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
 _STOP_EN = frozenset(
     [

@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from .._text import CJK as _CJK
 from .redos import backtracking_risk
 
 FAULT_ID = r"^(software|hardware|network|operation|external)\.[a-z][a-z0-9_]*$"
@@ -28,7 +29,8 @@ CATEGORY_IDS = ("software", "hardware", "network", "operation", "external")
 
 class _Model(BaseModel):
     # validators are built on first validation: a knowledge base from the compiled cache is
-    # unpickled without them
+    # unpickled without them (so an empty default is `X.model_construct()`, not `X()`, which
+    # would build X's validator when this module is imported)
     model_config = ConfigDict(
         extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
     )
@@ -219,9 +221,6 @@ class Patterns(_Model):
         return _alternation(cjk), _alternation(other)
 
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
 def _has_upper(pattern: str) -> bool:
     """Whether a pattern has an upper-case letter outside an escape (\\S, \\B, … don't count)."""
     i = 0
@@ -258,7 +257,7 @@ class Symptom(_Model):
     kind: SymptomKind = SymptomKind.FLAG
     unit: str | None = None
     description: LocalizedText | None = None
-    patterns: Patterns = Patterns()
+    patterns: Patterns = Patterns.model_construct()
     # combinations of vocabulary terms within a clause (see knowledge/vocabulary/ and
     # diagnoser/intake/matcher.py): "@printer ... @no_response"
     match: tuple[StrictStr, ...] = ()
@@ -294,8 +293,8 @@ class VocabularyFile(_Model):
 class Scope(_Model):
     """Triggers of one context scope: phrases before or after a mention that decide it."""
 
-    before: Phrases = Phrases()
-    after: Phrases = Phrases()
+    before: Phrases = Phrases.model_construct()
+    after: Phrases = Phrases.model_construct()
     # how far a trigger may stand from the mention: characters for Chinese, words for English
     window: dict[str, int] = Field(default_factory=lambda: {"zh": 0, "en": 2})
     # triggers allowed further away (Chinese characters / English words), e.g. 不是 … 4
@@ -305,14 +304,14 @@ class Scope(_Model):
 class ContextFile(_Model):
     """knowledge/vocabulary/context.yaml: NegEx-style trigger lists per language."""
 
-    negation: Scope = Scope()
-    hypothetical: Scope = Scope()
-    history: Scope = Scope()
+    negation: Scope = Scope.model_construct()
+    hypothetical: Scope = Scope.model_construct()
+    history: Scope = Scope.model_construct()
     # phrases that contain a trigger but are none ("not only", 是不是); a trigger inside one, or
     # right after one (within `window`), does not count
-    pseudo: Scope = Scope()
+    pseudo: Scope = Scope.model_construct()
     # phrases that end a scope: what follows "but" is read on its own
-    contrast: Phrases = Phrases()
+    contrast: Phrases = Phrases.model_construct()
 
 
 class SymptomFile(_Model):
@@ -350,7 +349,7 @@ class SystemProfile(_Model):
     # where the system's rules hold: picks the jurisdiction-specific steps of a plan
     jurisdiction: Jurisdiction
     description: LocalizedText | None = None
-    patterns: Patterns = Patterns()
+    patterns: Patterns = Patterns.model_construct()
     references: tuple[StrictStr, ...] = ()
     codes: tuple[ErrorCode, ...] = ()
 

@@ -24,7 +24,11 @@ PriorityName = Literal["P1", "P2", "P3", "P4"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # validators are built when a profile is first read: a run without --site never builds them
+    # (hence `Support.model_construct()` as the default, not `Support()`)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 class Support(_Model):
@@ -96,7 +100,7 @@ class SiteProfile(_Model):
     jurisdiction: Jurisdiction | None = None
     default_system: StrictStr | None = Field(default=None, min_length=1)
     language: Literal["zh", "en"] | None = None
-    support: Support = Support()
+    support: Support = Support.model_construct()
     escalation: tuple[EscalationEntry, ...] = ()
     # where the profile was read from, for messages (not a key of the file)
     source: str | None = Field(default=None, exclude=True)

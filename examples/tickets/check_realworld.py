@@ -17,7 +17,12 @@ from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-FILES = ["realworld-dev.jsonl", "realworld-holdout.jsonl"]
+FILES = [
+    "realworld-dev.jsonl",
+    "realworld-holdout.jsonl",
+    "realworld-dev2.jsonl",
+    "realworld-holdout2.jsonl",
+]
 FAULTS = [
     "external.cyber_attack",
     "external.natural_disaster",
@@ -104,6 +109,34 @@ def trigrams(text: str) -> set[str]:
     return {t[i : i + 3] for i in range(len(t) - 2)}
 
 
+MAX_JACCARD = 0.35
+
+
+def read_texts(path: Path) -> list[dict]:
+    """Id and text of every ticket in any ticket file (other formats are only compared)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(rec, dict) and isinstance(rec.get("text"), str):
+            rows.append({"id": f"{path.name}:{rec.get('id')}", "text": rec["text"]})
+    return rows
+
+
+def closest(rows: list[dict], others: list[tuple[dict, set[str]]]) -> tuple[float, str, str]:
+    best = (0.0, "", "")
+    for a in rows:
+        ga = trigrams(a["text"])
+        for b, gb in others:
+            if ga and gb:
+                j = len(ga & gb) / len(ga | gb)
+                if j > best[0]:
+                    best = (j, a["id"], b["id"])
+    return best
+
+
 def main() -> int:
     errors: list[str] = []
     sets = {name: load(HERE / name, errors) for name in FILES}
@@ -146,6 +179,16 @@ def main() -> int:
                 if j > best[0]:
                     best = (j, a["id"], b["id"])
     print(f"most similar dev/holdout pair: {best[1]} ~ {best[2]} (trigram Jaccard {best[0]:.2f})")
+    # Every further set is compared with every other ticket file in this folder.
+    for name in FILES[2:]:
+        others = []
+        for path in sorted(HERE.glob("*.jsonl")):
+            if path.name != name:
+                others += [(r, trigrams(r["text"])) for r in read_texts(path)]
+        j, a, b = closest(sets[name], others)
+        print(f"most similar {name} / other files pair: {a} ~ {b} (trigram Jaccard {j:.2f})")
+        if j >= MAX_JACCARD:
+            errors.append(f"{name}: {a} is a near-copy of {b} (trigram Jaccard {j:.2f})")
     for e in errors:
         print("ERROR", e, file=sys.stderr)
     return 1 if errors else 0

@@ -1,0 +1,5 @@
+"""`python -m diagnoser ...`: the `diagnoser` command without its installed script."""
+
+from .cli import main
+
+main()
