@@ -46,13 +46,15 @@ TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an ex
 _CLAUSE = re.compile(r"[。！？!?；;，,、\n]+|\.(?=\s|$)")
 _WORDISH = re.compile(r"[\w\u4e00-\u9fff]{2,}")
 _HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
 def normalise_text(text: str) -> str:
     """NFKC (full-width to half-width, compatibility forms), traditional Chinese characters
     converted to simplified ones (OpenCC), and collapsed spaces."""
-    folded = to_simplified(unicodedata.normalize("NFKC", text))
-    return re.sub(r"[ \t\r\f\v]+", " ", folded).strip()
+    if not unicodedata.is_normalized("NFKC", text):  # most texts are: a quick check
+        text = unicodedata.normalize("NFKC", text)
+    return _SPACES.sub(" ", to_simplified(text)).strip()
 
 
 @dataclass(frozen=True)
