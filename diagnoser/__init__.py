@@ -39,8 +39,9 @@ if TYPE_CHECKING:
         Unrecognised,
         UnrecognisedReason,
     )
-    from .service import Diagnoser, combine
+    from .service import Diagnoser
     from .ticket import Scope, Ticket
+    from .triage.rank import combine
 
 
 __version__ = "0.2.0"
@@ -115,7 +116,7 @@ _LAZY = {
     "TicketError": ".errors",
     "Unrecognised": ".result",
     "UnrecognisedReason": ".result",
-    "combine": ".service",
+    "combine": ".triage.rank",
     "lint_knowledge_base": ".kb.loader",
     "load_knowledge_base": ".kb.loader",
 }

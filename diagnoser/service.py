@@ -13,44 +13,40 @@ from .engine import CompiledRules, Engine, Firing, build_test, guarded
 from .facts import FactIn
 from .intake import Intake, SetAside, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
-from .kb.builtin import code_rules
+from .kb.index import RuleIndex
 from .kb.loader import KnowledgeBase, load_knowledge_base
-from .kb.models import RuleSpec, RuleStatus, SymptomKind
+from .kb.models import RuleSpec, SymptomKind
 from .result import (
     ContextScope,
     Diagnosis,
-    Evidence,
     Plan,
-    RankedFault,
     Record,
     RecordBody,
     SetAsideMention,
     Source,
     SourceKind,
-    SymptomRef,
     make_record,
     record_body,
 )
 from .result import Firing as FiringView
 from .ticket import Ticket
-from .triage import triage, triage_band, widest_scope
+from .triage import assess, triage, triage_band, widest_scope
 from .triage.plan import build_plan, choose_jurisdictions, given_jurisdictions
+from .triage.rank import (
+    Candidate,
+    derived_facts,
+    rank,
+    ranked_faults,
+    symptom_ref,
+)
 from .triage.site import SiteProfile, site_profile
-
-
-def combine(certainties: list[float]) -> float:
-    """MYCIN combination of positive certainty factors: cf = a + b·(1 − a)."""
-    total = 0.0
-    for cf in certainties:
-        total = total + cf * (1.0 - total)
-    return total
 
 
 def _normalise(symptom: str, value: Any) -> Any:
     return canonical_code(str(value)) if symptom == "error_code" else value
 
 
-def _numeric_tests(kb: KnowledgeBase, rules: list[RuleSpec]) -> dict[str, list[Any]]:
+def _numeric_tests(kb: KnowledgeBase, index: RuleIndex) -> dict[str, list[Any]]:
     """For each number-valued symptom, the distinct tests rules apply to it.
 
     A symptom that some rule tests by `matches` is left out: only its value itself says what
@@ -58,17 +54,17 @@ def _numeric_tests(kb: KnowledgeBase, rules: list[RuleSpec]) -> dict[str, list[A
     """
     numeric = {s.id for s in kb.symptoms.values() if s.kind is SymptomKind.METRIC}
     found: dict[str, dict[tuple[str, Any], Any]] = {sid: {} for sid in numeric}
-    for rule in rules:
-        for cond in rule.when.conditions():
-            tests = found.get(cond.symptom)
-            if tests is None or cond.operator == "present":
-                continue
-            if cond.operator not in ("gt", "gte", "lt", "lte", "equals", "in"):
-                found.pop(cond.symptom)
-                continue
-            key = (cond.operator, cond.operand)
-            if key not in tests:
-                tests[key] = guarded(build_test(*key), f"rule {rule.id}")
+    for use in index.all_conditions():
+        cond = use.condition
+        tests = found.get(cond.symptom)
+        if tests is None or cond.operator == "present":
+            continue
+        if cond.operator not in ("gt", "gte", "lt", "lte", "equals", "in"):
+            found.pop(cond.symptom)
+            continue
+        key = (cond.operator, cond.operand)
+        if key not in tests:
+            tests[key] = guarded(build_test(*key), f"rule {use.rule}")
     return {sid: [tests[k] for k in sorted(tests, key=repr)] for sid, tests in found.items()}
 
 
@@ -83,10 +79,6 @@ def _bare(source: Source) -> Source:
     """source.bare(), without a model copy for the usual case (a phrase of the text): every
     text source without its span and quote is the same one."""
     return _BARE_TEXT if source.kind is SourceKind.TEXT else source.bare()
-
-
-def _ref(fact: FactIn) -> SymptomRef:
-    return SymptomRef(id=fact.id, value=fact.value, certainty=fact.cf, source=fact.source)
 
 
 class Diagnoser:
@@ -114,8 +106,9 @@ class Diagnoser:
         self.site: SiteProfile | None = site_profile(site, kb.systems)
         self.min_certainty = min_certainty
         self.max_results = max_results
-        active = [r for r in kb.rules.values() if r.status is not RuleStatus.DEPRECATED]
-        self.rules: dict[str, RuleSpec] = {r.id: r for r in [*active, *code_rules(kb)]}
+        # what the rules test and conclude, walked once per knowledge base (kb.index)
+        self.index = kb.rule_index(running=True)
+        self.rules: dict[str, RuleSpec] = dict(self.index.rules)
         self._compiled = CompiledRules(
             list(self.rules.values()), normalise=_normalise, stock_matcher=stock_matcher
         )
@@ -127,10 +120,8 @@ class Diagnoser:
         self._cache_lock = threading.Lock()
         self.cache_hits = 0
         self.cache_misses = 0
-        self._tested = frozenset(
-            c.symptom for r in self.rules.values() for c in r.when.conditions()
-        )
-        self._numeric_tests = _numeric_tests(kb, list(self.rules.values()))
+        self._tested = self.index.tested
+        self._numeric_tests = _numeric_tests(kb, self.index)
         self._representative: dict[tuple[str, Any], Any] = {}
         # plain batch records keyed by the facts intake reads (see diagnose_record)
         self._record_cache: OrderedDict[tuple[Any, ...], RecordBody] = OrderedDict()
@@ -330,31 +321,10 @@ class Diagnoser:
                 self._cache.popitem(last=False)
         return firings
 
-    def _rank(
-        self, firings: list[Firing]
-    ) -> tuple[list[tuple[str, float, list[Firing]]], list[FactIn]]:
+    def _rank(self, firings: list[Firing]) -> tuple[list[Candidate], list[FactIn]]:
         """(fault id, combined certainty, supporting firings) best first, and the derived facts."""
-        best: dict[str, dict[str, Firing]] = {}
-        derived: list[FactIn] = []
-        for firing in firings:
-            if firing.fault is not None:
-                per_rule = best.setdefault(firing.fault, {})
-                old = per_rule.get(firing.rule)
-                if old is None or firing.certainty > old.certainty:
-                    per_rule[firing.rule] = firing
-            elif firing.derive is not None:
-                then = self.rules[firing.rule].then
-                derived.append(
-                    FactIn(firing.derive, then.value, firing.certainty, Source.by_rule(firing.rule))
-                )
-        ranked: list[tuple[str, float, list[Firing]]] = []
-        for fault_id, per_rule in best.items():
-            supporting = sorted(per_rule.values(), key=lambda f: (-f.certainty, f.rule))
-            certainty = round(combine([f.certainty for f in supporting]), 4)
-            if certainty >= self.min_certainty:
-                ranked.append((fault_id, certainty, supporting))
-        ranked.sort(key=lambda r: (-r[1], r[0]))
-        return ranked[: self.max_results], derived
+        ranked = rank(firings, min_certainty=self.min_certainty, max_results=self.max_results)
+        return ranked, derived_facts(firings, self.rules)
 
     def _conclude(
         self,
@@ -367,33 +337,14 @@ class Diagnoser:
         system_from_site: bool = False,
     ) -> Diagnosis:
         plain, derived = self._rank(firings)
-        ranked = [
-            RankedFault(
-                fault_id=fault_id,
-                category=self.kb.faults[fault_id].category,
-                title=self.kb.faults[fault_id].title,
-                severity=self.kb.faults[fault_id].severity,
-                certainty=certainty,
-                evidence=tuple(
-                    Evidence(
-                        rule=f.rule,
-                        certainty=f.certainty,
-                        because=self.rules[f.rule].then.because,
-                        symptoms=tuple(_ref(e) for e in f.evidence),
-                    )
-                    for f in supporting
-                ),
-            )
-            for fault_id, certainty, supporting in plain
-        ]
-
+        ranked = ranked_faults(plain, self.kb.faults, self.rules)
         all_facts = [*facts, *derived]
-        scope = widest_scope(str(f.value) for f in all_facts if f.id == "scope")
         top = ranked[0] if ranked else None
-        priority, reasons = triage(top.severity if top else None, scope, ticket.affected_users)
+        severity = top.severity if top else None
+        priority, reasons, scope = assess(all_facts, severity, ticket.affected_users)
         return Diagnosis(
             id=ticket.id,
-            diagnoses=tuple(ranked),
+            diagnoses=ranked,
             priority=priority,
             priority_reasons=reasons,
             scope=scope,
@@ -417,7 +368,7 @@ class Diagnoser:
                 )
                 for a in set_aside or ()
             ),
-            symptoms=tuple(_ref(f) for f in all_facts),
+            symptoms=tuple(symptom_ref(f) for f in all_facts),
             trace=tuple(
                 FiringView(rule=f.rule, fault=f.fault, derive=f.derive, certainty=f.certainty)
                 for f in firings

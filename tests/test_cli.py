@@ -138,60 +138,6 @@ def test_bad_ticket_input_exits_4(monkeypatch, capsys):
     assert code == 4 and "unknown scope 'galaxy'" in err
 
 
-def _mini_cases(rules) -> None:
-    """A case where each rule of the mini knowledge base fires and one where it does not."""
-    import yaml
-
-    cases = rules / "cases"
-    cases.mkdir()
-    fires = {
-        "network-1001-local": {"text": "error 1001, cannot connect to the server"},
-        "network-cannot-connect": {"text": "cannot connect to the server"},
-        "printer-print-failure": {"text": "the printer does not print"},
-        "printer-jam-or-offline": {"text": "the printer jammed"},
-        "derive-high_cpu": {"metrics": {"cpu_percent": 97}},
-        "derive-high_memory": {"metrics": {"memory_percent": 95}},
-        "derive-disk_full": {"metrics": {"disk_percent": 99}},
-        "resource-high-usage": {"metrics": {"cpu_percent": 97}},
-        "resource-slow-under-load": {"text": "very slow", "metrics": {"cpu_percent": 97}},
-    }
-    for rule, ticket in fires.items():
-        body = {
-            "rule": rule,
-            "cases": [
-                {"name": "fires", "ticket": ticket, "fires": True},
-                {"name": "quiet", "ticket": {"text": "hello"}, "fires": False},
-            ],
-        }
-        (cases / f"{rule}.yaml").write_text(yaml.safe_dump(body), encoding="utf-8")
-
-
-def test_kb_lint_and_test_on_a_clean_knowledge_base(kb_copy):
-    rules, knowledge = kb_copy
-    paths = ("--rules", str(rules), "--knowledge", str(knowledge))
-    _mini_cases(rules)
-    lint = run("kb", "lint", *paths)
-    assert lint.exit_code == 0, lint.output
-    test = run("kb", "test", *paths)
-    assert test.exit_code == 0, test.output
-    assert "18 passed, 0 failed (0 known gaps); 0 problem(s)" in test.output
-
-
-def test_kb_test_fails_on_a_case_that_does_not_hold_and_names_it(kb_copy):
-    rules, knowledge = kb_copy
-    _mini_cases(rules)
-    case = rules / "cases" / "printer-jam-or-offline.yaml"
-    case.write_text(
-        case.read_text(encoding="utf-8").replace("the printer jammed", "all is fine"),
-        encoding="utf-8",
-    )
-    result = run("kb", "test", "--rules", str(rules), "--knowledge", str(knowledge))
-    assert result.exit_code == 1
-    assert f"FAIL {case}" in result.output
-    assert "printer-jam-or-offline: fires" in result.output
-    assert "17 passed, 1 failed" in result.output
-
-
 def test_an_unexpected_error_exits_70_with_one_line(monkeypatch, capsys):
     from diagnoser.service import Diagnoser
 

@@ -290,19 +290,22 @@ def kb_lint(rules: Path | None, knowledge: Path | None) -> None:
 @kb.command("test")
 @kb_options
 def kb_test(rules: Path | None, knowledge: Path | None) -> None:
-    """Run the rule fixture cases (rules/cases/ and rules/incidents/cases/)."""
+    """Run the rule fixture cases (rules/cases/, rules/incidents/cases/) and the whole-knowledge-
+    base scenarios (rules/scenarios/)."""
+    from ..incidents.casetest import load_incident_cases, run_incident_case
     from ..kb.casetest import coverage_issues, load_cases, run_case
+    from ..kb.scenarios import load_scenarios, run_scenario
 
     diagnoser = make_diagnoser(rules, knowledge)
     assert diagnoser.kb.rules_path is not None
     cases, issues = load_cases(diagnoser.kb.rules_path, set(diagnoser.kb.rules))
     issues += coverage_issues(diagnoser, cases)
-    from ..incidents.casetest import load_incident_cases, run_incident_case
-
     incident_cases, incident_issues = load_incident_cases(
         diagnoser.kb.rules_path, set(diagnoser.kb.incident_rules)
     )
     issues += incident_issues
+    scenarios, scenario_issues = load_scenarios(diagnoser.kb.rules_path, diagnoser.kb.faults)
+    issues += scenario_issues
     runs = [
         *((loaded, run_case) for loaded in cases),
         *((loaded, run_incident_case) for loaded in incident_cases),
@@ -314,15 +317,24 @@ def kb_test(rules: Path | None, knowledge: Path | None) -> None:
             failed += 1
             why = "passes but is marked as a known gap" if result.passed else result.message
             click.echo(f"FAIL {result.location}: {result.rule}: {result.name}: {why}")
+    scenarios_failed = 0
+    for scenario in scenarios:
+        outcome = run_scenario(diagnoser, scenario)
+        if not outcome.ok:
+            scenarios_failed += 1
+            why = "passes but is marked as a known gap" if outcome.passed else outcome.message
+            click.echo(f"FAIL {outcome.location}: scenario {outcome.name}: {why}")
     for issue in issues:
         click.echo(str(issue))
     gaps = sum(1 for c in cases if c.case.known_gap)
+    scenario_gaps = sum(1 for s in scenarios if s.scenario.known_gap)
     click.echo(
-        f"{len(runs) - failed} passed, {failed} failed ({gaps} known gaps); "
-        f"{len(issues)} problem(s)",
+        f"cases: {len(runs) - failed} passed, {failed} failed ({gaps} known gaps); "
+        f"scenarios: {len(scenarios) - scenarios_failed} passed, {scenarios_failed} failed "
+        f"({scenario_gaps} known gaps); {len(issues)} problem(s)",
         err=True,
     )
-    sys.exit(EXIT_NOTHING if failed or issues else EXIT_OK)
+    sys.exit(EXIT_NOTHING if failed or scenarios_failed or issues else EXIT_OK)
 
 
 @cli.command()

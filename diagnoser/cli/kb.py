@@ -12,7 +12,6 @@ import difflib
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import click
 from ..intake.codes import canonical_code
 from ..kb.builtin import code_rules
 from ..kb.casetest import load_cases
+from ..kb.index import RuleIndex
 from ..kb.loader import KnowledgeBase
 from ..kb.models import Condition, ErrorCode, Fault, Group, RuleSpec, Symptom
 from ..report import detect_language
@@ -44,9 +44,10 @@ def _format_option(func: Any) -> Any:
     )
 
 
-def _all_rules(kb: KnowledgeBase) -> dict[str, RuleSpec]:
-    """The rules of the knowledge base and the built-in `code.<fault>` rules."""
-    return {r.id: r for r in sorted([*kb.rules.values(), *code_rules(kb)], key=lambda r: r.id)}
+def _all_rules(kb: KnowledgeBase) -> RuleIndex:
+    """The rules of the knowledge base (deprecated ones too) and the built-in `code.<fault>`
+    rules, by id."""
+    return RuleIndex(sorted([*kb.rules.values(), *code_rules(kb)], key=lambda r: r.id))
 
 
 def _where(kb: KnowledgeBase, kind: str, ident: str) -> str | None:
@@ -65,21 +66,6 @@ def _suggest(name: str, choices: list[str], n: int = 3) -> str:
 
 def _emit_json(data: dict[str, Any]) -> None:
     click.echo(json.dumps({"schema_version": SCHEMA_VERSION, **data}, ensure_ascii=False, indent=2))
-
-
-def _conditions(rule: RuleSpec) -> Iterator[tuple[Condition, bool]]:
-    """(condition, required absent) for every condition of a rule."""
-
-    def walk(group: Group) -> Iterator[tuple[Condition, bool]]:
-        for item in (*group.all, *group.any):
-            if isinstance(item, Condition):
-                yield item, False
-            else:
-                yield from walk(item)
-        for cond in group.none:
-            yield cond, True
-
-    yield from walk(rule.when)
 
 
 # --- explain -----------------------------------------------------------------------------------
@@ -131,8 +117,8 @@ def _group_text(out: _Text, kb: KnowledgeBase, group: Group, indent: int) -> Non
             out.add(f"{pad}  - {_cond_text(kb, cond, out.lang)}")
 
 
-def _fault_rules(rules: dict[str, RuleSpec], fault_id: str) -> list[RuleSpec]:
-    return [r for r in rules.values() if r.then.fault == fault_id]
+def _fault_rules(rules: RuleIndex, fault_id: str) -> list[RuleSpec]:
+    return list(rules.concluding(fault_id))
 
 
 def _fault_codes(kb: KnowledgeBase, fault_id: str) -> list[dict[str, Any]]:
@@ -149,9 +135,7 @@ def _fault_codes(kb: KnowledgeBase, fault_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def _explain_fault(
-    kb: KnowledgeBase, rules: dict[str, RuleSpec], fault: Fault, fmt: str, lang: str
-) -> None:
+def _explain_fault(kb: KnowledgeBase, rules: RuleIndex, fault: Fault, fmt: str, lang: str) -> None:
     concluding = _fault_rules(rules, fault.id)
     codes = _fault_codes(kb, fault.id)
     if fmt == "json":
@@ -234,7 +218,7 @@ def _rule_cases(kb: KnowledgeBase, rule_id: str) -> list[dict[str, Any]]:
         {
             "name": c.case.name,
             "fires": c.case.fires,
-            "top": c.case.top,
+            "certainty": c.case.certainty,
             "known_gap": c.case.known_gap,
             "location": str(c.location),
         }
@@ -314,23 +298,30 @@ def _explain_rule(kb: KnowledgeBase, rule: RuleSpec, fmt: str, lang: str) -> Non
             out.add("  " + out.t("（无）", "(none)"))
         for case in cases:
             mark = out.t("触发", "fires") if case["fires"] else out.t("不触发", "must not fire")
+            if case["certainty"] is not None:
+                mark += f" {case['certainty']:g}"
             gap = f" [{out.t('已知缺口', 'known gap')}]" if case["known_gap"] else ""
             out.add(f"  - {mark}: {case['name']}{gap} ({case['location']})")
     click.echo(str(out), nl=False)
 
 
 def _explain_symptom(
-    kb: KnowledgeBase, rules: dict[str, RuleSpec], symptom: Symptom, fmt: str, lang: str
+    kb: KnowledgeBase, rules: RuleIndex, symptom: Symptom, fmt: str, lang: str
 ) -> None:
     used = [
-        {"rule": r.id, "absent": absent, "concludes": r.then.fault or f"derive:{r.then.derive}"}
-        for r in rules.values()
-        for cond, absent in _conditions(r)
-        if cond.symptom == symptom.id
+        {
+            "rule": rule_id,
+            "absent": use.absent,
+            "concludes": then.fault or f"derive:{then.derive}",
+        }
+        for rule_id in rules.testing(symptom.id)
+        for then in [rules.rules[rule_id].then]
+        for use in rules.conditions(rule_id)
+        if use.symptom == symptom.id
     ]
     used = [dict(t) for t in {tuple(sorted(u.items())) for u in used}]
     used.sort(key=lambda u: (u["rule"], u["absent"]))
-    derived_by = [r.id for r in rules.values() if r.then.derive == symptom.id]
+    derived_by = [r.id for r in rules.deriving(symptom.id)]
     if fmt == "json":
         _emit_json(
             {
@@ -391,8 +382,8 @@ def explain(
     everything = _all_rules(kb)
     if ident in kb.faults:
         _explain_fault(kb, everything, kb.faults[ident], fmt, lang)
-    elif ident in everything:
-        _explain_rule(kb, everything[ident], fmt, lang)
+    elif ident in everything.rules:
+        _explain_rule(kb, everything.rules[ident], fmt, lang)
     elif ident in kb.symptoms:
         _explain_symptom(kb, everything, kb.symptoms[ident], fmt, lang)
     else:
@@ -404,11 +395,13 @@ def explain(
 # --- codes -------------------------------------------------------------------------------------
 
 
-def _rule_codes(rules: dict[str, RuleSpec]) -> dict[str, list[RuleSpec]]:
+def _rule_codes(rules: RuleIndex) -> dict[str, list[RuleSpec]]:
     """Canonical code -> the rules that test `error_code` against it."""
     out: dict[str, list[RuleSpec]] = {}
-    for rule in rules.values():
-        for cond, _ in _conditions(rule):
+    for rule_id in rules.testing("error_code"):
+        rule = rules.rules[rule_id]
+        for use in rules.conditions(rule_id):
+            cond = use.condition
             if cond.symptom == "error_code" and cond.operator in ("equals", "in"):
                 values = cond.operand if cond.operator == "in" else (cond.operand,)
                 for value in values:
@@ -531,7 +524,7 @@ def codes(
     code = (query or "").strip()
     canonical = canonical_code(code) if code else ""
     exact = bool(canonical) and bool(
-        kb.code_meanings(canonical) or _rule_codes(kb.rules).get(canonical)
+        kb.code_meanings(canonical) or _rule_codes(kb.rule_index()).get(canonical)
     )
     if not exact or fault is not None:
         listed = _catalog(kb, system, fault)
@@ -556,7 +549,7 @@ def codes(
         sys.exit(EXIT_OK)
     everywhere = kb.code_meanings(canonical)
     meanings = [(s, e) for s, e in everywhere if system is None or s == system]
-    testing = _rule_codes({r.id: r for r in kb.rules.values()}).get(canonical, [])
+    testing = _rule_codes(kb.rule_index()).get(canonical, [])
     if not meanings and not (testing and system is None):
         if everywhere:
             others = ", ".join(s for s, _ in everywhere)

@@ -17,8 +17,9 @@ from ..result import (
     SourceKind,
     SymptomRef,
 )
-from ..service import Diagnoser, combine
+from ..service import Diagnoser
 from ..ticket import Scope
+from ..triage.rank import combine
 from .correlate import Incident
 
 _PRIORITY = ("P1", "P2", "P3", "P4")

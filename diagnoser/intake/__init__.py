@@ -299,13 +299,13 @@ class Vocabulary:
                 names[name.lower()] = s.system
         rule_codes: set[str] = set()
         uses_text = False
-        for rule in kb.rules.values():
-            for cond in rule.when.conditions():
-                if cond.symptom == "text":
-                    uses_text = True
-                if cond.symptom == "error_code" and cond.operator in ("equals", "in"):
-                    values = cond.operand if cond.operator == "in" else (cond.operand,)
-                    rule_codes.update(canonical_code(str(v)) for v in values)
+        for use in kb.rule_index().all_conditions():
+            cond = use.condition
+            if cond.symptom == "text":
+                uses_text = True
+            if cond.symptom == "error_code" and cond.operator in ("equals", "in"):
+                values = cond.operand if cond.operator == "in" else (cond.operand,)
+                rule_codes.update(canonical_code(str(v)) for v in values)
         catalog = {canonical_code(e.code) for s in kb.systems.values() for e in s.codes}
         known = frozenset(catalog | rule_codes)
         return cls(

@@ -55,12 +55,9 @@ from enum import StrEnum
 from typing import Any
 
 from ..kb.models import (
-    Condition,
-    Group,
     LocalizedText,
     Phase,
     RuleSpec,
-    RuleStatus,
     SymptomKind,
 )
 from ..result import ConsultationEntry, Diagnosis, SourceKind
@@ -320,20 +317,6 @@ class _Eval:
     likelihood: dict[str | None, float]  # q(s|f), OTHER for "something else"
 
 
-def _split(group: Group) -> tuple[set[str], set[str]]:
-    """(symptoms tested positively, symptoms required absent) in a condition group."""
-    positive: set[str] = set()
-    absent: set[str] = {c.symptom for c in group.none}
-    for item in (*group.all, *group.any):
-        if isinstance(item, Condition):
-            positive.add(item.symptom)
-        else:
-            pos, neg = _split(item)
-            positive |= pos
-            absent |= neg
-    return positive, absent
-
-
 def entropy(distribution: Iterable[float]) -> float:
     """Shannon entropy in bits."""
     return -sum(p * math.log2(p) for p in distribution if p > 0)
@@ -395,29 +378,19 @@ class Session:
         self.flags = frozenset(
             s.id for s in self.kb.symptoms.values() if s.kind is SymptomKind.FLAG
         )
-        active = [r for r in diagnoser.rules.values() if r.status is not RuleStatus.DEPRECATED]
-        self._rules = sorted(active, key=lambda r: r.id)
-        self._tested: dict[str, tuple[set[str], set[str]]] = {
-            r.id: _split(r.when) for r in self._rules
-        }
-        self._concluding: dict[str, list[RuleSpec]] = {}
-        self._deriving: dict[str, list[RuleSpec]] = {}
-        for rule in self._rules:
-            if rule.then.fault:
-                self._concluding.setdefault(rule.then.fault, []).append(rule)
-            elif rule.then.derive:
-                self._deriving.setdefault(rule.then.derive, []).append(rule)
+        # the rules the diagnoser runs (none deprecated), as its rule index knows them
+        self._index = index = diagnoser.index
         # flags the rules of each fault test positively, through derived symptoms too
         self._flag_count = {
-            fault: len(self._positive(self._concluding.get(fault, [])) & self.flags)
+            fault: len(self._positive(index.concluding(fault)) & self.flags)
             for fault in self.kb.faults
         }
         # a derived flag that can come from another flag is asked through that flag
         # ("month end?" rather than "peak period?")
         self._through_source = frozenset(
             symptom
-            for symptom, rules in self._deriving.items()
-            if symptom in self.flags and any(self._tested[r.id][0] & self.flags for r in rules)
+            for symptom, rules in index.derived().items()
+            if symptom in self.flags and any(index.positive(r.id) & self.flags for r in rules)
         )
         # flags the caller cannot answer: for the administrator (a test or a log)
         self._for_admin = frozenset(
@@ -537,8 +510,8 @@ class Session:
         known = {s.id for s in diagnosis.symptoms}
         ranked = {d.fault_id for d in diagnosis.diagnoses}
         out: set[str] = set()
-        for rule in self._rules:
-            if known & self._tested[rule.id][0] & self.flags:
+        for rule in self._index.rules.values():
+            if known & self._index.positive(rule.id) & self.flags:
                 out.update(f for f in self._leads_to(rule) if f not in ranked)
         return sorted(out)
 
@@ -552,7 +525,7 @@ class Session:
     def pool(self) -> list[str]:
         """Flags worth asking about: tested positively by the rules that conclude the
         candidates, or by the rules deriving a symptom those rules test."""
-        rules = [r for f in self.candidates() for r in self._concluding.get(f, ())]
+        rules = [r for f in self.candidates() for r in self._index.concluding(f)]
         answered = {a.symptom for a in self._answers}
         skip = answered | self.present() | self._through_source
         if not self.ask_tests:
@@ -874,10 +847,9 @@ class Session:
         """The rules that test `symptom`, those about current candidates first."""
         candidates = set(self.candidates())
         uses: list[RuleUse] = []
-        for rule in self._rules:
-            positive, absent = self._tested[rule.id]
-            if symptom not in positive | absent:
-                continue
+        for rule_id in self._index.testing(symptom):
+            rule = self._index.rules[rule_id]
+            positive, absent = self._index.positive(rule_id), self._index.absent(rule_id)
             faults = self._leads_to(rule)
             uses.append(
                 RuleUse(
@@ -895,16 +867,7 @@ class Session:
 
     def _positive(self, rules: Iterable[RuleSpec]) -> set[str]:
         """Symptoms the rules test positively, and those their derived symptoms come from."""
-        seen: set[str] = set()
-        todo = [s for r in rules for s in self._tested[r.id][0]]
-        while todo:
-            symptom = todo.pop()
-            if symptom not in seen:
-                seen.add(symptom)
-                todo.extend(
-                    s for r in self._deriving.get(symptom, ()) for s in self._tested[r.id][0]
-                )
-        return seen
+        return self._index.upstream(s for r in rules for s in self._index.positive(r.id))
 
     def _leads_to(self, rule: RuleSpec) -> tuple[str, ...]:
         if rule.then.fault:
@@ -917,8 +880,9 @@ class Session:
             if symptom is None or symptom in seen:
                 continue
             seen.add(symptom)
-            for other in self._rules:
-                if symptom in self._tested[other.id][0]:
+            for other_id in self._index.testing(symptom):
+                other = self._index.rules[other_id]
+                if symptom in self._index.positive(other_id):
                     if other.then.fault:
                         out.add(other.then.fault)
                     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..kb.models import Condition, Group, RuleStatus, SymptomKind
+from ..kb.models import SymptomKind
 from ..service import Diagnoser
 
 # the scope a caller names when asked "how many are affected", from the scope flags they see
@@ -24,39 +24,14 @@ _SCOPE_OF_FLAG = (
 )
 
 
-def _tested(group: Group) -> tuple[set[str], set[str]]:
-    positive: set[str] = set()
-    absent = {c.symptom for c in group.none}
-    for item in (*group.all, *group.any):
-        if isinstance(item, Condition):
-            positive.add(item.symptom)
-        else:
-            pos, neg = _tested(item)
-            positive |= pos
-            absent |= neg
-    return positive, absent
-
-
 def fault_symptoms(diagnoser: Diagnoser, fault_id: str) -> frozenset[str]:
     """The flag symptoms a caller with `fault_id` sees (see the module docstring)."""
     if fault_id not in diagnoser.kb.faults:
         raise KeyError(fault_id)
-    rules = [r for r in diagnoser.rules.values() if r.status is not RuleStatus.DEPRECATED]
-    tested = {r.id: _tested(r.when) for r in rules}
-    deriving: dict[str, list[str]] = {}
-    for rule in rules:
-        if rule.then.derive:
-            deriving.setdefault(rule.then.derive, []).append(rule.id)
-    own = [r for r in rules if r.then.fault == fault_id]
-    absent = set().union(*(tested[r.id][1] for r in own)) if own else set()
-    seen: set[str] = set()
-    todo = [s for r in own for s in tested[r.id][0]]
-    while todo:
-        symptom = todo.pop()
-        if symptom in seen:
-            continue
-        seen.add(symptom)
-        todo.extend(s for rid in deriving.get(symptom, ()) for s in tested[rid][0])
+    index = diagnoser.index  # the rules it runs: none deprecated
+    own = index.concluding(fault_id)
+    absent = set().union(*(index.absent(r.id) for r in own))
+    seen = index.upstream(s for r in own for s in index.positive(r.id))
     flags = {s.id for s in diagnoser.kb.symptoms.values() if s.kind is SymptomKind.FLAG}
     # a symptom one rule of the fault needs absent may be another's evidence (the jam that
     # explains a print failure): only those no rule of the fault tests positively are left out

@@ -170,13 +170,11 @@ class Drill:
     def _pick_opening(self) -> str | None:
         """A symptom of the fault that its rules need, said in the vocabulary's words."""
         needed: list[str] = []
-        for rule in sorted(self.diagnoser.rules.values(), key=lambda r: -r.then.certainty):
-            if rule.then.fault != self.fault_id:
-                continue
-            for item in (*rule.when.all, *rule.when.any):
-                symptom = getattr(item, "symptom", None)
-                if symptom in self.caller.sees and symptom not in needed:
-                    needed.append(symptom)
+        index = self.diagnoser.index
+        for rule in sorted(index.concluding(self.fault_id), key=lambda r: -r.then.certainty):
+            for use in index.conditions(rule.id):
+                if use.top_level and use.symptom in self.caller.sees and use.symptom not in needed:
+                    needed.append(use.symptom)
         said = [s for s in needed if self._recognised(s)] or needed
         return said[0] if said else (sorted(self.caller.sees)[0] if self.caller.sees else None)
 

@@ -17,6 +17,7 @@ from .._yaml import LineMap, YamlError, load_yaml
 from ..errors import Issue, IssueSeverity, KnowledgeBaseError, Location
 from ..intake.codes import canonical_code
 from ..intake.matcher import TERM_REF, CombinationError, parse_combination
+from .index import RuleIndex
 from .models import (
     CATEGORY_IDS,
     PLACEHOLDERS,
@@ -29,6 +30,7 @@ from .models import (
     IncidentRule,
     LocalizedText,
     Patterns,
+    Phase,
     Phrases,
     Related,
     RelationType,
@@ -54,6 +56,7 @@ Ided = TypeVar("Ided", Fault, RuleSpec, IncidentRule)
 TERM_NAME = re.compile(r"[a-z][a-z0-9_]*")
 CASES_DIR = "cases"  # rules/cases/ holds the rule fixture cases, not rules
 INCIDENTS_DIR = "incidents"  # rules/incidents/ holds incident rules (and their cases/)
+SCENARIOS_DIR = "scenarios"  # rules/scenarios/ holds whole-knowledge-base scenario cases
 
 
 def _lt(zh: str, en: str) -> LocalizedText:
@@ -105,6 +108,22 @@ class KnowledgeBase:
     knowledge_path: Path | None = None
     _code_index: dict[str, list[tuple[str, ErrorCode]]] | None = field(default=None, repr=False)
     _code_rules: tuple[RuleSpec, ...] | None = field(default=None, repr=False, compare=False)
+    _indexes: dict[bool, RuleIndex] = field(default_factory=dict, repr=False, compare=False)
+
+    def rule_index(self, *, running: bool = False) -> RuleIndex:
+        """The rule index, built once: over every rule of the knowledge base, or (`running`)
+        over the rules a Diagnoser runs: those not deprecated, then the built-in code rules."""
+        index = self._indexes.get(running)
+        if index is None:
+            if running:
+                from .builtin import code_rules
+
+                active = [r for r in self.rules.values() if r.status is not RuleStatus.DEPRECATED]
+                index = RuleIndex([*active, *code_rules(self)], reuse=self.rule_index())
+            else:
+                index = RuleIndex(self.rules.values())
+            self._indexes[running] = index
+        return index
 
     def code_meanings(self, code: str) -> list[tuple[str, ErrorCode]]:
         """(system, entry) for every system whose catalog has `code` (canonical form)."""
@@ -550,7 +569,7 @@ class _Loader:
         return out
 
     def load_rules(self) -> dict[str, RuleSpec]:
-        paths = _yaml_files(self.rules_root, skip=(CASES_DIR, INCIDENTS_DIR))
+        paths = _yaml_files(self.rules_root, skip=(CASES_DIR, INCIDENTS_DIR, SCENARIOS_DIR))
         return self.load_by_id(paths, RuleSpec, "rule")
 
     def load_incident_rules(self) -> dict[str, IncidentRule]:
@@ -607,6 +626,7 @@ class _Loader:
         self.check_cycles(kb)
         self.check_references(kb)
         self.check_plan_texts(kb)
+        self.check_plan_complete(kb)
         self.check_related(kb)
         reachable = {r.then.fault for r in kb.rules.values() if r.status != RuleStatus.DEPRECATED}
         reachable |= {f for s in kb.systems.values() for e in s.codes for f in e.faults}
@@ -640,6 +660,35 @@ class _Loader:
                 problem = reference_problem(ref, kb.sources)
                 if problem:
                     self.issues.append(Issue(lines.at(path), problem, code="reference"))
+
+    def check_plan_complete(self, kb: KnowledgeBase) -> None:
+        """Every plan goes through each phase of the emergency process (seed V) and has a
+        workaround, recovery and prevention (seed IV.3, VI): a report without them leaves the
+        agent with nothing to say at that point."""
+        for fault in kb.faults.values():
+            lines = self.lines[f"fault:{fault.id}"]
+            phases = {step.phase for step in fault.emergency_steps}
+            missing = [p.value for p in Phase if p not in phases]
+            if missing:
+                self.issues.append(
+                    Issue(
+                        lines.at(("emergency_steps",)),
+                        f"no emergency step for the phase {', '.join(missing)}: a plan goes "
+                        "through contain → isolate → contact → fallback",
+                        severity=IssueSeverity.WARNING,
+                        code="incomplete-plan",
+                    )
+                )
+            for key in ("workaround", "recovery", "prevention"):
+                if not getattr(fault, key):
+                    self.issues.append(
+                        Issue(
+                            lines.at(("id",)),
+                            f"fault {fault.id!r} has no {key}",
+                            severity=IssueSeverity.WARNING,
+                            code="incomplete-plan",
+                        )
+                    )
 
     def check_plan_texts(self, kb: KnowledgeBase) -> None:
         """Placeholders are known ones; texts naming one jurisdiction's platform are tagged."""
@@ -741,9 +790,10 @@ class _Loader:
                         code="invalid",
                     )
                 )
-        for path, cond in _walk_conditions(rule):
+        for use in kb.rule_index().conditions(rule.id):
+            cond = use.condition
             symptom = kb.symptoms.get(cond.symptom)
-            where = lines.at((*path, "symptom"))
+            where = lines.at((*use.path, "symptom"))
             if symptom is None:
                 if f"symptom:{cond.symptom}" in self.invalid:
                     continue
@@ -787,13 +837,9 @@ class _Loader:
 
     def check_cycles(self, kb: KnowledgeBase) -> None:
         """Derivations that feed each other would never settle: reject them."""
-        graph: dict[str, set[str]] = {}
-        for rule in kb.rules.values():
-            if rule.then.derive and rule.status != RuleStatus.DEPRECATED:
-                # a `none` condition is an edge too: "a unless b" and "b unless a" never
-                # settle on one answer (the firing order would decide it)
-                for _, cond in _walk_conditions(rule):
-                    graph.setdefault(cond.symptom, set()).add(rule.then.derive)
+        # a `none` condition is an edge too: "a unless b" and "b unless a" never settle on
+        # one answer (the firing order would decide it)
+        graph = kb.rule_index().derivation_edges()
         state: dict[str, int] = {}
 
         def visit(node: str, trail: list[str]) -> list[str] | None:
@@ -880,23 +926,6 @@ def _plan_texts(fault: Fault) -> Iterator[tuple[tuple[Any, ...], LocalizedText, 
         yield ("customer_notice",), fault.customer_notice, fault.customer_notice.jurisdictions
 
 
-def _walk_conditions(
-    rule: RuleSpec, negated: bool = True
-) -> Iterator[tuple[tuple[Any, ...], Condition]]:
-    def walk(group: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Condition]]:
-        for key in ("all", "any"):
-            for i, item in enumerate(getattr(group, key)):
-                if isinstance(item, Condition):
-                    yield (*path, key, i), item
-                else:
-                    yield from walk(item, (*path, key, i))
-        if negated:
-            for i, cond in enumerate(group.none):
-                yield (*path, "none", i), cond
-
-    yield from walk(rule.when, ("when",))
-
-
 def load_knowledge_base(
     rules: Path | str, knowledge: Path | str, *, check_patterns: bool = True
 ) -> KnowledgeBase:
@@ -916,6 +945,7 @@ def load_knowledge_base(
         kb = _Loader(rules, knowledge, check_patterns).load()
         if not any(i.severity is IssueSeverity.ERROR for i in kb.issues):
             code_rules(kb)  # built now, so that the cache holds them too
+            kb.rule_index(running=True)  # and the index a Diagnoser reads (see kb/index.py)
         return kb
 
     kb = cached(rules, knowledge, check_patterns, build)

@@ -445,14 +445,6 @@ class Group(_Model):
             raise ValueError("a condition group needs at least one 'all' or 'any' item")
         return self
 
-    def conditions(self) -> list[Condition]:
-        """Every condition in this group and its nested groups."""
-        out: list[Condition] = []
-        for item in (*self.all, *self.any):
-            out.extend(item.conditions() if isinstance(item, Group) else [item])
-        out.extend(self.none)
-        return out
-
 
 class Conclusion(_Model):
     """What a rule concludes: a fault with a certainty factor, or a derived symptom."""

@@ -26,19 +26,19 @@ _lock = threading.Lock()
 _cache: dict[tuple[object, ...], str] = {}
 
 
-def _files(root: Path, skip: str | None) -> list[Path]:
+def _files(root: Path, skip: tuple[str, ...]) -> list[Path]:
     return sorted(
         p
         for p in root.rglob("*")
-        if p.is_file()
-        and p.suffix in _SUFFIXES
-        and not (skip and p.relative_to(root).parts[0] == skip)
+        if p.is_file() and p.suffix in _SUFFIXES and p.relative_to(root).parts[0] not in skip
     )
 
 
 def content_hash(rules: Path | None, knowledge: Path | None) -> str | None:
     """The knowledge base's content hash (HASH_LENGTH hex digits); None without paths."""
-    roots = [(r, skip) for r, skip in ((rules, "cases"), (knowledge, None)) if r is not None]
+    # the rule cases and scenarios test the knowledge base; they are not part of it
+    fixtures = ("cases", "scenarios")
+    roots = [(r, skip) for r, skip in ((rules, fixtures), (knowledge, ())) if r is not None]
     if not roots:
         return None
     listed = [(tag, root, _files(root, skip)) for tag, (root, skip) in enumerate(roots)]

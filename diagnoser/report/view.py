@@ -431,7 +431,7 @@ def build_view(
 
     contrast_view = None
     if diagnoser is not None:
-        found = contrast(diagnosis, diagnoser.rules)
+        found = contrast(diagnosis, diagnoser.index)
         if found is not None:
             joiner = "、" if lang == "zh" else ", "
             lines = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..facts import FactIn
 from ..kb.models import LocalizedText, Severity
 from ..result import Priority, PriorityReason, Signal
 from ..ticket import Scope
@@ -71,3 +72,14 @@ def triage(
         )
     best = min((c.priority for c in candidates), key=_ORDER.index)
     return best, tuple(c for c in candidates if c.priority == best)
+
+
+def assess(
+    facts: Iterable[FactIn], severity: Severity | None, affected_users: int | None
+) -> tuple[Priority | None, tuple[PriorityReason, ...], Scope | None]:
+    """The priority of a diagnosis, the signals that call for it and the impact scope: the
+    widest `scope` among the facts (the ticket's own, or one a rule derived) with the top
+    fault's `severity` (None: nothing diagnosed, no priority) and the affected users."""
+    scope = widest_scope(str(f.value) for f in facts if f.id == "scope")
+    priority, reasons = triage(severity, scope, affected_users)
+    return priority, reasons, scope

@@ -8,11 +8,12 @@ given are worth asking about.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..kb.index import RuleIndex
 from ..kb.loader import KnowledgeBase
-from ..kb.models import Condition, Group, LocalizedText, RuleSpec
+from ..kb.models import Condition, LocalizedText, RuleSpec
 from ..result import Diagnosis, RankedFault
 
 CLOSE = 0.15
@@ -49,19 +50,6 @@ class Contrast:
         return round(self.first.certainty - self.second.certainty, 4)
 
 
-def _weighted(group: Group, weight: float) -> list[tuple[Condition, float]]:
-    """Positive conditions with how much each one alone says: an `all` item counts fully, an
-    item of an `any` list of n items counts 1/n (it is one of several alternatives)."""
-    out: list[tuple[Condition, float]] = []
-    for items, share in ((group.all, weight), (group.any, weight / max(len(group.any), 1))):
-        for item in items:
-            if isinstance(item, Group):
-                out.extend(_weighted(item, share))
-            else:
-                out.append((item, share))
-    return out
-
-
 def _key(condition: Condition) -> tuple[str, str, str]:
     return (condition.symptom, condition.operator, repr(condition.operand))
 
@@ -69,22 +57,21 @@ def _key(condition: Condition) -> tuple[str, str, str]:
 _Clues = dict[tuple[str, str, str], tuple[float, Condition]]
 
 
-def _clues(rules: Iterable[RuleSpec], fault_id: str) -> _Clues:
+def _clues(index: RuleIndex, fault_id: str) -> _Clues:
     """Positive conditions of the rules concluding `fault_id`, scored by how much they say.
 
     The score of a condition sums, over the rules using it, the rule's certainty times the
-    condition's weight in that rule: a required symptom of a strong rule ranks first.
+    condition's weight in that rule (an `all` item counts fully, one of n `any` items 1/n): a
+    required symptom of a strong rule ranks first.
     """
     found: _Clues = {}
-    for rule in rules:
-        if rule.then.fault != fault_id:
-            continue
-        for condition, weight in _weighted(rule.when, 1.0):
-            if condition.symptom in _NOT_CLUES:
+    for rule in index.concluding(fault_id):
+        for use in index.conditions(rule.id):
+            if use.absent or use.symptom in _NOT_CLUES:
                 continue
-            key = _key(condition)
-            score, _ = found.get(key, (0.0, condition))
-            found[key] = (score + rule.then.certainty * weight, condition)
+            key = _key(use.condition)
+            score, _ = found.get(key, (0.0, use.condition))
+            found[key] = (score + rule.then.certainty * use.weight, use.condition)
     return found
 
 
@@ -95,16 +82,17 @@ def _observed(diagnosis: Diagnosis) -> set[str]:
 
 def contrast(
     diagnosis: Diagnosis,
-    rules: Mapping[str, RuleSpec],
+    rules: RuleIndex | Mapping[str, RuleSpec],
     *,
     close: float = CLOSE,
     limit: int = MAX_CLUES,
 ) -> Contrast | None:
     """The clues that separate the two most likely faults, when they are close; else None.
 
-    `rules` are the rules the diagnosis ran with (`Diagnoser.rules`, which includes the built-in
-    error-code rules). Returns None when there are fewer than two faults, when they are further
-    apart than `close`, or when no unobserved symptom separates them.
+    `rules` are the rules the diagnosis ran with: `Diagnoser.index` (or `Diagnoser.rules`, which
+    includes the built-in error-code rules, indexed on each call). Returns None when there are
+    fewer than two faults, when they are further apart than `close`, or when no unobserved
+    symptom separates them.
     """
     if len(diagnosis.diagnoses) < 2:
         return None
@@ -112,8 +100,9 @@ def contrast(
     if first.certainty - second.certainty > close + 1e-9:
         return None
     observed = _observed(diagnosis)
-    a = _clues(rules.values(), first.fault_id)
-    b = _clues(rules.values(), second.fault_id)
+    index = rules if isinstance(rules, RuleIndex) else RuleIndex(rules.values())
+    a = _clues(index, first.fault_id)
+    b = _clues(index, second.fault_id)
     a_symptoms = {k[0] for k in a}
     b_symptoms = {k[0] for k in b}
 
