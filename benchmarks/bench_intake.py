@@ -5,7 +5,8 @@ Run: python benchmarks/bench_intake.py [--texts 20000] [--runs 3] [--old PATH]
 Texts are every example and dev-set phrasing, each made unique the way a real helpdesk export
 is: a greeting, a store name, a ticket number, a date, a signature now and then. No text repeats,
 so no cache helps. Prints medians over --runs of: the fast path (one Aho-Corasick pass), the
-reference path (str.find per literal, same readings), and — with --old PATH, a checkout of an
+reference path (str.find per literal, same readings), the similarity fallback off and on (in
+turn, same texts), and — with --old PATH, a checkout of an
 earlier diagnoser — that version's intake and this one's, each in its own subprocess, run after
 run in turn (so a machine whose load changes treats both alike), timed in CPU seconds of the
 process (what a shared machine's other jobs do not inflate). Also the time of one
@@ -77,6 +78,14 @@ def bench_here(count: int, runs: int) -> dict[str, float]:
         read_text("warm up", vocab)
         n = texts if name == "aho-corasick" else texts[: max(200, count // 10)]
         out[name] = time_reader(lambda t, v=vocab: read_text(t, v), n, runs)
+    # the similarity fallback on and off, pass after pass in turn, on the same texts
+    off, on = Vocabulary.build(kb, similar=False), Vocabulary.build(kb)
+    read_text("warm up", off), read_text("warm up", on)
+    off_runs, on_runs = [], []
+    for _ in range(runs):
+        off_runs.append(time_reader(lambda t: read_text(t, off), texts, 1))
+        on_runs.append(time_reader(lambda t: read_text(t, on), texts, 1))
+    out["similar off"], out["similar on"] = statistics.median(off_runs), statistics.median(on_runs)
     vocab = Vocabulary.build(kb)
     for unit in ("not jammed ", "没有卡纸"):
         long_text = unit * (100_000 // len(unit))
@@ -196,6 +205,8 @@ def main() -> None:
     print(f"unique texts: {args.texts}, median of {args.runs} runs")
     print(f"  fast path (Aho-Corasick)     {here['aho-corasick']:8.1f} µs/text")
     print(f"  reference path (str.find)    {here['reference']:8.1f} µs/text")
+    off, on = here["similar off"], here["similar on"]
+    print(f"  similarity fallback off / on {off:8.1f} / {on:.1f} µs/text ({on / off:.2f}×)")
     if args.old:
         new, old = bench_old(args.old, args.texts, args.runs)
         print(f"  in turn, CPU time, {args.runs} passes each:")

@@ -89,6 +89,14 @@ class Source(_Out):
     code: str | None = Field(default=None, description="The error code (kind code).")
     system: str | None = Field(default=None, description="The system of the code (kind code).")
     rule: str | None = Field(default=None, description="The rule that concluded it (kind rule).")
+    similar_to: str | None = Field(
+        default=None,
+        description="The example phrasing of the symptom the text resembles (kind text, read "
+        "by the similarity fallback).",
+    )
+    similarity: float | None = Field(
+        default=None, ge=0, le=1, description="How closely it resembles it, 0 to 1 (kind text)."
+    )
 
     @classmethod
     def ticket(cls, field: str) -> Source:
@@ -121,6 +129,10 @@ class Source(_Out):
         # only the fields of its kind: {"kind": "code", "code": "1001", "system": "generic"}
         data: dict[str, Any] = handler(self)
         return {k: v for k, v in data.items() if v is not None}
+
+    def similar(self, example: str, score: float) -> Source:
+        """The same text source, read as resembling `example` with similarity `score`."""
+        return self.model_copy(update={"similar_to": example, "similarity": round(score, 2)})
 
     def bare(self) -> Source:
         """The same source without the span and quote (what a fact means, not where it was)."""

@@ -96,6 +96,7 @@ class Diagnoser:
         max_results: int = 10,
         cache_size: int = 4096,
         stock_matcher: bool = False,
+        similar: bool = True,
         site: SiteProfile | str | Path | Mapping[str, Any] | None = None,
     ) -> None:
         if kb is None:
@@ -112,7 +113,8 @@ class Diagnoser:
         self._compiled = CompiledRules(
             list(self.rules.values()), normalise=_normalise, stock_matcher=stock_matcher
         )
-        self._vocab = Vocabulary.build(kb)
+        # the similarity fallback (diagnoser/intake/similar.py); similar=False turns it off
+        self._vocab = Vocabulary.build(kb, similar=similar)
         self._local = threading.local()
         # engine results keyed by the canonical fact set: backlogs repeat symptom sets heavily
         self.cache_size = cache_size

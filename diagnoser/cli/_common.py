@@ -6,6 +6,7 @@ service and the renderers are imported inside the functions that need them.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from enum import IntEnum
@@ -120,7 +121,12 @@ def make_diagnoser(rules: Path | None, knowledge: Path | None) -> Diagnoser:
     """A Diagnoser over --rules / --knowledge with the command's --site profile."""
     from ..service import Diagnoser
 
-    return Diagnoser.from_paths(rules=rules, knowledge=knowledge, site=site_path())
+    # DIAGNOSER_SIMILAR=0 turns the similarity fallback of intake off (docs/intake.md)
+    similar = os.environ.get("DIAGNOSER_SIMILAR", "1").strip().lower() not in _OFF
+    return Diagnoser.from_paths(rules=rules, knowledge=knowledge, site=site_path(), similar=similar)
+
+
+_OFF = frozenset({"0", "off", "false", "no"})
 
 
 def report_language(lang: str | None, text: str, diagnoser: Diagnoser) -> str:

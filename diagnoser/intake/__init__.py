@@ -35,6 +35,7 @@ from .matcher import (
 )
 from .noise import noise_spans, strip_noise
 from .regexes import required_literal_sets, required_literals
+from .similar import SimilarIndex, uncovered_clauses
 
 MAX_NEED_SET = 64  # a regex's literal set with more alternatives is left to the best set
 
@@ -78,6 +79,8 @@ class TextReading:
     systems: tuple[tuple[str, Source], ...]
     unrecognised: tuple[Unrecognised, ...]
     set_aside: tuple[SetAside, ...] = ()
+    # symptoms read by the similarity fallback (similar.py), with their certainty
+    similar: tuple[tuple[str, Source, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class _Compiled:
     symptoms: list[_Entry]
     finder: AhoCorasickFinder | ReferenceFinder
     context: Context
+    similar: SimilarIndex | None
     # every literal set a combination part or a regex needs (one of) is a bit; a literal's
     # mask has the bits of the sets it is in, a text's mask those of the sets it has
     bits: dict[str, int] = field(default_factory=dict)
@@ -201,6 +205,8 @@ class Vocabulary:
     finder: str = "aho-corasick"
     # every spelling a bare token of a known code can have (see codes.code_spellings)
     code_spellings: frozenset[str] = frozenset()
+    # the similarity fallback: clauses no term matched compared with the symptoms' examples
+    similar: bool = True
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _compiled_: _Compiled | None = field(default=None, repr=False)
 
@@ -244,7 +250,8 @@ class Vocabulary:
                 for extra in sets:
                     literals.update(extra)
         make = ReferenceFinder if self.finder == "reference" else AhoCorasickFinder
-        return _Compiled(systems, symptoms, make(literals), context)
+        similar = SimilarIndex(self.kb.symptoms.values()) if self.similar else None
+        return _Compiled(systems, symptoms, make(literals), context, similar or None)
 
     def _entry(
         self,
@@ -290,8 +297,11 @@ class Vocabulary:
         return read_text(raw, self)
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, *, finder: str = "aho-corasick") -> Vocabulary:
-        """Compile the vocabulary of `kb` once."""
+    def build(
+        cls, kb: KnowledgeBase, *, finder: str = "aho-corasick", similar: bool = True
+    ) -> Vocabulary:
+        """Compile the vocabulary of `kb` once; `similar=False` turns the similarity fallback
+        off."""
 
         names: dict[str, str] = {}
         for s in kb.systems.values():
@@ -317,6 +327,7 @@ class Vocabulary:
             flags=frozenset(s.id for s in kb.symptoms.values() if s.kind is SymptomKind.FLAG),
             uses_text=uses_text,
             finder=finder,
+            similar=similar,
         )
 
 
@@ -335,8 +346,9 @@ def _has_upper(pattern: str) -> bool:
 
 def _spans(
     entry: _Entry, hits: Hits, clauses: ClauseIndex, slots: list[int] | None = None
-) -> Iterator[tuple[int, int]]:
-    """Where `entry` is mentioned: its combinations, then its regexes.
+) -> Iterator[tuple[int, int, Combination | None]]:
+    """Where `entry` is mentioned: its combinations, then its regexes, with the combination
+    that matched (None for a regex).
 
     With `slots` (the fast path), only those, which the candidate index chose because the
     text has every literal set they need; without, every one, each checked here (the plain
@@ -345,13 +357,15 @@ def _spans(
     checked = slots is not None
     for slot in slots if slots is not None else range(n + len(entry.regexes)):
         if slot < n:
-            yield from combination_spans(entry.combinations[slot], hits, clauses, checked=checked)
+            comb = entry.combinations[slot]
+            for start, end in combination_spans(comb, hits, clauses, checked=checked):
+                yield start, end, comb
             continue
         need = entry.needs[slot - n]
         if not checked and need is not None and not any(hits.has(lit) for lit in need):
             continue
         for m in entry.regexes[slot - n].finditer(hits.text):
-            yield m.span()
+            yield m.start(), m.end(), None
 
 
 def _did_you_mean(name: str, choices: frozenset[str] | set[str]) -> str | None:
@@ -386,7 +400,9 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         return _span(text, where[start], where[end - 1] + 1)
 
     # the codes' spans, in clean-text offsets, so their clauses count as understood
-    found = [(bisect.bisect_left(where, s), bisect.bisect_left(where, e)) for s, e in covered]
+    code_spans = [(bisect.bisect_left(where, s), bisect.bisect_left(where, e)) for s, e in covered]
+    found = list(code_spans)
+    context = compiled.context
     allowed: list[tuple[int, _Entry, list[int] | None]]
     if vocab.finder == "reference":  # the plain path: every entry, each slot checked
         allowed = [(place, entry, None) for place, entry in enumerate(compiled.entries)]
@@ -394,40 +410,95 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         allowed = compiled.candidates(hits)  # type: ignore[assignment]
     n_systems = len(compiled.systems)
     systems: dict[str, Source] = {}
-    symptoms: dict[str, Source] = {}
+    # every mention in the present of each symptom (all of them only when a resolution
+    # such as "已经好了" may take some back; otherwise the first one is enough)
+    present: dict[str, list[tuple[int, int]]] = {}
+    every = context.has_resolution(hits)
+    mentioned: list[tuple[int, int]] = list(code_spans)  # symptoms' and codes' mentions
     set_aside: list[SetAside] = []
     for place, entry, slots in allowed:
         if place < n_systems:
-            for start, end in _spans(entry, hits, clauses, slots):
+            for start, end, _ in _spans(entry, hits, clauses, slots):
                 found.append((start, end))
                 if entry.id not in systems:
                     systems[entry.id] = source(start, end)
             continue
         # symptoms written in the text, unless their context sets them aside
         decided: SetAside | None = None
-        for start, end in _spans(entry, hits, clauses, slots):
+        for start, end, comb in _spans(entry, hits, clauses, slots):
             found.append((start, end))  # every mention is understood, even a denied one
-            if entry.id in symptoms:
+            if every:
+                mentioned.append((start, end))
+            if entry.id in present and not every:
                 continue
-            decision = compiled.context.decide(hits, clauses, start, end)
+            decision = context.decide(hits, clauses, start, end, comb)
             if decision is None:
-                symptoms[entry.id] = source(start, end)
+                present.setdefault(entry.id, []).append((start, end))
             elif decided is None:
                 quote = text[where[start] : where[end - 1] + 1]
                 decided = SetAside(entry.id, quote, decision.scope, decision.trigger)
-        if decided is not None and entry.id not in symptoms:
+        if decided is not None and entry.id not in present:
             set_aside.append(decided)
+    # codes are mentions too: "如果报00305怎么办", "上周00305被拒，改了税号已经好了"
+    kept_codes: list[tuple[str, Source]] = []
+    for (code, where_code), (start, end) in zip(codes, code_spans, strict=True):
+        decision = context.decide(hits, clauses, start, end) if end > start else None
+        if decision is None:
+            kept_codes.append((code, where_code))
+        else:
+            set_aside.append(SetAside("error_code", code, decision.scope, decision.trigger))
+    symptoms: dict[str, Source] = {}
+    if every:  # what a later resolution takes back is in the past
+        resolved = context.resolved_spans(hits, clauses, mentioned)
+        for sid, spans in present.items():
+            live = [m for m in spans if _resolution_of(resolved, m) is None]
+            if live:
+                symptoms[sid] = source(*live[0])
+            else:
+                start, end = spans[0]
+                quote = text[where[start] : where[end - 1] + 1]
+                trigger = _resolution_of(resolved, spans[0]) or ""
+                set_aside.append(SetAside(sid, quote, "history", trigger))
+        codes_now: list[tuple[str, Source]] = []
+        for (code, where_code), (start, end) in zip(codes, code_spans, strict=True):
+            if (code, where_code) not in kept_codes:
+                continue
+            resolution = _resolution_of(resolved, (start, end))
+            if resolution is None:
+                codes_now.append((code, where_code))
+            else:
+                set_aside.append(SetAside("error_code", code, "history", resolution))
+        kept_codes = codes_now
+    else:
+        symptoms = {sid: source(*spans[0]) for sid, spans in present.items()}
+    similar: list[tuple[str, Source, float]] = []
+    if compiled.similar is not None:
+        uncovered = uncovered_clauses(folded, clause_starts, found)
+        for s in compiled.similar.read(hits, clauses, uncovered, compiled.context):
+            found.append((s.start, s.end))
+            if s.symptom not in symptoms:
+                where_ = source(s.start, s.end).similar(s.example, s.score)
+                similar.append((s.symptom, where_, round(TEXT_CF * s.score, 4)))
     return TextReading(
         text,
         tuple(symptoms.items()),
-        tuple(codes),
+        tuple(kept_codes),
         tuple(systems.items()),
         _unrecognised(cleaned, clause_starts, found),
         tuple(set_aside),
+        tuple(similar),
     )
 
 
 _TEXT_INPUT = InputKind.TEXT
+
+
+def _resolution_of(resolved: list[tuple[int, int, str]], span: tuple[int, int]) -> str | None:
+    """The resolution whose stretch (sorted, disjoint) holds the mention `span`, if one does."""
+    i = bisect.bisect_right(resolved, (span[0], float("inf"), "")) - 1
+    if i >= 0 and resolved[i][0] <= span[0] and span[1] <= resolved[i][1]:
+        return resolved[i][2]
+    return None
 
 
 def _unrecognised(
@@ -600,6 +671,8 @@ def take_in(
 
     for sid, where in said.symptoms:
         out.add(FactIn(sid, True, TEXT_CF, where))
+    for sid, where, cf in said.similar:
+        out.add(FactIn(sid, True, cf, where))
     if said.text and vocab.uses_text:
         out.add(FactIn("text", said.text, 1.0, _FIELD["text"]))
     out.unrecognised.extend(said.unrecognised)

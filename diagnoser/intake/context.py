@@ -10,15 +10,17 @@ automaton pass, so a decision costs a few bisections, whatever the length of the
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
 from ..kb.models import ContextFile, Phrases, Scope
-from .matcher import ClauseIndex, Hits, has_latin
+from .matcher import ClauseIndex, Combination, Hits, has_latin, part_spans
 
 SCOPES = ("negation", "hypothetical", "history")
-_EN_GAP = re.compile(r"[\s\w'’-]*")
+_EN_GAP = re.compile(r"[\s\w'’:-]*")  # "quick question: is …" is one stretch
 _REACH = 120  # no window reaches further than this many characters
+_SENTENCE = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,22 @@ class Context:
         self.pseudo = [p.lower() for _, p in _phrases(spec.pseudo.before)]
         self.pseudo_window = spec.pseudo.window
         self.contrast = [p.lower() for _, p in _phrases(spec.contrast)]
+        res = spec.resolved
+        self.resolved = [p.lower() for _, p in _phrases(res.after)]
+        self.void_before = [
+            Trigger(p.lower(), "history", False, res.void_window.get(lang, 0), has_latin(p))
+            for lang, p in _phrases(res.void_before)
+        ]
+        self.recur = [p.lower() for _, p in _phrases(res.recur)]
+        # a resolution is also a history trigger after a mention in its own clause
+        # ("打印机卡纸已经修好了", "the duplicate invoice issue was sorted")
+        known = {(t.phrase, t.scope, t.after) for t in self.triggers}
+        for lang, phrase in _phrases(res.after):
+            if (phrase.lower(), "history", True) not in known:
+                window = spec.history.window.get(lang, 0)
+                self.triggers.append(
+                    Trigger(phrase.lower(), "history", True, window, has_latin(phrase))
+                )
         # phrase → the triggers (by their place in the list) it is: a text's triggers are
         # found from its hits, not by testing every trigger against them
         self._by_phrase: dict[str, list[int]] = {}
@@ -64,22 +82,159 @@ class Context:
 
     def literals(self) -> list[str]:
         """Every phrase the automaton must find for context decisions."""
-        return [t.phrase for t in self.triggers] + self.pseudo + self.contrast
+        return [
+            *(t.phrase for t in self.triggers),
+            *self.pseudo,
+            *self.contrast,
+            *self.resolved,
+            *(t.phrase for t in self.void_before),
+            *self.recur,
+        ]
 
-    def decide(self, hits: Hits, clauses: ClauseIndex, start: int, end: int) -> Decision | None:
+    def decide(
+        self,
+        hits: Hits,
+        clauses: ClauseIndex,
+        start: int,
+        end: int,
+        combination: Combination | None = None,
+    ) -> Decision | None:
         """The scope that takes the mention text[start:end] out of the present symptoms.
 
+        A mention of a combination is also denied by a negation inside a gap between its
+        parts, before the part it denies: "接口没有报错", "the ERP did not fail".
         Nothing further than _REACH from the mention can decide it, so the decision is a
         function of that window: a text that repeats itself is decided once per distinct window.
         """
         text = hits.text
         lo = max(0, start - _REACH)
-        key = (start - lo, end - lo, text[lo : end + _REACH])
-        memo: dict[tuple[int, int, str], Decision | None] = hits.memo.setdefault("decided", {})  # type: ignore[assignment]
+        source = combination.source if combination is not None else ""
+        key = (start - lo, end - lo, text[lo : end + _REACH], source)
+        memo: dict[tuple[int, int, str, str], Decision | None]
+        memo = hits.memo.setdefault("decided", {})  # type: ignore[assignment]
         if key in memo:
             return memo[key]
-        decision = memo[key] = self._decide(hits, clauses, start, end)
+        decision = self._decide(hits, clauses, start, end)
+        if decision is None and combination is not None and len(combination.parts) > 1:
+            decision = self._gap_negation(hits, combination, start, end)
+        memo[key] = decision
         return decision
+
+    def _gap_negation(
+        self, hits: Hits, combination: Combination, start: int, end: int
+    ) -> Decision | None:
+        negations = [
+            t
+            for t in self._triggers_of(hits)
+            if t.scope == "negation" and not t.after and _inside(hits.starts(t.phrase), start, end)
+        ]
+        if not negations:  # the usual case: no negation inside the mention at all
+            return None
+        bounds = _part_bounds(combination, hits, start)
+        voided = self._pseudo_spans(hits, start, end)
+        for (_, gap_start), (next_start, _) in itertools.pairwise(bounds):
+            for trigger in negations:
+                found = hits.starts(trigger.phrase)
+                size = len(trigger.phrase)
+                i = bisect.bisect_left(found, gap_start)
+                j = bisect.bisect_right(found, next_start - size)
+                for pos in found[i:j][-8:]:
+                    t_end = pos + size
+                    if not _word_ok(hits.text, pos, t_end, trigger.latin):
+                        continue
+                    if any(s <= pos and t_end <= e + self._reach(trigger) for s, e in voided):
+                        continue
+                    if _near(hits.text[t_end:next_start], trigger):
+                        return Decision(trigger.scope, trigger.phrase)
+        return None
+
+    def _triggers_of(self, hits: Hits) -> list[Trigger]:
+        """The triggers this text has at all, computed once per text."""
+        present = hits.memo.get("triggers")
+        if present is None:
+            index = self._by_phrase
+            found_at = sorted(i for lit in hits.by_literal if lit in index for i in index[lit])
+            present = hits.memo["triggers"] = [self.triggers[i] for i in found_at]
+        return present  # type: ignore[return-value]
+
+    def has_resolution(self, hits: Hits) -> bool:
+        """Whether the text has any resolution word ("已经好了", "fixed now") at all."""
+        return bool(self._present(hits, "resolved", self.resolved))
+
+    def resolved_spans(
+        self, hits: Hits, clauses: ClauseIndex, mentions: list[tuple[int, int]]
+    ) -> list[tuple[int, int, str]]:
+        """Stretches (start, end, resolution), sorted and disjoint, that a later resolution
+        takes back.
+
+        A resolution reaches back to the start of its sentence, across clauses and contrasts
+        ("上周00305被拒，改了税号已经好了", "printer was jammed but it's fixed now"), when its own
+        clause names no problem before it (`mentions`: every mention and code, by start) —
+        "开票软件打不开，打印机卡纸已经修好了" resolves the jam only, in its own clause — and
+        when it is not denied or hoped for (还没好, not fixed yet) and the problem does not
+        come back after it (又不行了, still failing).
+        """
+        text = hits.text
+        phrases = self._present(hits, "resolved", self.resolved)
+        if not phrases:
+            return []
+        sentence_starts = [0] + [m.end() for m in _SENTENCE.finditer(text)]
+        sentences = ClauseIndex(sentence_starts)
+        mention_starts = sorted(s for s, _ in mentions)
+        recur = self._present(hits, "recur", self.recur)
+        # each resolution costs a few bisections: a text repeating "fixed now" stays linear
+        found = sorted(
+            (pos, phrase)
+            for phrase in phrases
+            for pos in hits.starts(phrase)
+            if _word_ok(text, pos, pos + len(phrase), has_latin(phrase))
+        )
+        out: list[tuple[int, int, str]] = []
+        for pos, phrase in found:
+            s_lo, s_hi = sentences.bounds(sentences(pos), len(text))
+            c_lo = max(clauses.bounds(clauses(pos), len(text))[0], s_lo)
+            c_lo = self._after_contrast(hits, c_lo, pos)
+            # a problem named in its own clause before it: the resolution is about that one
+            k = bisect.bisect_left(mention_starts, c_lo)
+            if k < len(mention_starts) and mention_starts[k] < pos:
+                continue
+            if self._voided_resolution(hits, pos, max(s_lo, pos - _REACH)):
+                continue
+            t_end = pos + len(phrase)
+            if any(_inside(hits.starts(r), t_end, s_hi) for r in recur):
+                continue
+            lo = max(s_lo, c_lo - 4 * _REACH)
+            if lo >= c_lo:
+                continue
+            if out and lo <= out[-1][1]:  # overlapping stretches merge: sorted, disjoint
+                out[-1] = (out[-1][0], max(out[-1][1], c_lo), out[-1][2])
+            else:
+                out.append((lo, c_lo, phrase))
+        return out
+
+    def _after_contrast(self, hits: Hits, lo: int, pos: int) -> int:
+        """Where the part of a clause that holds `pos` begins: after its last contrast."""
+        for phrase in self._present(hits, "contrast", self.contrast):
+            found = hits.starts(phrase)
+            size = len(phrase)
+            i = bisect.bisect_right(found, pos - size)
+            for p in found[max(0, i - 4) : i]:
+                if p >= lo and _word_ok(hits.text, p, p + size, has_latin(phrase)):
+                    lo = max(lo, p + size)
+        return lo
+
+    def _voided_resolution(self, hits: Hits, pos: int, lo: int) -> bool:
+        for trigger in self.void_before:
+            found = hits.starts(trigger.phrase)
+            size = len(trigger.phrase)
+            i = bisect.bisect_left(found, lo)
+            j = bisect.bisect_right(found, pos - size)
+            for p in found[i:j][-4:]:
+                if _word_ok(hits.text, p, p + size, trigger.latin) and _near(
+                    hits.text[p + size : pos], trigger
+                ):
+                    return True
+        return False
 
     def _decide(self, hits: Hits, clauses: ClauseIndex, start: int, end: int) -> Decision | None:
         text = hits.text
@@ -99,12 +254,7 @@ class Context:
                     break
         near_lo, near_hi = max(lo, start - _REACH), min(hi, end + _REACH)
         voided = self._pseudo_spans(hits, near_lo, near_hi)
-        present = hits.memo.get("triggers")
-        if present is None:  # the triggers this text has at all, computed once per text
-            index = self._by_phrase
-            found_at = sorted(i for lit in hits.by_literal if lit in index for i in index[lit])
-            present = hits.memo["triggers"] = [self.triggers[i] for i in found_at]
-        for trigger in present:  # type: ignore[attr-defined]
+        for trigger in self._triggers_of(hits):
             size = len(trigger.phrase)
             found = hits.starts(trigger.phrase)
             if not found:
@@ -127,8 +277,16 @@ class Context:
                 if any(s <= pos and t_end <= e + self._reach(trigger) for s, e in voided):
                     continue
                 gap = text[end:pos] if trigger.after else text[t_end:start]
-                if _near(gap, trigger):
-                    return Decision(trigger.scope, trigger.phrase)
+                if not _near(gap, trigger):
+                    continue
+                # a past or fixed state that is denied or asked is none: 还没解决, not resolved
+                if (
+                    trigger.scope == "history"
+                    and trigger.after
+                    and self._voided_resolution(hits, pos, max(end, pos - _REACH))
+                ):
+                    continue
+                return Decision(trigger.scope, trigger.phrase)
         return None
 
     @staticmethod
@@ -166,6 +324,28 @@ def _word_ok(text: str, start: int, end: int, latin: bool) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
     return not (before.isascii() and before.isalpha()) and not (after.isascii() and after.isalpha())
+
+
+def _inside(found: list[int], lo: int, hi: int) -> bool:
+    """Whether a sorted list of positions has one in [lo, hi)."""
+    i = bisect.bisect_left(found, lo)
+    return i < len(found) and found[i] < hi
+
+
+def _part_bounds(combination: Combination, hits: Hits, start: int) -> list[tuple[int, int]]:
+    """The (start, end) of each part of the combination's match that starts at `start`, found
+    as combination_spans finds them: each part the first match after the one before."""
+    first = combination.parts[0]._regex.match(hits.text, start)  # type: ignore[attr-defined]
+    if first is None:
+        return []
+    bounds = [first.span()]
+    for part in combination.parts[1:]:
+        nexts = part_spans(part, hits)
+        j = bisect.bisect_left([s for s, _ in nexts], bounds[-1][1])
+        if j == len(nexts):
+            break
+        bounds.append(nexts[j])
+    return bounds
 
 
 def _near(gap: str, trigger: Trigger) -> bool:

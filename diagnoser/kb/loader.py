@@ -261,6 +261,8 @@ class _Loader:
         self.lines: dict[str, LineMap] = {}
         self.terms: dict[str, Phrases] = {}
         self.used_terms: set[str] = set()
+        # normalised example phrasing → the symptom (and place) that lists it first
+        self.example_owner: dict[str, tuple[str, Location]] = {}
         # ids of entries whose own file is invalid: already reported, so references to them
         # are not reported again as unknown
         self.invalid: set[str] = set()
@@ -535,7 +537,36 @@ class _Loader:
                     )
                 elif self.register("symptom", symptom.id, where):
                     out[symptom.id] = symptom
+                    self.check_examples(symptom, lines, i)
         return out
+
+    def check_examples(self, symptom: Symptom, lines: LineMap, i: int) -> None:
+        """An example phrasing belongs to one symptom: the fallback could not tell two apart."""
+        from ..intake.similar import example_key, grams
+
+        for j, example in enumerate(symptom.examples):
+            where = lines.at(("symptoms", i, "examples", j))
+            key = example_key(example)
+            first = self.example_owner.setdefault(key, (symptom.id, where))
+            if first[0] != symptom.id:
+                self.issues.append(
+                    Issue(
+                        where,
+                        f"example {example!r} of symptom {symptom.id!r} is also an example of "
+                        f"symptom {first[0]!r} (at {first[1]}); an example belongs to one symptom",
+                        code="examples",
+                    )
+                )
+            if len(grams(key)) < 3:
+                self.issues.append(
+                    Issue(
+                        where,
+                        f"example {example!r} of symptom {symptom.id!r} is too short to compare "
+                        "(fewer than 3 character n-grams): write the whole phrasing",
+                        severity=IssueSeverity.WARNING,
+                        code="examples",
+                    )
+                )
 
     def load_systems(self) -> dict[str, SystemProfile]:
         out: dict[str, SystemProfile] = {}

@@ -249,6 +249,9 @@ def fold_case(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
+MIN_EXAMPLE, MAX_EXAMPLE = 4, 80  # characters of one example phrasing
+
+
 class Symptom(_Model):
     """A symptom of the vocabulary: what rules reason over."""
 
@@ -265,11 +268,27 @@ class Symptom(_Model):
     # 1 ask the caller, 2 needs a look at the device or screen, 3 needs a test or the admin
     question: LocalizedText | None = None
     cost: int = Field(default=1, ge=1, le=3)
+    # how people say it, in a few whole phrasings: a clause no term matched is compared with
+    # these by diagnoser/intake/similar.py (the similarity fallback); knowledge, not tickets
+    examples: tuple[StrictStr, ...] = ()
 
     @model_validator(mode="after")
     def _question_for_flags(self) -> Symptom:
         if self.question is not None and self.kind is not SymptomKind.FLAG:
             raise ValueError("'question' is for flag symptoms only (a yes/no question)")
+        if self.examples and self.kind is not SymptomKind.FLAG:
+            raise ValueError("'examples' are for flag symptoms only (a phrasing of the symptom)")
+        seen: set[str] = set()
+        for i, example in enumerate(self.examples):
+            text = " ".join(example.split())
+            if not MIN_EXAMPLE <= len(text) <= MAX_EXAMPLE:
+                raise ValueError(
+                    f"examples[{i}] {example!r}: an example has {MIN_EXAMPLE} to {MAX_EXAMPLE} "
+                    f"characters (this one has {len(text)})"
+                )
+            if text.lower() in seen:
+                raise ValueError(f"examples[{i}] {example!r} is listed twice")
+            seen.add(text.lower())
         return self
 
 
@@ -301,6 +320,20 @@ class Scope(_Model):
     wide: dict[str, int] = Field(default_factory=dict)
 
 
+class Resolution(_Model):
+    """Words that take back what a sentence said before them: "…，改了税号已经好了",
+    "… but it's fixed now". They reach across clauses and contrasts, back to the start of
+    their sentence, when their own clause names no other problem before them."""
+
+    after: Phrases = Phrases.model_construct()
+    # a resolution denied or only hoped for is none: 还没好, not fixed yet, hopefully fixed
+    void_before: Phrases = Phrases.model_construct()
+    # how far such a word may stand before the resolution (characters / English words)
+    void_window: dict[str, int] = Field(default_factory=lambda: {"zh": 3, "en": 2})
+    # the problem is back after it: 又不行了, still failing, again
+    recur: Phrases = Phrases.model_construct()
+
+
 class ContextFile(_Model):
     """knowledge/vocabulary/context.yaml: NegEx-style trigger lists per language."""
 
@@ -312,6 +345,7 @@ class ContextFile(_Model):
     pseudo: Scope = Scope.model_construct()
     # phrases that end a scope: what follows "but" is read on its own
     contrast: Phrases = Phrases.model_construct()
+    resolved: Resolution = Resolution.model_construct()
 
 
 class SymptomFile(_Model):

@@ -283,6 +283,14 @@ class _Describer:
                 else (f"error code {ref.value} ({en_where})")
             )
         what = self.value(ref)
+        if in_text and source.similar_to is not None:
+            # read by the similarity fallback: say what it resembled, and how closely
+            score = f"{source.similarity or 0:.2f}"
+            return (
+                f"工单文字：{what}（与“{source.similar_to}”相似 {score}）"
+                if zh
+                else f"text: {what}, similar to '{source.similar_to}' ({score})"
+            )
         if in_text:
             zh_prefix, en_prefix = "工单文字", "text"
         elif source.field == "metrics":
