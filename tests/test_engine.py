@@ -320,9 +320,9 @@ def _engine_fact_sets(diagnoser):
 
     sets = {}
     for raw in _all_tickets():
-        given_ticket = Ticket.parse(raw)
-        said = diagnoser._vocab.read_text(given_ticket.text)
-        ticket = diagnoser._with_site(given_ticket, said)
+        given = Ticket.parse(raw)
+        said = diagnoser._vocab.read_text(given.text)
+        ticket = diagnoser._with_site(given, said)
         facts = tuple(
             sorted(take_in(ticket, diagnoser.kb, diagnoser._vocab, said).facts, key=_fact_order)
         )
