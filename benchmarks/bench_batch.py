@@ -1,6 +1,7 @@
 """Speed of `diagnoser batch` on a generated backlog, against what it must be compared with.
 
 Run: python benchmarks/bench_batch.py [--tickets 100000] [--big 1000000] [--runs 3]
+     [--old PATH] [--stages 20000]
 
 Prints, in one run: tickets/s of `diagnoser batch` end to end and its CPU time per ticket (all
 processes); the time of a bare JSONL read + write of the same file and the ratio; the batch on
@@ -8,8 +9,12 @@ the same backlog with its texts removed (the runner and the engine without text 
 microseconds per text of intake alone (texts it has not read before, in one process); a naive
 mode (one worker, no cache); p50/p95 of one warm Diagnoser.diagnose; the whole-process time of
 `diagnoser diagnose --code 1001`; peak memory (largest process) of batch runs over --tickets
-and --big tickets. Medians of --runs; the machine may be shared and noisy, so compare ratios
-and CPU times rather than single wall-clock numbers.
+and --big tickets; where the CPU time of a ticket goes, stage by stage (read+parse, intake,
+engine, record build, encode+write, pickling to and from the workers), measured in one process
+over the first --stages tickets of the backlog. With --old PATH (a checkout of an earlier
+diagnoser), its batch runs in turn with this one's and its stages beside them. Medians of
+--runs; the machine may be shared and noisy, so compare ratios and CPU times rather than single
+wall-clock numbers.
 
 The backlog is made like a real export, seeded: every text is distinct, a base phrasing in
 simplified or traditional Chinese or English (the labelled examples and canned phrases)
@@ -199,17 +204,106 @@ _PEAK = (
 CPU: list[float] = []  # CPU seconds of every timed command, in order
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(seconds, peak resident MB of the largest process) of one command; its CPU seconds
     (all its processes) are appended to CPU."""
     out = subprocess.run(
-        [sys.executable, "-c", _PEAK, *cmd], check=True, capture_output=True, text=True
+        [sys.executable, "-c", _PEAK, *cmd], check=True, capture_output=True, text=True, env=env
     ).stdout.split()
     seconds, peak_kb, rc = float(out[0]), int(out[1]), int(out[2])
     if rc not in (0, 4, 5):
         raise SystemExit(f"{' '.join(cmd)} failed with exit code {rc}")
     CPU.append(float(out[3]))
     return seconds, peak_kb / 1024
+
+
+# Where the CPU time of one ticket goes, in one process over the backlog: reading and mapping
+# the input and validating the Ticket (read+parse), intake (the text read and the facts made),
+# the engine runs, the rest of the record (ranking, triage, the record itself), encoding the
+# JSONL and writing it, and pickling what a worker receives and sends back. Each stage is timed
+# by wrapping the function that does it (CPU time; a wrapper counts only its outermost call).
+STAGES_SCRIPT = r"""
+import json, pickle, sys, time
+path, count = sys.argv[1], int(sys.argv[2])
+from diagnoser import service
+from diagnoser.batch import runner
+from diagnoser.batch.output import AtomicFile
+
+cpu = time.process_time
+spent = {"ticket": 0.0, "intake": 0.0, "engine": 0.0}
+
+
+depth = {"ticket": 0, "intake": 0, "engine": 0}
+
+
+def timed(name, fn):
+    def wrapper(*args, **kwargs):
+        depth[name] += 1
+        start = cpu()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            depth[name] -= 1
+            if not depth[name]:  # the outermost call only (reading a text is part of intake)
+                spent[name] += cpu() - start
+    return wrapper
+
+
+config = runner.BatchConfig([path])
+diagnoser = runner.diagnoser_for(config.kb_spec())
+start = cpu()
+items = list(runner.iter_items(config))
+read = cpu() - start
+read /= len(items)
+runner.diagnose_items(diagnoser, items[:200])  # compiles what is compiled on first use
+items = items[200:]  # texts not read before
+n = len(items)
+ticket_parse = service.Ticket.parse
+service.Ticket.parse = timed("ticket", ticket_parse)
+service.take_in = timed("intake", service.take_in)
+diagnoser._vocab.read_text = timed("intake", diagnoser._vocab.read_text)
+diagnoser._run = timed("engine", diagnoser._run)
+start = cpu()
+records = runner.diagnose_items(diagnoser, items)
+total = cpu() - start
+service.Ticket.parse = ticket_parse
+how = runner.Encoding("jsonl")
+start = cpu()
+out = AtomicFile(__import__("pathlib").Path(path + ".stages.out"))
+for i in range(0, n, 500):
+    out.write(runner.encode_records(records[i : i + 500], how).out)
+out.discard()
+encode = cpu() - start
+start = cpu()
+for i in range(0, n, 500):  # what crosses the process boundary: items out, encoded text back
+    pickle.loads(pickle.dumps(items[i : i + 500]))
+    pickle.loads(pickle.dumps(runner.encode_records(records[i : i + 500], how)))
+transfer = cpu() - start - encode
+intake_ = spent["intake"]
+record = total - spent["ticket"] - intake_ - spent["engine"]
+print(json.dumps({
+    "read+parse": read * 1e6 + spent["ticket"] / n * 1e6,
+    "intake": intake_ / n * 1e6,
+    "engine": spent["engine"] / n * 1e6,
+    "record build": record / n * 1e6,
+    "encode+write": encode / n * 1e6,
+    "to/from workers": transfer / n * 1e6,
+}))
+"""
+
+STAGES = ("read+parse", "intake", "engine", "record build", "encode+write", "to/from workers")
+
+
+def stages(backlog: Path, count: int, env: dict[str, str] | None = None) -> dict[str, float]:
+    """CPU µs per ticket of each stage (STAGES), in a process of its own."""
+    done = subprocess.run(
+        [sys.executable, "-c", STAGES_SCRIPT, str(backlog), str(count)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return {k: float(v) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -230,6 +324,14 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=0, help="0: one per core")
+    parser.add_argument(
+        "--old",
+        type=Path,
+        help="a checkout of an earlier diagnoser: its batch and stages too, run for run in turn",
+    )
+    parser.add_argument(
+        "--stages", type=int, default=20_000, help="tickets for the per-stage breakdown"
+    )
     args = parser.parse_args()
 
     # the diagnoser of this interpreter's environment, even when it is not on PATH
@@ -248,12 +350,27 @@ def main() -> None:
 
         batch = [*cli, "batch", "-q", "--workers", str(args.workers)]
         bare = statistics.median(bare_read_write(backlog, tmp / "bare.jsonl") for _ in range(3))
-        runs = [
-            timed([*batch, str(backlog), "-o", str(tmp / "out.jsonl")]) for _ in range(args.runs)
-        ]
+        old_env = None
+        old_batch = [sys.executable, "-c", "from diagnoser.cli import main; main()"]
+        old_batch += ["batch", "-q", "--workers", str(args.workers)]
+        if args.old:
+            old_env = {**os.environ, "PYTHONPATH": str(args.old.resolve())}
+        runs, old_runs, old_cpu = [], [], []
+        for _ in range(args.runs):  # in turn, so a machine whose load changes treats both alike
+            runs.append(timed([*batch, str(backlog), "-o", str(tmp / "out.jsonl")]))
+            cpu_here = CPU.pop()
+            if args.old:
+                old_runs.append(
+                    timed([*old_batch, str(backlog), "-o", str(tmp / "old.jsonl")], old_env)
+                )
+                old_cpu.append(CPU.pop())
+            CPU.append(cpu_here)
         seconds = statistics.median(s for s, _ in runs)
         cpu = statistics.median(CPU[-args.runs :])
         peak = max(m for _, m in runs)
+        staged = min(args.stages, args.tickets)
+        here_stages = stages(backlog, staged)
+        old_stages = stages(backlog, staged, old_env) if args.old else None
         # the same backlog without its texts: what reading, mapping, the engine and writing
         # cost, without intake's text matching
         bare_in = tmp / "no-text.jsonl"
@@ -317,6 +434,13 @@ def main() -> None:
             f"  CPU, all processes:   {cpu / args.tickets * 1e6:,.0f} µs per ticket "
             f"({cpu:.1f} s; a busy machine stretches the wall time, less the CPU time)"
         )
+        if args.old:
+            old_s = statistics.median(s for s, _ in old_runs)
+            print(
+                f"  old ({args.old}): {args.tickets / old_s:,.0f} tickets/s ({old_s:.2f} s), "
+                f"{statistics.median(old_cpu) / args.tickets * 1e6:,.0f} µs CPU per ticket; "
+                f"this / old: {old_s / seconds:.2f}x tickets/s"
+            )
         print(f"bare JSONL read+write:  {args.tickets / bare:,.0f} tickets/s ({bare:.2f} s)")
         print(f"ratio batch / bare:     {seconds / bare:.1f}x")
         print(
@@ -327,6 +451,17 @@ def main() -> None:
             f"intake alone:           {intake_us:,.0f} µs CPU per text "
             f"(one process, median of {len(intake_runs)} passes over {intake_n:,} new texts each)"
         )
+        print(f"stages, µs CPU per ticket (one process, {staged:,} tickets):")
+        for name in STAGES:
+            line = f"  {name:16} {here_stages[name]:8.1f}"
+            if old_stages is not None:
+                line += f"   old {old_stages[name]:8.1f}"
+            print(line)
+        total = sum(here_stages.values())
+        line = f"  {'total':16} {total:8.1f}"
+        if old_stages is not None:
+            line += f"   old {sum(old_stages.values()):8.1f}"
+        print(line)
         print(
             f"naive (1 worker, no cache, {args.naive:,} tickets): "
             f"{args.naive / naive_s:,.0f} tickets/s"

@@ -47,23 +47,32 @@ def main() -> None:
     if exe is None:
         sys.exit("diagnoser is not installed in this environment")
     cache = tempfile.mkdtemp(prefix="diagnoser-bench-cache-")
-    warm = {**os.environ, "DIAGNOSER_CACHE_DIR": cache}
+    # bytecode written by the first run, as an installed package has it
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    warm = {**env, "DIAGNOSER_CACHE_DIR": cache}
     off = {**warm, "DIAGNOSER_CACHE": "0"}
     commands = {
         "python -c 'import json'": ([sys.executable, "-c", "import json"], warm),
         "diagnose --code 1001 (cache warm)": ([exe, "diagnose", "--code", "1001"], warm),
         "diagnose --code 1001 (DIAGNOSER_CACHE=0)": ([exe, "diagnose", "--code", "1001"], off),
+        "diagnose --code 1001 --format json (cache warm)": (
+            [exe, "diagnose", "--code", "1001", "--format", "json"],
+            warm,
+        ),
     }
     if args.baseline:
         # both from source through the same entry, so that only the tree differs
         entry = [sys.executable, "-c", "from diagnoser.cli import main; main()"]
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         for label, tree in (("this tree", here), ("baseline", args.baseline)):
-            env = {**warm, "PYTHONPATH": os.path.abspath(tree)}
-            commands[f"diagnose --code 1001, {label} (cache warm)"] = (
-                [*entry, "diagnose", "--code", "1001"],
-                env,
-            )
+            # PYTHONSAFEPATH: `python -c` would otherwise put the current directory (a source
+            # tree itself, when run from one) before PYTHONPATH, and import that tree instead
+            env = {**warm, "PYTHONPATH": os.path.abspath(tree), "PYTHONSAFEPATH": "1"}
+            for fmt in ("text", "json"):
+                commands[f"diagnose --code 1001 --format {fmt}, {label} (cache warm)"] = (
+                    [*entry, "diagnose", "--code", "1001", "--format", fmt],
+                    env,
+                )
     try:
         for cmd, env in commands.values():  # fills the cache, compiles the bytecode
             timed(cmd, env)
@@ -73,12 +82,20 @@ def main() -> None:
                 times[name].append(timed(cmd, env))
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-    base = statistics.median(wall for wall, _ in times["python -c 'import json'"])
-    print(f"{args.runs} runs each, interleaved; medians: wall-clock, ratio to a bare python, CPU")
+    bare = times["python -c 'import json'"]
+    base = statistics.median(wall for wall, _ in bare)
+    base_cpu = statistics.median(cpu for _, cpu in bare)
+    print(
+        f"{args.runs} runs each, interleaved; medians: wall-clock and CPU, each with its ratio "
+        "to a bare python"
+    )
     for name, values in times.items():
         wall = statistics.median(w for w, _ in values)
         cpu = statistics.median(c for _, c in values)
-        print(f"  {name:52} {wall * 1000:7.0f} ms {wall / base:5.1f}x   cpu {cpu * 1000:5.0f} ms")
+        print(
+            f"  {name:62} {wall * 1000:7.0f} ms {wall / base:5.1f}x"
+            f"   cpu {cpu * 1000:5.0f} ms {cpu / base_cpu:5.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from typing import Any
 
 from .result import Source, SourceKind
 
-UNSPECIFIED = Source(kind=SourceKind.TICKET)
+UNSPECIFIED = Source.model_construct(kind=SourceKind.TICKET)
 
 
 @dataclass(frozen=True)

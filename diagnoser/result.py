@@ -101,28 +101,28 @@ class Source(_Out):
     @classmethod
     def ticket(cls, field: str) -> Source:
         """Given in a ticket field."""
-        return cls(kind=SourceKind.TICKET, field=field)
+        return cls.model_construct(kind=SourceKind.TICKET, field=field)
 
     @classmethod
     def text(cls, start: int | None = None, end: int | None = None, quote: str = "") -> Source:
         """Found in the ticket text (optionally where, and as what phrase)."""
         span = (start, end) if start is not None and end is not None else None
-        return cls(kind=SourceKind.TEXT, span=span, quote=quote or None)
+        return cls.model_construct(kind=SourceKind.TEXT, span=span, quote=quote or None)
 
     @classmethod
     def catalog(cls, system: str, code: str) -> Source:
         """The catalog entry of `code` in `system`."""
-        return cls(kind=SourceKind.CODE, system=system, code=code)
+        return cls.model_construct(kind=SourceKind.CODE, system=system, code=code)
 
     @classmethod
     def by_rule(cls, rule: str) -> Source:
         """Concluded by `rule`."""
-        return cls(kind=SourceKind.RULE, rule=rule)
+        return cls.model_construct(kind=SourceKind.RULE, rule=rule)
 
     @classmethod
     def derived(cls, field: str) -> Source:
         """Computed from the ticket field `field`."""
-        return cls(kind=SourceKind.DERIVED, field=field)
+        return cls.model_construct(kind=SourceKind.DERIVED, field=field)
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -278,24 +278,26 @@ class UnrecognisedReason(StrEnum):
 
 
 REASON_TEXT: dict[UnrecognisedReason, LocalizedText] = {
-    UnrecognisedReason.NO_MATCH: LocalizedText(
+    UnrecognisedReason.NO_MATCH: LocalizedText.model_construct(
         zh="未匹配任何症状、错误代码或系统", en="matched no symptom, code or system"
     ),
-    UnrecognisedReason.NOT_IN_CATALOG: LocalizedText(
+    UnrecognisedReason.NOT_IN_CATALOG: LocalizedText.model_construct(
         zh="不在任何错误代码目录中", en="not in any error-code catalog"
     ),
-    UnrecognisedReason.EMPTY_CODE: LocalizedText(zh="错误代码为空", en="empty error code"),
-    UnrecognisedReason.UNKNOWN_SYMPTOM: LocalizedText(
+    UnrecognisedReason.EMPTY_CODE: LocalizedText.model_construct(
+        zh="错误代码为空", en="empty error code"
+    ),
+    UnrecognisedReason.UNKNOWN_SYMPTOM: LocalizedText.model_construct(
         zh="不是知识库中的症状", en="not a symptom of the knowledge base"
     ),
-    UnrecognisedReason.NEEDS_VALUE: LocalizedText(
+    UnrecognisedReason.NEEDS_VALUE: LocalizedText.model_construct(
         zh="需要取值，请作为监控指标或工单字段提供",
         en="takes a value; pass it as a metric or a ticket field",
     ),
-    UnrecognisedReason.UNKNOWN_METRIC: LocalizedText(
+    UnrecognisedReason.UNKNOWN_METRIC: LocalizedText.model_construct(
         zh="不是知识库中的监控指标", en="not a metric of the knowledge base"
     ),
-    UnrecognisedReason.UNKNOWN_SYSTEM: LocalizedText(
+    UnrecognisedReason.UNKNOWN_SYSTEM: LocalizedText.model_construct(
         zh="不是知识库中的开票系统", en="not a system of the knowledge base"
     ),
 }

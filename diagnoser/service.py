@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ._resources import default_paths
-from .engine import CompiledRules, Engine, Firing, build_test, guarded
+from .engine import EngineProtocol, Firing, MatcherKind, build_test, compile_rules, guarded
 from .facts import FactIn
 from .intake import Intake, SetAside, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
@@ -23,6 +23,8 @@ from .result import (
     Record,
     RecordBody,
     SetAsideMention,
+    Source,
+    SourceKind,
     make_record,
     record_body,
 )
@@ -70,11 +72,22 @@ def _fact_order(fact: FactIn) -> tuple[str, str, str, str, float]:
     return (fact.id, type(fact.value).__name__, str(fact.value), str(fact.source), fact.cf)
 
 
+_BARE_TEXT = Source(kind=SourceKind.TEXT)
+
+
+def _bare(source: Source) -> Source:
+    """source.bare(), without a model copy for the usual case (a phrase of the text): every
+    text source without its span and quote is the same one."""
+    return _BARE_TEXT if source.kind is SourceKind.TEXT else source.bare()
+
+
 class Diagnoser:
     """Diagnoses tickets against one knowledge base.
 
     Building one loads and compiles the knowledge base (tens of milliseconds); reuse it.
-    A Diagnoser may be shared between threads: each thread gets its own engine.
+    A Diagnoser may be shared between threads: each thread gets its own engine. `matcher`
+    chooses how the engine matches rules ("direct", "rete" or experta's own "stock"); all fire
+    the same rules in the same order (see docs/engine.md).
     """
 
     def __init__(
@@ -85,6 +98,7 @@ class Diagnoser:
         max_results: int = 10,
         cache_size: int = 4096,
         stock_matcher: bool = False,
+        matcher: MatcherKind | str = MatcherKind.DIRECT,
         similar: bool = True,
         site: SiteProfile | str | Path | Mapping[str, Any] | None = None,
     ) -> None:
@@ -99,8 +113,11 @@ class Diagnoser:
         # what the rules test and conclude, walked once per knowledge base (kb.index)
         self.index = kb.rule_index(running=True)
         self.rules: dict[str, RuleSpec] = dict(self.index.rules)
-        self._compiled = CompiledRules(
-            list(self.rules.values()), normalise=_normalise, stock_matcher=stock_matcher
+        # stock_matcher: experta's own matcher, kept for comparisons (same as matcher="stock")
+        self._compiled = compile_rules(
+            list(self.rules.values()),
+            normalise=_normalise,
+            matcher=MatcherKind.STOCK if stock_matcher else matcher,
         )
         # the similarity fallback (diagnoser/intake/similar.py); similar=False turns it off
         self._vocab = Vocabulary.build(kb, similar=similar)
@@ -133,7 +150,13 @@ class Diagnoser:
         )
         return cls(kb, **options)
 
-    def _engine(self) -> Engine:
+    def prepare(self) -> Diagnoser:
+        """Compile now what is otherwise compiled on first use (the text vocabulary), so that
+        processes forked from this one share it instead of each compiling it."""
+        self._vocab.compile()
+        return self
+
+    def _engine(self) -> EngineProtocol:
         engine = getattr(self._local, "engine", None)
         if engine is None:
             engine = self._local.engine = self._compiled.new_engine()
@@ -142,8 +165,9 @@ class Diagnoser:
     def diagnose(self, ticket: Ticket | Mapping[str, Any]) -> Diagnosis:
         """Diagnose one ticket (a Ticket or a dict with the ticket fields)."""
         given = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
-        parsed = self._with_site(given)
-        intake = take_in(parsed, self.kb, self._vocab)
+        said = self._vocab.read_text(given.text)
+        parsed = self._with_site(given, said)
+        intake = take_in(parsed, self.kb, self._vocab, said)
         # a canonical order, so equal fact sets give equal runs (and may share a cache entry)
         facts = tuple(sorted(intake.facts, key=_fact_order))
         firings = self._run(self._engine_facts(facts))
@@ -163,11 +187,11 @@ class Diagnoser:
         about, past)."""
         return self._vocab.read_text(text)
 
-    def _with_site(self, ticket: Ticket) -> Ticket:
+    def _with_site(self, ticket: Ticket, said: TextReading) -> Ticket:
         """The ticket with the site profile's default system when it names none, in its
-        system field or its text."""
+        system field or its text (`said`, the reading of its text)."""
         default = self.site.default_system if self.site is not None else None
-        if default is None or ticket.system or self._vocab.read_text(ticket.text).systems:
+        if default is None or ticket.system or said.systems:
             return ticket
         return ticket.model_copy(update={"system": default})
 
@@ -185,13 +209,13 @@ class Diagnoser:
         record may be shared with the cache: copy before changing them. Raises TicketError as
         diagnose() does.
         """
-        parsed = self._with_site(
-            Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
-        )
+        given = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
+        reading = self._vocab.read_text(given.text)  # read once, for the site and the intake
+        parsed = self._with_site(given, reading)
         reported = parsed.reported_at
         # no key by the ticket's text and fields: real backlogs hardly repeat a text, so such a
         # key costs on every ticket and crowds the cache with entries that are never hit
-        intake = take_in(parsed, self.kb, self._vocab)
+        intake = take_in(parsed, self.kb, self._vocab, reading)
         facts = tuple(sorted(intake.facts, key=_fact_order))
         said = self._facts_key(parsed, intake, facts)
         body = self._record_cache.get(said)
@@ -199,6 +223,10 @@ class Diagnoser:
             body = self._record_body(parsed, intake, facts)
             self._remember(said, body)
         record = make_record(parsed.id, body, reported)
+        # the clauses not understood are the ticket's own words: they are not in the cache key
+        # (a key by them would be a key by the text), so they are filled in per ticket, in
+        # the body's place for them
+        record["unrecognised"] = [u.record() for u in intake.unrecognised]
         # where the ticket comes from, when it says: what incident correlation groups by
         if parsed.site is not None:
             record["site"] = parsed.site  # type: ignore[typeddict-unknown-key]
@@ -209,8 +237,9 @@ class Diagnoser:
     def _facts_key(
         self, ticket: Ticket, intake: Intake, facts: tuple[FactIn, ...]
     ) -> tuple[Any, ...]:
-        """What a record is made of: the tested facts (numbers by the tests they pass), the
-        systems, codes and unrecognised input it lists, the scope and the triage band."""
+        """What a record's body is made of, but for its unrecognised input: the tested facts
+        (numbers by the tests they pass, sources without their place in the text), the systems
+        and codes it lists, the scope and the triage band."""
         return (
             "facts",
             tuple(
@@ -218,13 +247,14 @@ class Diagnoser:
                     f.id,
                     self._signature(f.id, f.value) if f.id in self._numeric_tests else f.value,
                     f.cf,
-                    f.source.bare(),
+                    _bare(f.source),
                 )
                 for f in self._engine_facts(facts)
             ),
-            tuple(intake.systems),
-            tuple(str(f.value) for f in intake.facts if f.id == "error_code"),
-            tuple(intake.unrecognised),
+            # the record lists the systems and codes of its facts in the facts' sorted order,
+            # so equal sets named in any order make the same record
+            frozenset(intake.systems),
+            frozenset(str(f.value) for f in facts if f.id == "error_code"),
             ticket.scope,
             triage_band(ticket.affected_users),
         )
@@ -237,7 +267,7 @@ class Diagnoser:
             if fact.id in self._numeric_tests:
                 key = (fact.id, self._signature(fact.id, fact.value))
                 value = self._representative.setdefault(key, fact.value)
-            source = fact.source.bare()  # where in the text does not change a record
+            source = _bare(fact.source)  # where in the text does not change a record
             if value != fact.value or source is not fact.source:
                 fact = FactIn(fact.id, value, fact.cf, source)
             out.append(fact)
@@ -281,7 +311,7 @@ class Diagnoser:
             priority,
             scope,
             ((f.id, f.value) for f in all_facts),
-            intake.unrecognised,
+            (),  # filled in per ticket by diagnose_record
         )
 
     def _run(self, facts: tuple[FactIn, ...]) -> tuple[Firing, ...]:
@@ -322,7 +352,7 @@ class Diagnoser:
         top = ranked[0] if ranked else None
         severity = top.severity if top else None
         priority, reasons, scope = assess(all_facts, severity, ticket.affected_users)
-        return Diagnosis(
+        return Diagnosis.model_construct(
             id=ticket.id,
             diagnoses=ranked,
             priority=priority,
@@ -340,7 +370,7 @@ class Diagnoser:
             else None,
             unrecognised=tuple(unrecognised),
             set_aside=tuple(
-                SetAsideMention(
+                SetAsideMention.model_construct(
                     symptom=a.symptom,
                     mention=a.mention,
                     scope=ContextScope(a.scope),
@@ -350,7 +380,9 @@ class Diagnoser:
             ),
             symptoms=tuple(symptom_ref(f) for f in all_facts),
             trace=tuple(
-                FiringView(rule=f.rule, fault=f.fault, derive=f.derive, certainty=f.certainty)
+                FiringView.model_construct(
+                    rule=f.rule, fault=f.fault, derive=f.derive, certainty=float(f.certainty)
+                )
                 for f in firings
             ),
             reported_at=ticket.reported_at,

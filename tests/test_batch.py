@@ -377,6 +377,27 @@ def test_cached_records_equal_fresh_ones_whatever_the_numbers(shipped):
     assert len(cached._record_cache) < len(tickets)  # the numbers did share entries
 
 
+def test_records_that_differ_only_in_words_not_understood_share_a_cache_entry(shipped):
+    # the clauses not understood are each ticket's own; the rest of the record is cached by
+    # the facts, so a backlog of distinct texts saying the same thing reuses one entry
+    from diagnoser import Diagnoser
+
+    cached = Diagnoser(shipped.kb, cache_size=4096)
+    fresh = Diagnoser(shipped.kb, cache_size=0)
+    tickets = [
+        {"id": "a", "text": "打印机卡纸，杭州人民路店"},
+        {"id": "b", "text": "打印机卡纸，台北民生門市第三收银台"},
+        {"id": "c", "text": "打印机卡纸"},
+    ]
+    records = [cached.diagnose_record(t) for t in tickets]
+    for ticket, record in zip(tickets, records, strict=True):
+        assert record == fresh.diagnose(ticket).to_record(), ticket["id"]
+    assert [len(r["unrecognised"]) for r in records] == [1, 1, 0]
+    assert records[0]["unrecognised"][0]["value"] == "杭州人民路店"
+    assert records[0]["diagnoses"] == records[1]["diagnoses"] == records[2]["diagnoses"] != []
+    assert len(cached._record_cache) == 1
+
+
 def test_a_backlog_of_distinct_texts_gets_the_records_of_fresh_diagnoses(tmp_path, shipped):
     # every text differs (store names, order numbers, greetings), as in a real export, while
     # what they say repeats: records served by the facts cache, from two worker processes,

@@ -374,3 +374,40 @@ def test_the_package_loads_its_parts_on_first_use():
         import diagnoser
 
         diagnoser.Nope  # noqa: B018
+
+
+# what a code-only `diagnose` must not import: the text matchers (and the similarity index),
+# traditional-to-simplified, the YAML loader (the knowledge base comes from the compiled cache),
+# the encoding detector
+_NOT_FOR_A_CODE = ("ahocorasick", "rapidfuzz", "opencc", "yaml", "charset_normalizer")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "unneeded"),
+    [
+        ("text", _NOT_FOR_A_CODE),
+        ("json", (*_NOT_FOR_A_CODE, "jinja2", "diagnoser.report.view")),
+    ],
+)
+def test_diagnose_a_code_imports_only_what_it_needs(tmp_path, fmt, unneeded):
+    """`diagnoser diagnose --code 1001` starts fast: nothing it does not use is imported."""
+    code = (
+        "import sys\n"
+        "from diagnoser.cli import main\n"
+        f"sys.argv = ['diagnoser', 'diagnose', '--code', '1001', '--format', {fmt!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    status = exc.code\n"
+        f"print('MODULES', status, *[m for m in {unneeded!r} if m in sys.modules])\n"
+    )
+    env = {**os.environ, "DIAGNOSER_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+        )
+        for _ in range(2)  # the first run fills the knowledge-base cache, the second reads it
+    ]
+    # exit status 0: a fault was identified; then the unneeded modules that were imported
+    last = runs[-1].stdout.splitlines()[-1:]
+    assert last == ["MODULES 0"], runs[-1].stdout[-2000:] + runs[-1].stderr

@@ -175,3 +175,32 @@ def test_the_result_cache_is_transparent(shipped):
     b = cached.diagnose({"id": "b", "symptoms": ["print_failure", "paper_jam"]})
     assert cached.cache_hits == hits + 1
     assert a.model_copy(update={"id": "b"}) == b
+
+
+def test_results_built_without_validation_are_what_validation_gives(shipped):
+    """The service assembles results with model_construct (no validation): every diagnosis of
+    the rule cases must equal, field types included, the model validated from its own data."""
+    import yaml
+
+    from diagnoser import Diagnosis
+
+    tickets = [
+        {"id": "T1", "error_codes": ["1001"], "affected_users": 300, "scope": "city"},
+        {
+            "id": "T2",
+            "text": "開票系統連不上稅局，打印机也卡纸了",
+            "reported_at": "2026-11-24 09:12",
+        },
+    ]
+    for path in sorted((ROOT / "rules" / "cases").glob("*.yaml")):
+        tickets += [case["ticket"] for case in yaml.safe_load(path.read_text("utf-8"))["cases"]]
+    assert len(tickets) > 100
+    checked = 0
+    for ticket in tickets:
+        made = shipped.diagnose(ticket)
+        again = Diagnosis.model_validate(made.model_dump())
+        # repr shows the types (a tuple, not a list; 1.0, not 1; an enum member, not a string)
+        assert repr(again) == repr(made), ticket
+        assert again.model_dump_json() == made.model_dump_json()
+        checked += bool(made.diagnoses and made.plan)
+    assert checked > 50  # plans, evidence and priority reasons were compared, not only empties

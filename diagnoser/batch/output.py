@@ -82,10 +82,12 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
 def jsonl_line(record: dict[str, Any]) -> str:
     """One record as a JSON line; unsafe characters are JSON escapes, so data is kept."""
-    text = json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
-    return _UNSAFE.sub(_escape, text) + "\n"
+    return _UNSAFE.sub(_escape, _dumps(record)) + "\n"
 
 
 def safe_text(value: str) -> str:
@@ -170,7 +172,12 @@ class Encoder:
             keep = self.keep
             self._csv.writerows(csv_row(r, keep) for r in records)
             return self._take()
-        return "".join(map(jsonl_line, records))
+        if not records:
+            return ""
+        # one pass of the escape over the chunk, not one per line: the characters it escapes
+        # are single ones, and a JSON line ends in a newline, which it leaves alone
+        text = "\n".join(map(_dumps, records)) + "\n"
+        return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
 
     def _take(self) -> str:
         text = self._buf.getvalue()
@@ -248,8 +255,9 @@ class AtomicFile:
         except OSError as exc:
             raise OutputError(io_message(self.target, exc)) from None
 
-    def write(self, text: str) -> None:
-        data = text.encode("utf-8", "surrogatepass")
+    def write(self, text: str | bytes) -> None:
+        """Append text (as UTF-8) or bytes already encoded."""
+        data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
         self._guard(lambda: self.handle.write(data))
 
     def sync(self) -> int:

@@ -135,22 +135,29 @@ class Encoding:
 
 @dataclass
 class Encoded:
-    """A chunk of records as the texts to write."""
+    """A chunk of records as the UTF-8 bytes to write (encoded where the records were made,
+    so the main process, one for all the workers, only writes them)."""
 
     count: int
     rejected: int
-    out: str
-    rejects: str
-    spool: str
+    out: bytes
+    rejects: bytes
+    spool: bytes
     errors: list[dict[str, Any]]
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 def encode_records(records: list[dict[str, Any]], how: Encoding) -> Encoded:
     errors = [r for r in records if r["status"] == "error"]
-    out = Encoder(how.out_format, how.keep).encode(records)
+    out = _utf8(Encoder(how.out_format, how.keep).encode(records))
     jsonl = Encoder("jsonl")
-    spool = "" if not how.spool else out if how.out_format == "jsonl" else jsonl.encode(records)
-    rejects = jsonl.encode(errors) if how.rejects and errors else ""
+    spool = (
+        b"" if not how.spool else out if how.out_format == "jsonl" else _utf8(jsonl.encode(records))
+    )
+    rejects = _utf8(jsonl.encode(errors)) if how.rejects and errors else b""
     return Encoded(len(records), len(errors), out, rejects, spool, errors)
 
 
@@ -260,7 +267,12 @@ def _local(
     from concurrent.futures import Future, ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    fork = "fork" in methods
+    if fork:
+        # built and compiled once, here: forked workers inherit it instead of each loading the
+        # knowledge base and compiling the vocabulary again (a second or so of CPU apiece)
+        diagnoser_for(spec).prepare()
+    context = multiprocessing.get_context("fork" if fork else "spawn")
     pool = ProcessPoolExecutor(workers, context, _init_worker, (spec, os.getpid()))
     pending: deque[Future[Any]] = deque()
     try:
@@ -528,7 +540,7 @@ def run_batch(
                 files["out"].write(done.out)
             elif stdout is not None:
                 try:
-                    stdout.write(done.out)
+                    stdout.write(done.out.decode("utf-8", "surrogatepass"))
                 except OSError as exc:
                     raise OutputError(io_message("standard output", exc)) from None
             if done.rejects:

@@ -348,6 +348,10 @@ def schema(name: str) -> None:
 
 def main() -> None:
     """Entry point: turns every error into one clear message and a documented exit code."""
+    # pydantic looks its plugins up in every installed package's metadata when it builds its
+    # first validator; a command line has none to load (PYDANTIC_DISABLE_PLUGINS= set empty
+    # turns them back on)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from ..errors import DiagnoserError, KnowledgeBaseError
 
     try:

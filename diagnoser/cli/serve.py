@@ -74,5 +74,10 @@ def serve(
         store=str(store), alert_mapping=alert_mapping, site=site, max_body=max_body
     )
     app = create_app(config, diagnoser)
+    # what a command line loads on first use (the text matchers, OpenCC, the JSON serialiser)
+    # is loaded before the first request, not during it
+    diagnoser.diagnose(
+        {"id": "warm-up", "text": "開票失敗，打印机卡纸 printer jam", "error_codes": ["1001"]}
+    ).model_dump_json()
     click.echo(f"diagnoser: serving on http://{host}:{port} (docs at /docs)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import re
 import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ from ..result import InputKind, Source, Unrecognised
 from ..result import UnrecognisedReason as Why
 from ..ticket import Ticket
 from ._hanzi import to_simplified
-from .codes import canonical_code, codes_in_text
+from .codes import canonical_code, code_spellings, codes_in_text
 from .context import Context
 from .matcher import (
     AhoCorasickFinder,
@@ -33,9 +33,10 @@ from .matcher import (
     first_literals,
     parse_combination,
 )
-from .noise import noise_spans, strip_noise
-from .regexes import required_literals
+from .regexes import required_literal_sets, required_literals
 from .similar import SimilarIndex, uncovered_clauses
+
+MAX_NEED_SET = 64  # a regex's literal set with more alternatives is left to the best set
 
 if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be circular
     from ..kb.loader import KnowledgeBase
@@ -45,13 +46,15 @@ TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an ex
 _CLAUSE = re.compile(r"[。！？!?；;，,、\n]+|\.(?=\s|$)")
 _WORDISH = re.compile(r"[\w\u4e00-\u9fff]{2,}")
 _HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
 def normalise_text(text: str) -> str:
     """NFKC (full-width to half-width, compatibility forms), traditional Chinese characters
     converted to simplified ones (OpenCC), and collapsed spaces."""
-    folded = to_simplified(unicodedata.normalize("NFKC", text))
-    return re.sub(r"[ \t\r\f\v]+", " ", folded).strip()
+    if not unicodedata.is_normalized("NFKC", text):  # most texts are: a quick check
+        text = unicodedata.normalize("NFKC", text)
+    return _SPACES.sub(" ", to_simplified(text)).strip()
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,15 @@ class _Entry:
     combinations: tuple[Combination, ...]
     regexes: tuple[re.Pattern[str], ...]
     needs: tuple[tuple[str, ...] | None, ...]  # per regex: literals it cannot match without
+    # per regex: every literal set it needs one of (the fast path's sharper test)
+    need_all: tuple[tuple[tuple[str, ...], ...], ...] = ()
+
+
+def _rarest(groups: list[frozenset[str]]) -> frozenset[str]:
+    """Of the literal sets a candidate needs, the one least likely to be in a text: its
+    shortest literal the longest, then the fewest literals (a key literal '打印' or ' ' would
+    wake the candidate on most texts; '不出来' on few)."""
+    return max(groups, key=lambda g: (min(map(len, g)), -len(g)))
 
 
 @dataclass
@@ -96,51 +108,74 @@ class _Compiled:
     finder: AhoCorasickFinder | ReferenceFinder
     context: Context
     similar: SimilarIndex | None
-    # literal → (entry by its place in `entries`, combination or regex slot, the literal sets
-    # the text must also have): what a text's hits make worth trying, dispatched per literal
-    index: dict[str, list[tuple[int, int, tuple[frozenset[str], ...]]]] = field(
-        default_factory=dict
-    )
+    # every literal set a combination part or a regex needs (one of) is a bit; a literal's
+    # mask has the bits of the sets it is in, a text's mask those of the sets it has
+    bits: dict[str, int] = field(default_factory=dict)
+    # literal → (entry by its place in `entries`, combination or regex slot, the bits it
+    # needs): each candidate is filed under the literals of its rarest set only
+    index: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
     always: list[tuple[int, int]] = field(default_factory=list)  # regexes with no literal
     entries: list[_Entry] = field(default_factory=list)  # systems, then symptoms
+    # literal → (its bits, what is filed under it): one look-up per literal of a text
+    table: dict[str, tuple[int, list[tuple[int, int, int]]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.entries = [*self.systems, *self.symptoms]
+        numbered: dict[frozenset[str], int] = {}
+
+        def bit(group: frozenset[str]) -> int:
+            if group not in numbered:
+                numbered[group] = 1 << len(numbered)
+                for lit in group:
+                    self.bits[lit] = self.bits.get(lit, 0) | numbered[group]
+            return numbered[group]
+
+        def file(place: int, slot: int, groups: list[frozenset[str]]) -> None:
+            need = 0
+            for group in groups:
+                need |= bit(group)
+            for lit in _rarest(groups):
+                self.index.setdefault(lit, []).append((place, slot, need))
+
         for place, entry in enumerate(self.entries):
             for i, comb in enumerate(entry.combinations):
-                # every part needs one of the literals it can start with and one of its anchor
-                # piece's; the first part's anchor is the key, the rest are checked per text
-                also = tuple(
-                    dict.fromkeys(
-                        fs
-                        for part in comb.parts
-                        for fs in (part._firsts, part._anchor)  # type: ignore[attr-defined]
-                    )
-                )
-                for lit in set(anchor_literals(comb.parts[0])):
-                    self.index.setdefault(lit, []).append((place, i, also))
+                # every part needs one of the literals it can start with, one of its anchor
+                # piece's (a match of the part contains one) and of its pair literals
+                groups = []
+                for part in comb.parts:
+                    groups += [part._firsts, part._anchor]  # type: ignore[attr-defined]
+                    if part._pairs is not None:  # type: ignore[attr-defined]
+                        groups.append(part._pairs)  # type: ignore[attr-defined]
+                file(place, i, groups)
             for j, need in enumerate(entry.needs):
                 slot = len(entry.combinations) + j
                 if need is None:
                     self.always.append((place, slot))
-                for lit in need or ():
-                    self.index.setdefault(lit, []).append((place, slot, ()))
+                else:
+                    extra = entry.need_all[j] if entry.need_all else ()
+                    file(place, slot, [frozenset(need), *map(frozenset, extra)])
+        self.table = {
+            lit: (self.bits.get(lit, 0), self.index.get(lit, []))
+            for lit in {*self.bits, *self.index}
+        }
 
     def candidates(self, hits: Hits) -> list[tuple[int, _Entry, list[int]]]:
         """The entries (in order: systems, then symptoms) with the combinations and regexes
-        (by slot, in order) worth trying: those whose literals the text has (a combination
-        lacking one cannot match, nor a regex lacking all its required ones)."""
-        keys = hits.by_literal.keys()
-        chosen: set[tuple[int, int]] = set(self.always)
-        index = self.index
-        for lit in keys:
-            for place, slot, also in index.get(lit, ()):
-                if (place, slot) in chosen:
-                    continue
-                for fs in also:
-                    if keys.isdisjoint(fs):
-                        break
-                else:
+        (by slot, in order) worth trying: those whose literal sets the text all has (a
+        combination lacking one cannot match, nor a regex lacking all its required ones)."""
+        table = self.table
+        have = 0
+        filed = []
+        for lit in hits.by_literal:
+            row = table.get(lit)
+            if row is not None:
+                have |= row[0]
+                if row[1]:
+                    filed.append(row[1])
+        chosen = set(self.always)
+        for under in filed:
+            for place, slot, need in under:
+                if need & have == need:
                     chosen.add((place, slot))
         out: list[tuple[int, _Entry, list[int]]] = []
         last = -1
@@ -164,12 +199,13 @@ class Vocabulary:
     flags: frozenset[str]
     uses_text: bool
 
-    cache_size: int = 8192
-    # "aho-corasick" (the fast path) or "reference" (str.find per literal, for tests)
+    # "aho-corasick" (the fast path) or "reference": str.find per literal, every combination
+    # and regex tried, codes by the plain token loop (the path tests hold the fast one to)
     finder: str = "aho-corasick"
+    # every spelling a bare token of a known code can have (see codes.code_spellings)
+    code_spellings: frozenset[str] = frozenset()
     # the similarity fallback: clauses no term matched compared with the symptoms' examples
     similar: bool = True
-    _readings: OrderedDict[str, TextReading] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _compiled_: _Compiled | None = field(default=None, repr=False)
 
@@ -180,6 +216,10 @@ class Vocabulary:
                 if self._compiled_ is None:
                     self._compiled_ = self._compile_all()
         return self._compiled_
+
+    def compile(self) -> None:
+        """Compile the vocabulary now rather than on the first text (once per Vocabulary)."""
+        self._compiled()
 
     def _compile_all(self) -> _Compiled:
         terms = {name: tuple(p.lower() for p in t.all()) for name, t in self.kb.terms.items()}
@@ -202,8 +242,12 @@ class Vocabulary:
                 for part in comb.parts:
                     literals.update(first_literals(part))
                     literals.update(anchor_literals(part))
+                    literals.update(part._pairs or ())  # type: ignore[attr-defined]
             for need in entry.needs:
                 literals.update(need or ())
+            for sets in entry.need_all:
+                for extra in sets:
+                    literals.update(extra)
         make = ReferenceFinder if self.finder == "reference" else AhoCorasickFinder
         similar = SimilarIndex(self.kb.symptoms.values()) if self.similar else None
         return _Compiled(systems, symptoms, make(literals), context, similar or None)
@@ -229,7 +273,15 @@ class Vocabulary:
             flags = re.IGNORECASE if _has_upper(p) else 0
             regexes.append(re.compile(p, flags))
         needs = tuple(required_literals(p) for p in patterns.all())
-        return _Entry(ident, combinations, tuple(regexes), needs)
+        need_all = tuple(
+            tuple(
+                x
+                for x in required_literal_sets(p)
+                if len(x) <= MAX_NEED_SET and min(map(len, x)) >= 2
+            )
+            for p in patterns.all()
+        )
+        return _Entry(ident, combinations, tuple(regexes), needs, need_all)
 
     @property
     def finder_name(self) -> str:
@@ -237,16 +289,11 @@ class Vocabulary:
         return self._compiled().finder.name
 
     def read_text(self, raw: str) -> TextReading:
-        """What `raw` says, from the cache when the same text was read before."""
-        reading = self._readings.get(raw)
-        if reading is None:
-            reading = read_text(raw, self)
-            if self.cache_size > 0:
-                with self._lock:
-                    self._readings[raw] = reading
-                    while len(self._readings) > self.cache_size:
-                        self._readings.popitem(last=False)
-        return reading
+        """What `raw` says.
+
+        Not cached by text: in a backlog hardly any text repeats, so a text-keyed cache costs
+        a hash and an entry per ticket and is almost never hit."""
+        return read_text(raw, self)
 
     @classmethod
     def build(
@@ -269,14 +316,15 @@ class Vocabulary:
                 values = cond.operand if cond.operator == "in" else (cond.operand,)
                 rule_codes.update(canonical_code(str(v)) for v in values)
         catalog = {canonical_code(e.code) for s in kb.systems.values() for e in s.codes}
+        known = frozenset(catalog | rule_codes)
         return cls(
             kb=kb,
             system_names=names,
-            known_codes=frozenset(catalog | rule_codes),
+            known_codes=known,
+            code_spellings=code_spellings(known) if finder != "reference" else frozenset(),
             metrics=frozenset(s.id for s in kb.symptoms.values() if s.kind is SymptomKind.METRIC),
             flags=frozenset(s.id for s in kb.symptoms.values() if s.kind is SymptomKind.FLAG),
             uses_text=uses_text,
-            cache_size=0 if finder == "reference" else 8192,
             finder=finder,
             similar=similar,
         )
@@ -298,18 +346,22 @@ def _has_upper(pattern: str) -> bool:
 def _spans(
     entry: _Entry, hits: Hits, clauses: ClauseIndex, slots: list[int] | None = None
 ) -> Iterator[tuple[int, int, Combination | None]]:
-    """Where `entry` is mentioned: its combinations, then its regexes — of those, only the
-    `slots` the text's literals allow (a regex whose literals are absent cannot match) —
-    with the combination that matched (None for a regex)."""
+    """Where `entry` is mentioned: its combinations, then its regexes, with the combination
+    that matched (None for a regex).
+
+    With `slots` (the fast path), only those, which the candidate index chose because the
+    text has every literal set they need; without, every one, each checked here (the plain
+    path)."""
     n = len(entry.combinations)
+    checked = slots is not None
     for slot in slots if slots is not None else range(n + len(entry.regexes)):
         if slot < n:
             comb = entry.combinations[slot]
-            for start, end in combination_spans(comb, hits, clauses):
+            for start, end in combination_spans(comb, hits, clauses, checked=checked):
                 yield start, end, comb
             continue
         need = entry.needs[slot - n]
-        if need is not None and not any(hits.has(lit) for lit in need):
+        if not checked and need is not None and not any(hits.has(lit) for lit in need):
             continue
         for m in entry.regexes[slot - n].finditer(hits.text):
             yield m.start(), m.end(), None
@@ -332,10 +384,14 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     compiled = vocab._compiled()
     codes: list[tuple[str, Source]] = []
     covered: list[tuple[int, int]] = []
-    for code, start, end in codes_in_text(text, vocab.known_codes):
+    spellings = vocab.code_spellings or None
+    for code, start, end in codes_in_text(text, vocab.known_codes, spellings):
         covered.append((start, end))
         codes.append((code, _span(text, start, end)))
-    # noise out: matching reads the clean text; `where` maps its offsets back to `text`
+    # noise out: matching reads the clean text; `where` maps its offsets back to `text` (its
+    # patterns compile with the first ticket text: a ticket of codes only never needs them)
+    from .noise import noise_spans, strip_noise
+
     cleaned, where = strip_noise(text, noise_spans(text, covered))
     folded = fold_case(cleaned)
     hits = compiled.finder.find(folded)
@@ -349,7 +405,11 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     code_spans = [(bisect.bisect_left(where, s), bisect.bisect_left(where, e)) for s, e in covered]
     found = list(code_spans)
     context = compiled.context
-    allowed = compiled.candidates(hits)
+    allowed: list[tuple[int, _Entry, list[int] | None]]
+    if vocab.finder == "reference":  # the plain path: every entry, each slot checked
+        allowed = [(place, entry, None) for place, entry in enumerate(compiled.entries)]
+    else:
+        allowed = compiled.candidates(hits)  # type: ignore[assignment]
     n_systems = len(compiled.systems)
     systems: dict[str, Source] = {}
     # every mention in the present of each symptom (all of them only when a resolution
@@ -432,6 +492,9 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     )
 
 
+_TEXT_INPUT = InputKind.TEXT
+
+
 def _resolution_of(resolved: list[tuple[int, int, str]], span: tuple[int, int]) -> str | None:
     """The resolution whose stretch (sorted, disjoint) holds the mention `span`, if one does."""
     i = bisect.bisect_right(resolved, (span[0], float("inf"), "")) - 1
@@ -460,8 +523,26 @@ def _unrecognised(
         sep = _CLAUSE.search(text, start, end)
         clause = " ".join(text[start : sep.start() if sep else end].split())
         if clause:
-            out.append(Unrecognised(kind=InputKind.TEXT, value=clause, reason=Why.NO_MATCH))
+            out.append(
+                Unrecognised.model_construct(kind=_TEXT_INPUT, value=clause, reason=Why.NO_MATCH)
+            )
     return tuple(out)
+
+
+# the sources of ticket fields, built once: a Source is immutable, and building one validates
+_FIELD = {
+    name: Source.ticket(name)
+    for name in (
+        "symptoms", "metrics", "scope", "affected_users", "system", "error_codes", "text",
+    )
+}  # fmt: skip
+_REPORTED_AT = Source.derived("reported_at")
+
+
+@functools.lru_cache(maxsize=4096)
+def _catalog(system: str, code: str) -> Source:
+    """Source.catalog(system, code), each built once (a catalog has a bounded set of them)."""
+    return Source.catalog(system, code)
 
 
 @dataclass
@@ -494,20 +575,24 @@ def _system_named(name: str, vocab: Vocabulary) -> str | None:
     return None
 
 
-def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
-    """Turn one ticket into symptom facts."""
+def take_in(
+    ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary, said: TextReading | None = None
+) -> Intake:
+    """Turn one ticket into symptom facts (`said`: the reading of its text, if already read)."""
     out = Intake()
 
     for sid in ticket.symptoms:
         if sid in vocab.flags:
-            out.add(FactIn(sid, True, 1.0, Source.ticket("symptoms")))
+            out.add(FactIn(sid, True, 1.0, _FIELD["symptoms"]))
         elif sid in kb.symptoms:
             out.unrecognised.append(
-                Unrecognised(kind=InputKind.SYMPTOM, value=sid, reason=Why.NEEDS_VALUE)
+                Unrecognised.model_construct(
+                    kind=InputKind.SYMPTOM, value=sid, reason=Why.NEEDS_VALUE
+                )
             )
         else:
             out.unrecognised.append(
-                Unrecognised(
+                Unrecognised.model_construct(
                     kind=InputKind.SYMPTOM,
                     value=sid,
                     reason=Why.UNKNOWN_SYMPTOM,
@@ -517,10 +602,10 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
 
     for name, value in sorted(ticket.metrics.items()):
         if name in vocab.metrics:
-            out.add(FactIn(name, value, 1.0, Source.ticket("metrics")))
+            out.add(FactIn(name, value, 1.0, _FIELD["metrics"]))
         else:
             out.unrecognised.append(
-                Unrecognised(
+                Unrecognised.model_construct(
                     kind=InputKind.METRIC,
                     value=f"{name}={value:g}",
                     reason=Why.UNKNOWN_METRIC,
@@ -529,14 +614,12 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
             )
 
     if ticket.scope is not None:
-        out.add(FactIn("scope", ticket.scope.value, 1.0, Source.ticket("scope")))
+        out.add(FactIn("scope", ticket.scope.value, 1.0, _FIELD["scope"]))
     if ticket.affected_users is not None:
-        out.add(
-            FactIn("affected_users", ticket.affected_users, 1.0, Source.ticket("affected_users"))
-        )
+        out.add(FactIn("affected_users", ticket.affected_users, 1.0, _FIELD["affected_users"]))
 
     if ticket.reported_at is not None:
-        when = Source.derived("reported_at")
+        when = _REPORTED_AT
         out.add(FactIn("day_of_month", ticket.reported_at.day, 1.0, when))
         out.add(FactIn("hour", ticket.reported_at.hour, 1.0, when))
 
@@ -547,7 +630,7 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
             system = _system_named(fold_case(normalise_text(ticket.system)), vocab)
         if system is None:
             out.unrecognised.append(
-                Unrecognised(
+                Unrecognised.model_construct(
                     kind=InputKind.SYSTEM,
                     value=ticket.system,
                     reason=Why.UNKNOWN_SYSTEM,
@@ -556,9 +639,10 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
             )
         else:
             out.systems.append(system)
-            out.add(FactIn("system", system, 1.0, Source.ticket("system")))
-    # what the text says: computed once per distinct text (backlogs repeat texts a lot)
-    said = vocab.read_text(ticket.text)
+            out.add(FactIn("system", system, 1.0, _FIELD["system"]))
+    # what the text says
+    if said is None:
+        said = vocab.read_text(ticket.text)
     for sid, where in said.systems:
         if sid not in out.systems:
             out.systems.append(sid)
@@ -569,10 +653,12 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
     for raw in ticket.error_codes:
         code = canonical_code(raw)
         if code:
-            codes.append((code, Source.ticket("error_codes")))
+            codes.append((code, _FIELD["error_codes"]))
         else:
             out.unrecognised.append(
-                Unrecognised(kind=InputKind.ERROR_CODE, value=raw, reason=Why.EMPTY_CODE)
+                Unrecognised.model_construct(
+                    kind=InputKind.ERROR_CODE, value=raw, reason=Why.EMPTY_CODE
+                )
             )
     codes.extend(said.codes)
     seen_codes: set[str] = set()
@@ -585,12 +671,12 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
         named = [(s, e) for s, e in meanings if s in out.systems]
         for system, entry in named or meanings:
             for fault in entry.faults:
-                out.add(
-                    FactIn("code_fault", fault, entry.certainty, Source.catalog(system, entry.code))
-                )
+                out.add(FactIn("code_fault", fault, entry.certainty, _catalog(system, entry.code)))
         if not meanings and code not in vocab.known_codes:
             out.unrecognised.append(
-                Unrecognised(kind=InputKind.ERROR_CODE, value=code, reason=Why.NOT_IN_CATALOG)
+                Unrecognised.model_construct(
+                    kind=InputKind.ERROR_CODE, value=code, reason=Why.NOT_IN_CATALOG
+                )
             )
 
     for sid, where in said.symptoms:
@@ -598,7 +684,7 @@ def take_in(ticket: Ticket, kb: KnowledgeBase, vocab: Vocabulary) -> Intake:
     for sid, where, cf in said.similar:
         out.add(FactIn(sid, True, cf, where))
     if said.text and vocab.uses_text:
-        out.add(FactIn("text", said.text, 1.0, Source.ticket("text")))
+        out.add(FactIn("text", said.text, 1.0, _FIELD["text"]))
     out.unrecognised.extend(said.unrecognised)
     out.set_aside.extend(said.set_aside)
     return out

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Literal
-
-import opencc
+from typing import TYPE_CHECKING, Literal
 
 from .._text import CJK as _CJK
+
+if TYPE_CHECKING:
+    import opencc
 
 _local = (
     threading.local()
@@ -24,6 +25,8 @@ _local = (
 def _converter() -> opencc.OpenCC:
     cc = getattr(_local, "cc", None)
     if cc is None:
+        import opencc  # here: a text without Chinese characters never needs it
+
         cc = _local.cc = opencc.OpenCC("t2s")
     return cc
 
@@ -47,6 +50,8 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 def _traditional(text: str) -> str:
     cc = getattr(_to_traditional, "cc", None)
     if cc is None:
+        import opencc
+
         cc = _to_traditional.cc = opencc.OpenCC("s2t")
     converted: str = cc.convert(text)
     return converted

@@ -65,12 +65,46 @@ _LABEL_BEFORE = re.compile(
 )
 
 
-def codes_in_text(text: str, known: frozenset[str]) -> list[tuple[str, int, int]]:
+# Every match of TEXT_MARKED contains one of these (lower case): a text without any has no
+# marked code, and its scan is skipped.
+_MARKER_LITERALS = (
+    *("err", "code"),
+    *("代码", "错误码", "错误号", "报错码", "故障码", "提示码", "返回码"),
+)
+# The markers _MARKED_DIGITS accepts inside one token (no spaces, '.', '#', ':' or '='):
+# "e1001", "err-1001", "errno1001", "codeno-1001" are all 1001.
+_TOKEN_MARKERS = ("errorcode", "errno", "error", "err", "code", "e")
+
+
+def code_spellings(known: frozenset[str]) -> frozenset[str]:
+    """Every lower-case ASCII token whose canonical form may be a code of `known`: the code
+    itself, and for a number the marked forms of it ("e1001", "err-1001"). A token not among
+    them is no known code, so a text none of whose tokens is among them needs no token-by-token
+    canonicalisation (codes_in_text)."""
+    out: set[str] = set()
+    for code in known:
+        out.add(code.lower())
+        if code.isdigit():
+            for marker in _TOKEN_MARKERS:
+                for no in ("", "no"):
+                    for dash in ("", "-"):
+                        out.add(f"{marker}{no}{dash}{code}")
+    return frozenset(out)
+
+
+def codes_in_text(
+    text: str, known: frozenset[str], spellings: frozenset[str] | None = None
+) -> list[tuple[str, int, int]]:
     """(canonical code, start, end) for each code found in `text`, in order, without repeats.
 
     Codes after an explicit marker are taken whatever they are; bare tokens only when the
     catalog (or a rule) knows them, and they are neither an amount or a quantity ("1001元",
     "110 invoices") nor a document number ("发票号00002", "order 6655").
+
+    With `spellings` (code_spellings(known)), the text's tokens are first looked up as a set in
+    one step, and only a token among them is canonicalised; the marked-code scan runs only when
+    the text has a marker. Without, every token is canonicalised (the plain path). The result
+    is the same.
     """
     found: dict[str, tuple[int, int]] = {}
     spans: list[tuple[int, int]] = []
@@ -80,11 +114,21 @@ def codes_in_text(text: str, known: frozenset[str]) -> list[tuple[str, int, int]
             found[code] = (start, end)
         spans.append((start, end))
 
-    for m in TEXT_MARKED.finditer(text):
-        add(canonical_code(m.group(1)), m.start(), m.end())
+    lower = text.lower() if spellings is not None else ""
+    if spellings is None or any(m in lower for m in _MARKER_LITERALS):
+        for m in TEXT_MARKED.finditer(text):
+            add(canonical_code(m.group(1)), m.start(), m.end())
     for m in TEXT_E_CODE.finditer(text):
         if not any(s <= m.start() < e for s, e in spans):
             add(m.group(1), m.start(), m.end())
+    if spellings is not None:
+        tokens = TEXT_TOKEN.findall(text)
+        if not tokens:
+            return sorted(((c, s, e) for c, (s, e) in found.items()), key=lambda x: x[1])
+        joined = " ".join(tokens)
+        # (a non-ASCII token, such as "İ" that IGNORECASE lets in, takes the plain loop)
+        if joined.isascii() and spellings.isdisjoint(joined.lower().split(" ")):
+            return sorted(((c, s, e) for c, (s, e) in found.items()), key=lambda x: x[1])
     for m in TEXT_TOKEN.finditer(text):
         token = m.group(1)
         # a token without digits is its own upper case (canonical_code changes only digits,

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-import ahocorasick
 
 TERM_REF = re.compile(r"@([a-z][a-z0-9_]*)")
 _SEP = re.compile(r"\s+(\.\.\.|\.\.\d+)\s+")
@@ -125,26 +123,28 @@ def _parse_part(chunk: str, terms: dict[str, tuple[str, ...]], whole: str) -> Pa
     object.__setattr__(part, "_regex", part.regex())
     object.__setattr__(part, "_firsts", frozenset(first_literals(part)))
     object.__setattr__(part, "_anchor", frozenset(anchor_literals(part)))
+    object.__setattr__(part, "_pairs", pair_literals(part))
+    # the longest a match can be: a match starting at the last first literal ends before that
+    object.__setattr__(part, "_maxlen", sum(max(map(len, p.literals)) for p in pieces))
     return part
 
 
 class Hits:
     """Where each literal occurs in one text: literal → sorted start positions."""
 
-    __slots__ = ("by_literal", "memo", "text")
+    __slots__ = ("by_literal", "has", "memo", "text")
 
     def __init__(self, text: str, by_literal: dict[str, list[int]]) -> None:
         self.text = text
         self.by_literal = by_literal
         self.memo: dict[str, object] = {}  # what a reader computes once per text
+        # whether `literal` occurs at all: the dict's own test, called as a method by readers
+        # that ask for many literals (no Python frame per question)
+        self.has: Callable[[str], bool] = by_literal.__contains__
 
     def starts(self, literal: str) -> list[int]:
         """Start positions of `literal` (sorted)."""
         return self.by_literal.get(literal, [])
-
-    def has(self, literal: str) -> bool:
-        """Whether `literal` occurs at all."""
-        return literal in self.by_literal
 
     def at(self, literal: str, pos: int) -> bool:
         """Whether `literal` starts at `pos`."""
@@ -161,6 +161,8 @@ class AhoCorasickFinder:
     name = "aho-corasick"
 
     def __init__(self, literals: Iterable[str]) -> None:
+        import ahocorasick  # here: built for the first ticket with text, never for codes only
+
         self._automaton = ahocorasick.Automaton()
         for literal in sorted(set(literals)):
             self._automaton.add_word(literal, (len(literal), literal))
@@ -172,8 +174,13 @@ class AhoCorasickFinder:
         """Every occurrence (overlapping ones too) of every literal in `text`."""
         found: dict[str, list[int]] = {}
         if not self._empty:
+            get = found.get
             for end, (length, literal) in self._automaton.iter(text):
-                found.setdefault(literal, []).append(end - length + 1)
+                at = get(literal)
+                if at is None:
+                    found[literal] = [end - length + 1]
+                else:
+                    at.append(end - length + 1)
         return Hits(text, found)
 
 
@@ -226,6 +233,29 @@ def part_spans(part: Part, hits: Hits) -> list[tuple[int, int]]:
     return out
 
 
+def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
+    """What `part_spans` gives, by one regex scan of the stretch where a match can be: from
+    the first of the part's first literals to the last one plus the longest match (every match
+    starts at one of them, so the scan finds the same leftmost-longest matches); one call into
+    the regex engine instead of one per start."""
+    by_literal = hits.by_literal
+    lo = hi = -1
+    for lit in part._firsts:  # type: ignore[attr-defined]
+        found = by_literal.get(lit)
+        if found:
+            if lo < 0 or found[0] < lo:
+                lo = found[0]
+            if found[-1] > hi:
+                hi = found[-1]
+    if lo < 0:
+        return []
+    regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
+    text = hits.text
+    # one character past the longest match, so a lookahead at its end sees the real text
+    end = min(len(text), hi + part._maxlen + 1)  # type: ignore[attr-defined]
+    return [m.span() for m in regex.finditer(text, lo, end)]
+
+
 def could_match(combination: Combination, hits: Hits) -> bool:
     """A cheap test: does every part have, in the text, a literal it can start with and one
     of its anchor piece (a match of the part contains one)."""
@@ -245,6 +275,25 @@ def anchor_literals(part: Part) -> tuple[str, ...]:
     return best.literals
 
 
+MAX_PAIRS = 256  # pair literals of one part at most: beyond, the test is not worth its literals
+
+
+def pair_literals(part: Part) -> frozenset[str] | None:
+    """Every match of `part` contains a literal of a mandatory piece directly followed by one
+    of the next piece when that one is mandatory too (打印 + 不出来 → 打印不出来): those
+    concatenations, for the adjacent pair with fewest (None when no pair is small enough).
+    A text with both pieces apart (打印机…不出来) lacks them: a far sharper test than the
+    pieces one by one."""
+    best: frozenset[str] | None = None
+    for a, b in zip(part.pieces, part.pieces[1:], strict=False):
+        if a.optional or b.optional or len(a.literals) * len(b.literals) > MAX_PAIRS:
+            continue
+        pairs = frozenset(x + y for x in a.literals for y in b.literals)
+        if best is None or len(pairs) < len(best):
+            best = pairs
+    return best
+
+
 def first_literals(part: Part) -> Iterable[str]:
     """The literals a match of `part` can start with."""
     for piece in part.pieces:
@@ -254,16 +303,20 @@ def first_literals(part: Part) -> Iterable[str]:
 
 
 def combination_spans(
-    combination: Combination, hits: Hits, clause_of: ClauseIndex
+    combination: Combination, hits: Hits, clause_of: ClauseIndex, *, checked: bool = False
 ) -> list[tuple[int, int]]:
-    """Every span (first part's start, last part's end) where the combination matches."""
-    if not could_match(combination, hits):
+    """Every span (first part's start, last part's end) where the combination matches.
+
+    `checked`: the caller knows `could_match` holds (the fast path's candidate index tested
+    it); the parts are then found by `part_spans_fast`, else by the plain `part_spans`."""
+    if not checked and not could_match(combination, hits):
         return []
-    spans = part_spans(combination.parts[0], hits)
+    spans_of = part_spans_fast if checked else part_spans
+    spans = spans_of(combination.parts[0], hits)
     for part, gap in zip(combination.parts[1:], combination.gaps, strict=True):
         if not spans:
             return []
-        nexts = part_spans(part, hits)
+        nexts = spans_of(part, hits)
         starts = [s for s, _ in nexts]
         joined = []
         for start, end in spans:

@@ -33,8 +33,32 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
     return tuple(sorted({lit.lower() for lit in found}))
 
 
+def required_literal_sets(pattern: str) -> list[tuple[str, ...]]:
+    """Every literal set of the pattern's top-level sequence (lower case): a match contains a
+    literal of each, so a text must have one of every set — a sharper test than the best set
+    alone ('不' and one of 盘, 金税盘, … rather than '不'). Empty when none is found."""
+    try:
+        tree = _p.parse(pattern)
+    except re.error:
+        return []
+    out = []
+    for found in _candidates(list(tree)):
+        if found and all(found):
+            out.append(tuple(sorted({lit.lower() for lit in found})))
+    return out
+
+
 def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
     """The best literal set for a sequence: the one whose shortest literal is longest."""
+    candidates = _candidates(items)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))
+
+
+def _candidates(items: list[tuple[Any, Any]]) -> list[set[str]]:
+    """The literal sets of a sequence: each of its items that needs one of a set of literals
+    (a literal run, a group, an alternation, a repeat at least once) gives its set."""
     candidates: list[set[str]] = []
     run: list[str] = []
     for op, av in items:
@@ -64,6 +88,4 @@ def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
                 candidates.append(sub)
     if run:
         candidates.append({"".join(run)})
-    if not candidates:
-        return None
-    return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))
+    return candidates

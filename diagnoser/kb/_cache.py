@@ -38,11 +38,16 @@ _FORMAT = b"diagnoser-kb-cache 1\n"
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
-def _files(root: Path) -> Iterator[Path]:
+def _files(root: str) -> Iterator[tuple[str, str]]:
+    """(path relative to root, full path) of every file under root, in a stable order.
+
+    Plain strings and os.walk, not pathlib: this runs over every file at each start.
+    """
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         for name in sorted(filenames):
-            yield Path(dirpath, name)
+            full = os.path.join(dirpath, name)
+            yield os.path.relpath(full, root), full
 
 
 def cache_key(rules: Path, knowledge: Path, check_patterns: bool) -> str:
@@ -53,16 +58,18 @@ def cache_key(rules: Path, knowledge: Path, check_patterns: bool) -> str:
     for part in (__version__, sys.version, _pydantic_version(), str(check_patterns)):
         digest.update(part.encode() + b"\0")
     for root in (rules, knowledge):
-        resolved = root.resolve()
-        digest.update(str(resolved).encode() + b"\0")
-        for path in _files(resolved):
-            digest.update(str(path.relative_to(resolved)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        resolved = str(root.resolve())
+        digest.update(resolved.encode() + b"\0")
+        for relative, full in _files(resolved):
+            digest.update(relative.encode() + b"\0")
+            with open(full, "rb") as file:
+                digest.update(hashlib.sha256(file.read()).digest())
     # a changed loader or model gives another key too (a source checkout changes under one
     # version); the stat of each module is enough for that
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(_PACKAGE)}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+    for relative, full in _files(str(_PACKAGE)):
+        if relative.endswith(".py"):
+            stat = os.stat(full)
+            digest.update(f"{relative}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
     return digest.hexdigest()
 
 
@@ -90,6 +97,9 @@ def cached(
         log.debug("knowledge base from the cache %s", path)
         return kb
     kb = build()
+    from ..report.provenance import kb_version
+
+    kb_version(kb)  # stored with it: a report then needs no second pass over the files
     _write(directory, path, key, kb)
     return kb
 

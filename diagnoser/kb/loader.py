@@ -60,29 +60,37 @@ SCENARIOS_DIR = "scenarios"  # rules/scenarios/ holds whole-knowledge-base scena
 
 
 def _lt(zh: str, en: str) -> LocalizedText:
-    return LocalizedText(zh=zh, en=en)
+    return LocalizedText.model_construct(zh=zh, en=en)
 
 
 # Facts that intake produces itself; rules may test them like any symptom.
 BUILTIN_SYMPTOMS: tuple[Symptom, ...] = (
-    Symptom(id="error_code", kind=SymptomKind.VALUE, name=_lt("错误代码", "error code")),
-    Symptom(
+    Symptom.model_construct(
+        id="error_code", kind=SymptomKind.VALUE, name=_lt("错误代码", "error code")
+    ),
+    Symptom.model_construct(
         id="code_fault",
         kind=SymptomKind.VALUE,
         name=_lt("错误代码指向的故障", "fault documented for an error code"),
     ),
-    Symptom(id="system", kind=SymptomKind.VALUE, name=_lt("开票系统", "invoicing system")),
-    Symptom(id="scope", kind=SymptomKind.VALUE, name=_lt("影响范围", "impact scope")),
-    Symptom(
+    Symptom.model_construct(
+        id="system", kind=SymptomKind.VALUE, name=_lt("开票系统", "invoicing system")
+    ),
+    Symptom.model_construct(
+        id="scope", kind=SymptomKind.VALUE, name=_lt("影响范围", "impact scope")
+    ),
+    Symptom.model_construct(
         id="affected_users", kind=SymptomKind.METRIC, name=_lt("受影响用户数", "affected users")
     ),
-    Symptom(id="text", kind=SymptomKind.VALUE, name=_lt("工单原文", "ticket text")),
-    Symptom(
+    Symptom.model_construct(id="text", kind=SymptomKind.VALUE, name=_lt("工单原文", "ticket text")),
+    Symptom.model_construct(
         id="day_of_month",
         kind=SymptomKind.METRIC,
         name=_lt("报障日期（几号）", "day of the month reported"),
     ),
-    Symptom(id="hour", kind=SymptomKind.METRIC, name=_lt("报障时刻（小时）", "hour reported")),
+    Symptom.model_construct(
+        id="hour", kind=SymptomKind.METRIC, name=_lt("报障时刻（小时）", "hour reported")
+    ),
 )
 BUILTIN_IDS = frozenset(s.id for s in BUILTIN_SYMPTOMS)
 # built-in facts no rule may derive (scope and system may be derived)
@@ -108,6 +116,9 @@ class KnowledgeBase:
     knowledge_path: Path | None = None
     _code_index: dict[str, list[tuple[str, ErrorCode]]] | None = field(default=None, repr=False)
     _code_rules: tuple[RuleSpec, ...] | None = field(default=None, repr=False, compare=False)
+    # the content hash of the files it was loaded from (report/provenance.py), kept with it in
+    # the compiled cache so that a report does not read every file a second time
+    _content_hash: str | None = field(default=None, repr=False, compare=False)
     _indexes: dict[bool, RuleIndex] = field(default_factory=dict, repr=False, compare=False)
 
     def rule_index(self, *, running: bool = False) -> RuleIndex:

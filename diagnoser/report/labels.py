@@ -31,7 +31,7 @@ def detect_language(text: str, env: dict[str, str] | None = None) -> str:
 
 
 def _t(zh: str, en: str) -> LocalizedText:
-    return LocalizedText(zh=zh, en=en)
+    return LocalizedText.model_construct(zh=zh, en=en)
 
 
 PHASE_NAMES = {

@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import os
 import threading
-import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,24 +65,15 @@ def content_hash(rules: Path | None, knowledge: Path | None) -> str | None:
     return value
 
 
-_versions: dict[int, tuple[weakref.ref[KnowledgeBase], str | None]] = {}
-
-
 def kb_version(kb: KnowledgeBase) -> str | None:
     """The content hash of the knowledge base `kb` was loaded from (None when it has no paths).
 
-    Computed once per loaded knowledge base: what it was loaded from is what it holds.
+    Computed once per loaded knowledge base and kept on it (and so in the compiled cache, which
+    stores it when it stores the knowledge base): what it was loaded from is what it holds.
     """
-    with _lock:
-        found = _versions.get(id(kb))
-    if found is not None and found[0]() is kb:
-        return found[1]
-    value = content_hash(kb.rules_path, kb.knowledge_path)
-    with _lock:
-        for key in [k for k, (ref, _) in _versions.items() if ref() is None]:
-            del _versions[key]
-        _versions[id(kb)] = (weakref.ref(kb), value)
-    return value
+    if kb._content_hash is None and (kb.rules_path or kb.knowledge_path):
+        kb._content_hash = content_hash(kb.rules_path, kb.knowledge_path)
+    return kb._content_hash
 
 
 def version() -> str:

@@ -12,17 +12,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from jinja2 import (
-    ChoiceLoader,
-    Environment,
-    FileSystemBytecodeCache,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateError,
-    TemplateNotFound,
-    TemplateSyntaxError,
-)
-
 from .. import _cachedir
 from .._resources import templates_path
 from ..errors import DiagnoserError
@@ -31,23 +20,13 @@ from ..result import (
 )
 from ..ticket import Ticket
 from ..triage import RESPONSE_TIME
-from ._limits import ConfinedLoader, LimitedSandbox, TemplateLimitError, render_limited
 from .labels import LABELS, LANGUAGES, PHASE_NAMES
-from .text import (
-    PRIORITY_STYLES,
-    _bar,
-    _heading,
-    _style,
-    breakable,
-    clean,
-    display_width,
-    md_code,
-    md_escape,
-    wrap,
-)
-from .view import _percent, build_view
 
+# Jinja, the text filters (which import Jinja) and the view load with the first template
+# report: the JSON format never needs them
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
     from ..service import Diagnoser
 
 
@@ -94,6 +73,19 @@ def _autoescape(name: str | None) -> bool:
 
 
 def _configure(env: Environment) -> Environment:
+    from .text import (
+        _bar,
+        _heading,
+        _style,
+        breakable,
+        clean,
+        display_width,
+        md_code,
+        md_escape,
+        wrap,
+    )
+    from .view import _percent
+
     env.filters["wrap"] = wrap
     env.filters["pct"] = _percent
     env.filters["bar"] = _bar
@@ -108,6 +100,10 @@ def _configure(env: Environment) -> Environment:
 
 
 def _options() -> dict[str, Any]:
+    from jinja2 import StrictUndefined
+
+    from .text import clean
+
     return {
         "undefined": StrictUndefined,
         "trim_blocks": True,
@@ -122,6 +118,8 @@ def _options() -> dict[str, Any]:
 def _shipped_environment() -> Environment:
     # compiled templates kept for the next process: Jinja checks each against its source, the
     # directory's name against the version and the options set in this module
+    from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader
+
     from .. import __version__
 
     stamp = Path(__file__).stat().st_mtime_ns
@@ -137,6 +135,10 @@ def _shipped_environment() -> Environment:
 @functools.lru_cache(maxsize=8)
 def _sandboxed_environment(template_dir: str) -> Environment:
     # no file from outside template_dir (a symlink out of it is refused); see _limits.py
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    from ._limits import ConfinedLoader, LimitedSandbox
+
     loader = ChoiceLoader([ConfinedLoader(template_dir), FileSystemLoader(str(templates_path()))])
     env = _configure(LimitedSandbox(loader=loader, **_options()))
     assert isinstance(env, LimitedSandbox)
@@ -214,6 +216,12 @@ class TemplateRenderer(Renderer):
         ticket: Ticket | None = None,
         generated_at: dt.datetime | None = None,
     ) -> str:
+        from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+
+        from ._limits import TemplateLimitError, render_limited
+        from .text import PRIORITY_STYLES
+        from .view import build_view
+
         if template_dir is not None:
             env = _sandboxed_environment(str(Path(template_dir).resolve()))
         else:

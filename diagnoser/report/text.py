@@ -22,6 +22,8 @@ _NO_LINE_START = "，。、；：！？）」』》,.;:!?)"
 
 def display_width(text: str) -> int:
     """Terminal columns taken by `text` (CJK characters take two)."""
+    if text.isascii():  # no ASCII character is wide: the common case, without a lookup per char
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

@@ -25,10 +25,14 @@ _BY_SCOPE = {
 _BY_USERS = ((1000, Priority.P1), (100, Priority.P2), (10, Priority.P3))
 
 RESPONSE_TIME: dict[Priority, LocalizedText] = {
-    Priority.P1: LocalizedText(zh="立即响应，15 分钟内", en="at once, within 15 minutes"),
-    Priority.P2: LocalizedText(zh="1 小时内", en="within 1 hour"),
-    Priority.P3: LocalizedText(zh="4 小时内", en="within 4 hours"),
-    Priority.P4: LocalizedText(zh="下一个工作日内", en="within the next business day"),
+    Priority.P1: LocalizedText.model_construct(
+        zh="立即响应，15 分钟内", en="at once, within 15 minutes"
+    ),
+    Priority.P2: LocalizedText.model_construct(zh="1 小时内", en="within 1 hour"),
+    Priority.P3: LocalizedText.model_construct(zh="4 小时内", en="within 4 hours"),
+    Priority.P4: LocalizedText.model_construct(
+        zh="下一个工作日内", en="within the next business day"
+    ),
 }
 
 _ORDER = list(Priority)
@@ -57,16 +61,20 @@ def triage(
     if severity is None:
         return None, ()
     candidates = [
-        PriorityReason(signal=Signal.SEVERITY, priority=_BY_SEVERITY[severity], severity=severity)
+        PriorityReason.model_construct(
+            signal=Signal.SEVERITY, priority=_BY_SEVERITY[severity], severity=severity
+        )
     ]
     if scope is not None:
         candidates.append(
-            PriorityReason(signal=Signal.SCOPE, priority=_BY_SCOPE[scope], scope=scope)
+            PriorityReason.model_construct(
+                signal=Signal.SCOPE, priority=_BY_SCOPE[scope], scope=scope
+            )
         )
     band = triage_band(affected_users)
     if band is not None:
         candidates.append(
-            PriorityReason(
+            PriorityReason.model_construct(
                 signal=Signal.AFFECTED_USERS, priority=band, affected_users=affected_users
             )
         )

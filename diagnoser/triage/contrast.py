@@ -28,10 +28,10 @@ _NOT_CLUES = frozenset({"code_fault", "text"})
 _SIGNS = {"gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
 
 SCOPE_NAMES: dict[str, LocalizedText] = {
-    "single_user": LocalizedText(zh="单个用户", en="a single user"),
-    "site": LocalizedText(zh="单个网点", en="one site"),
-    "region": LocalizedText(zh="一个区域", en="a region"),
-    "city": LocalizedText(zh="全市", en="the whole city"),
+    "single_user": LocalizedText.model_construct(zh="单个用户", en="a single user"),
+    "site": LocalizedText.model_construct(zh="单个网点", en="one site"),
+    "region": LocalizedText.model_construct(zh="一个区域", en="a region"),
+    "city": LocalizedText.model_construct(zh="全市", en="the whole city"),
 }
 
 

@@ -3,6 +3,7 @@ desk's own contacts filled in from the site profile."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,30 +51,31 @@ _TAIWAN_IN_TRADITIONAL = (
 )
 
 
-def _words(words: Iterable[str]) -> re.Pattern[str]:
+@functools.cache
+def _words(words: tuple[str, ...]) -> re.Pattern[str]:
+    # built on first use: the simplified forms need OpenCC, which a ticket without Chinese text
+    # never loads
     forms = {form for w in words for form in (w, to_simplified(w))}
     return re.compile("|".join(sorted(map(re.escape, forms), key=len, reverse=True)))
 
 
-_TAIWAN = _words(_TAIWAN_WORDS)
-_TAIWAN_TRADITIONAL = _words(_TAIWAN_IN_TRADITIONAL)
 # only the start of a long text is read for the weak default: bounded work per ticket
 _LANGUAGE_SCAN = 4000
 
 _NAMES: dict[str, LocalizedText] = {
-    "CN": LocalizedText(zh="中国大陆", en="mainland China"),
-    "TW": LocalizedText(zh="台湾", en="Taiwan"),
-    "IN": LocalizedText(zh="印度", en="India"),
-    "IT": LocalizedText(zh="意大利", en="Italy"),
-    "EU": LocalizedText(zh="Peppol 网络", en="the Peppol network"),
-    "PL": LocalizedText(zh="波兰", en="Poland"),
+    "CN": LocalizedText.model_construct(zh="中国大陆", en="mainland China"),
+    "TW": LocalizedText.model_construct(zh="台湾", en="Taiwan"),
+    "IN": LocalizedText.model_construct(zh="印度", en="India"),
+    "IT": LocalizedText.model_construct(zh="意大利", en="Italy"),
+    "EU": LocalizedText.model_construct(zh="Peppol 网络", en="the Peppol network"),
+    "PL": LocalizedText.model_construct(zh="波兰", en="Poland"),
 }
-_CHANGE = LocalizedText(
+_CHANGE = LocalizedText.model_construct(
     zh="如不对，用 --system 指定系统，或在站点档案中设置 jurisdiction。",
     en="If that is wrong, name the system (--system) or set jurisdiction in a site profile.",
 )
 
-_NARROW = LocalizedText(
+_NARROW = LocalizedText.model_construct(
     zh="用 --system 指定系统，或在站点档案中设置 jurisdiction，只保留适用的步骤。",
     en="Name the system (--system) or set jurisdiction in a site profile to keep only those "
     "that apply.",
@@ -99,7 +101,7 @@ def _note(jurisdictions: Sequence[str], zh: str, en: str, **values: str) -> Loca
     """'Steps for <where>: <why>' in both languages; `values` are (zh, en) pairs joined by |."""
     z = {k: v.split("|", 1)[0] for k, v in values.items()}
     e = {k: v.split("|", 1)[-1] for k, v in values.items()}
-    return LocalizedText(
+    return LocalizedText.model_construct(
         zh=f"适用地区：{_names(jurisdictions, 'zh')}（{zh.format(**z)}）。",
         en=f"Steps for {_names(jurisdictions, 'en')} ({en.format(**e)}).",
     )
@@ -182,7 +184,7 @@ def choose_jurisdictions(
             return JurisdictionChoice(
                 (),
                 JurisdictionBasis.SITE,
-                LocalizedText(
+                LocalizedText.model_construct(
                     zh="站点档案的 jurisdiction 为 any：列出各地区的步骤。",
                     en="The site profile's jurisdiction is any: steps for every jurisdiction "
                     "are shown.",
@@ -204,7 +206,7 @@ def given_jurisdictions(jurisdictions: Iterable[str]) -> JurisdictionChoice:
         return JurisdictionChoice(
             (),
             JurisdictionBasis.GIVEN,
-            LocalizedText(
+            LocalizedText.model_construct(
                 zh="按要求列出各地区的步骤。", en="Steps for every jurisdiction, as asked."
             ),
         )
@@ -216,9 +218,9 @@ def _from_language(text: str) -> JurisdictionChoice:
     head = text[:_LANGUAGE_SCAN]
     script = chinese_script(head)
     if script is not None:
-        words = [m.group() for m in _TAIWAN.finditer(head)]
+        words = [m.group() for m in _words(_TAIWAN_WORDS).finditer(head)]
         if script == "traditional":
-            words += [m.group() for m in _TAIWAN_TRADITIONAL.finditer(head)]
+            words += [m.group() for m in _words(_TAIWAN_IN_TRADITIONAL).finditer(head)]
         if words:
             seen = "、".join(dict.fromkeys(words))
             note = _note(
@@ -238,7 +240,7 @@ def _from_language(text: str) -> JurisdictionChoice:
         return JurisdictionChoice(
             (),
             None,
-            LocalizedText(
+            LocalizedText.model_construct(
                 zh="工单用繁体中文书写但没有指明系统，无法区分台湾与港澳：列出各地区的步骤。"
                 + _NARROW.zh,
                 en="The ticket is in traditional Chinese but names no system, which does not "
@@ -249,7 +251,7 @@ def _from_language(text: str) -> JurisdictionChoice:
     return JurisdictionChoice(
         (),
         None,
-        LocalizedText(
+        LocalizedText.model_construct(
             zh="工单没有指明系统，也没有站点档案说明地区：列出各地区的步骤。" + _NARROW.zh,
             en="The ticket names no system and no site profile says where the desk is: steps "
             "for every jurisdiction are shown. " + _NARROW.en,
@@ -258,7 +260,7 @@ def _from_language(text: str) -> JurisdictionChoice:
 
 
 def _append(note: LocalizedText, more: LocalizedText) -> LocalizedText:
-    return LocalizedText(zh=note.zh + more.zh, en=f"{note.en} {more.en}")
+    return LocalizedText.model_construct(zh=note.zh + more.zh, en=f"{note.en} {more.en}")
 
 
 def plan_jurisdictions(
@@ -284,7 +286,7 @@ def _applies(items: Iterable[T], jurisdictions: tuple[str, ...]) -> list[T]:
 
 def _plain(text: LocalizedText, values: Mapping[str, LocalizedText]) -> LocalizedText:
     filled = fill(text, values)
-    return LocalizedText(zh=filled.zh, en=filled.en)
+    return LocalizedText.model_construct(zh=filled.zh, en=filled.en)
 
 
 def _has_tagged(fault: Fault) -> bool:
@@ -317,10 +319,12 @@ def build_plan(
     notice = None
     if fault.customer_notice is not None and _applies([fault.customer_notice], jurisdictions):
         notice = _plain(fault.customer_notice, values)
-    return Plan(
+    return Plan.model_construct(
         fault_id=fault.id,
         steps=tuple(
-            PlanStep(phase=s.phase, text=_plain(s.text, values), principles=s.principles)
+            PlanStep.model_construct(
+                phase=s.phase, text=_plain(s.text, values), principles=s.principles
+            )
             for s in _applies(fault.emergency_steps, jurisdictions)
         ),
         workaround=tuple(_plain(t, values) for t in _applies(fault.workaround, jurisdictions)),
@@ -332,7 +336,9 @@ def build_plan(
         jurisdiction_basis=basis,
         # the note matters only when the fault has items of one jurisdiction to keep or drop
         jurisdiction_note=jurisdiction_note if _has_tagged(fault) else None,
-        escalation=Escalation(contact=escalation.contact, when=escalation.when.describe())
+        escalation=Escalation.model_construct(
+            contact=escalation.contact, when=escalation.when.describe()
+        )
         if escalation is not None
         else None,
         contacts_note=HOW_TO_CONFIGURE if site is None else None,

@@ -69,25 +69,30 @@ def derived_facts(firings: Iterable[Firing], rules: Mapping[str, RuleSpec]) -> l
 
 def symptom_ref(fact: FactIn) -> SymptomRef:
     """A fact as the diagnosis shows it."""
-    return SymptomRef(id=fact.id, value=fact.value, certainty=fact.cf, source=fact.source)
+    return SymptomRef.model_construct(
+        id=fact.id, value=fact.value, certainty=float(fact.cf), source=fact.source
+    )
 
 
 def ranked_faults(
     candidates: Iterable[Candidate], faults: Mapping[str, Fault], rules: Mapping[str, RuleSpec]
 ) -> tuple[RankedFault, ...]:
     """The candidates as the diagnosis lists them: each fault with its category, title and
-    severity, and the evidence of each supporting rule (its certainty, its reason, the facts)."""
+    severity, and the evidence of each supporting rule (its certainty, its reason, the facts).
+
+    Built without validation (model_construct): every part is typed already, and validating
+    would build the models' validators in every short process."""
     return tuple(
-        RankedFault(
+        RankedFault.model_construct(
             fault_id=fault_id,
             category=faults[fault_id].category,
             title=faults[fault_id].title,
             severity=faults[fault_id].severity,
-            certainty=certainty,
+            certainty=float(certainty),
             evidence=tuple(
-                Evidence(
+                Evidence.model_construct(
                     rule=f.rule,
-                    certainty=f.certainty,
+                    certainty=float(f.certainty),
                     because=rules[f.rule].then.because,
                     symptoms=tuple(symptom_ref(e) for e in f.evidence),
                 )

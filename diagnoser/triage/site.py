@@ -179,18 +179,22 @@ _NO_LINES = LineMap("<site profile>", {})
 
 # Without a profile, a placeholder names the role, so the text still reads as an instruction.
 ROLES: dict[str, LocalizedText] = {
-    "support.hotline": LocalizedText(
+    "support.hotline": LocalizedText.model_construct(
         zh="贵单位开票系统的技术支持热线", en="your invoicing-system support line"
     ),
-    "support.email": LocalizedText(
+    "support.email": LocalizedText.model_construct(
         zh="贵单位开票系统技术支持的邮箱", en="your invoicing-system support e-mail address"
     ),
-    "support.hours": LocalizedText(zh="技术支持的服务时间内", en="during its service hours"),
-    "escalation": LocalizedText(zh="贵单位的升级联系人", en="your escalation contact"),
-    "site.name": LocalizedText(zh="本单位", en="this site"),
+    "support.hours": LocalizedText.model_construct(
+        zh="技术支持的服务时间内", en="during its service hours"
+    ),
+    "escalation": LocalizedText.model_construct(
+        zh="贵单位的升级联系人", en="your escalation contact"
+    ),
+    "site.name": LocalizedText.model_construct(zh="本单位", en="this site"),
 }
 
-HOW_TO_CONFIGURE = LocalizedText(
+HOW_TO_CONFIGURE = LocalizedText.model_construct(
     zh="未配置站点档案：联系方式按角色写出。用 --site 文件（或环境变量 DIAGNOSER_SITE）指定本单位的"
     "热线、邮箱和升级联系人，格式见 docs/site-profile.md。",
     en="No site profile: contacts are named by their role. Give your desk's hotline, e-mail and "
@@ -214,7 +218,7 @@ def contact_values(
     }
     for key, value in given.items():
         if value is not None:
-            values[key] = LocalizedText(zh=value, en=value)
+            values[key] = LocalizedText.model_construct(zh=value, en=value)
     return values
 
 
@@ -236,4 +240,4 @@ def fill(text: LocalizedText, values: Mapping[str, LocalizedText]) -> LocalizedT
     zh, en = one("zh"), one("en")
     if zh == text.zh and en == text.en:
         return text
-    return LocalizedText(zh=zh, en=en)
+    return LocalizedText.model_construct(zh=zh, en=en)

@@ -22,6 +22,7 @@ FILES = [
     "realworld-holdout.jsonl",
     "realworld-dev2.jsonl",
     "realworld-holdout2.jsonl",
+    "realworld-dev3.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",

@@ -1,0 +1,257 @@
+"""Rules compiled into experta engines, and the engine that runs them for one thread."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from ..facts import FactIn
+from ..kb.models import Condition, Group, RuleSpec
+from ..result import Source
+from ._direct import DirectMatcher
+from ._experta import AND, NOT, OR, Fact, KnowledgeEngine, P, ReteMatcher, Rule
+from ._rete import FastMatcher
+from ._strategy import StableStrategy
+from .interface import EngineError, Firing, MatcherKind, Normaliser, RunResult
+from .predicates import build_test, guarded
+
+_MATCHERS: dict[MatcherKind, type[Any]] = {
+    MatcherKind.DIRECT: DirectMatcher,
+    MatcherKind.RETE: FastMatcher,
+    MatcherKind.STOCK: ReteMatcher,
+}
+
+
+class SymptomFact(Fact):  # type: ignore[misc]
+    """Working-memory fact: a symptom id, its value, a certainty and where it came from."""
+
+
+class _BaseEngine(KnowledgeEngine):  # type: ignore[misc]
+    __matcher__ = DirectMatcher
+    __strategy__ = StableStrategy
+
+    _deffacts_cache: list[Any] | None = None
+
+    def get_deffacts(self) -> list[Any]:
+        # stock experta walks every member with inspect.getmembers on each reset(), then takes
+        # inspect.signature of each deffacts to see which reset() arguments it accepts; both
+        # are the same on every reset, so both are done once (inspect honours __signature__)
+        if self._deffacts_cache is None:
+            deffacts = super().get_deffacts()
+            for deffact in deffacts:
+                deffact.__signature__ = inspect.signature(deffact)
+            self._deffacts_cache = deffacts
+        return self._deffacts_cache
+
+
+# --- compiling rules ---------------------------------------------------------------------------
+
+
+class _Compiler:
+    def __init__(self, spec: RuleSpec, normalise: Normaliser) -> None:
+        self.spec = spec
+        self.normalise = normalise
+        self.bound = 0
+
+    def pattern(self, cond: Condition) -> Any:
+        op, operand = cond.operator, cond.operand
+        if op == "present":
+            return SymptomFact(id=cond.symptom)
+        if op == "in":
+            operand = tuple(self.normalise(cond.symptom, x) for x in operand)
+        elif op == "equals":
+            operand = self.normalise(cond.symptom, operand)
+        if op == "equals" and not (
+            isinstance(operand, int | float) and not isinstance(operand, bool)
+        ):
+            return SymptomFact(id=cond.symptom, value=operand)
+        test = guarded(build_test(op, operand), f"rule {self.spec.id}: {cond.describe()}")
+        return SymptomFact(id=cond.symptom, value=P(test))
+
+    def positive(self, cond: Condition) -> Any:
+        name = f"e{self.bound}"
+        self.bound += 1
+        return name << self.pattern(cond)
+
+    def item(self, item: Condition | Group) -> Any:
+        return self.group(item) if isinstance(item, Group) else self.positive(item)
+
+    def group(self, group: Group) -> Any:
+        parts = [self.item(i) for i in group.all]
+        if group.any:
+            alternatives = [self.item(i) for i in group.any]
+            parts.append(alternatives[0] if len(alternatives) == 1 else OR(*alternatives))
+        parts.extend(NOT(self.pattern(c)) for c in group.none)
+        return parts[0] if len(parts) == 1 else AND(*parts)
+
+
+def _identity(symptom: str, value: Any) -> Any:
+    return value
+
+
+def _possible(group: Group, available: frozenset[str] | set[str]) -> bool:
+    """Whether facts with these ids could satisfy the positive part of `group`."""
+
+    def holds(item: Condition | Group) -> bool:
+        return _possible(item, available) if isinstance(item, Group) else item.symptom in available
+
+    return all(holds(i) for i in group.all) and (not group.any or any(holds(i) for i in group.any))
+
+
+class CompiledRules:
+    """A rule set compiled once into experta rules; make one engine per thread."""
+
+    def __init__(
+        self,
+        rules: Sequence[RuleSpec],
+        normalise: Normaliser = _identity,
+        max_firings: int = 10_000,
+        matcher: MatcherKind = MatcherKind.DIRECT,
+    ) -> None:
+        """Compile `rules` for engines whose working memory `matcher` matches."""
+        self.rules = tuple(sorted(rules, key=lambda r: r.id))
+        self.max_firings = max_firings
+        self._members: list[tuple[str, Any]] = []
+        for order, spec in enumerate(self.rules):
+            lhs = _Compiler(spec, normalise).group(spec.when)
+            # derivations run before conclusions so traces read cause → effect
+            salience = 10 if spec.then.derive else 0
+            self._members.append(
+                (f"rule_{order}", Rule(lhs, salience=salience)(_make_rhs(order, spec)))
+            )
+        self.matcher = MatcherKind(matcher)
+        self._full_class: type[Any] | None = None
+
+    def engine_class(self, orders: Iterable[int] | None = None) -> type[Any]:
+        """An experta engine class with the rules of `orders` (all rules when None)."""
+        if orders is None:
+            if self._full_class is None:
+                self._full_class = self._class(self._members)
+            return self._full_class
+        return self._class([self._members[i] for i in sorted(orders)])
+
+    def _class(self, members: list[tuple[str, Any]]) -> type[Any]:
+        namespace: dict[str, Any] = dict(members)
+        namespace["__matcher__"] = _MATCHERS[self.matcher]
+        return type("CompiledEngine", (_BaseEngine,), namespace)
+
+    def reachable(self, fact_ids: Iterable[str]) -> frozenset[int]:
+        """The orders of the rules that can fire from facts with these ids.
+
+        A rule fires only when every positive pattern of one of its alternatives matches a
+        fact; a fact is declared or derived by a rule that can fire itself. The rules outside
+        this set cannot fire, so an engine without them fires exactly the same.
+        """
+        available = set(fact_ids)
+        left = dict(enumerate(self.rules))
+        chosen: set[int] = set()
+        changed = True
+        while changed:
+            changed = False
+            for order, spec in list(left.items()):
+                if _possible(spec.when, available):
+                    chosen.add(order)
+                    del left[order]
+                    if spec.then.derive is not None and spec.then.derive not in available:
+                        available.add(spec.then.derive)
+                        changed = True
+        return frozenset(chosen)
+
+    def new_engine(self) -> Engine:
+        """An engine for one thread; its full network is built on first need and kept."""
+        return Engine(self)
+
+
+def _make_rhs(order: int, spec: RuleSpec) -> Callable[..., None]:
+    # a factory, so each closure captures its own rule (not the loop's last one)
+    def rhs(engine: Any, **bound: Any) -> None:
+        engine.diagnoser_fire(spec, [bound[k] for k in sorted(bound) if k[:1] == "e"])
+
+    rhs.diagnoser_order = order  # type: ignore[attr-defined]
+    rhs.__name__ = f"rule_{spec.id}"
+    return rhs
+
+
+def _plain(fact: Any) -> FactIn:
+    return FactIn(id=fact["id"], value=fact["value"], cf=fact["cf"], source=fact["source"])
+
+
+class Engine:
+    """Runs the compiled rules; not thread-safe — use one per thread.
+
+    Building the network of every rule is most of a short process's time, and one diagnosis
+    reaches only a few rules. So the first runs use engines built from the rules their facts
+    can reach (cached per rule set); once those have cost as much as the full network would,
+    the full one is built and used from then on. Either fires exactly the same (see
+    `CompiledRules.reachable`).
+    """
+
+    def __init__(self, compiled: CompiledRules) -> None:
+        self._compiled = compiled
+        self._full: Any = None
+        self._partial: dict[frozenset[int], Any] = {}
+        # rules compiled into partial networks so far: the full network is built when this
+        # reaches the number of rules
+        self._spent = 0
+        self._ke: Any = None
+        self._result = RunResult()
+
+    def _knowledge_engine(self, fact_ids: Iterable[str]) -> Any:
+        if self._full is not None:
+            return self._full
+        compiled = self._compiled
+        orders = compiled.reachable(fact_ids)
+        ke = self._partial.get(orders)
+        if ke is not None:
+            return ke
+        if self._spent + len(orders) >= len(compiled.rules):
+            self.prepare()
+            return self._full
+        self._spent += len(orders)
+        ke = self._partial[orders] = self._new(compiled.engine_class(orders))
+        return ke
+
+    def prepare(self) -> None:
+        """Build the network of every rule now (a long-running service does, before traffic)."""
+        if self._full is None:
+            self._full = self._new(self._compiled.engine_class())
+            self._partial.clear()
+
+    @property
+    def rules_built(self) -> int:
+        """How many rules the networks this engine built hold (all of them once prepared)."""
+        return len(self._compiled.rules) if self._full is not None else self._spent
+
+    def _new(self, engine_class: type[Any]) -> Any:
+        ke = engine_class()
+        ke.diagnoser_fire = self._fire
+        return ke
+
+    def _fire(self, spec: RuleSpec, facts: list[Any]) -> None:
+        premise = min((f["cf"] for f in facts), default=1.0)
+        then = spec.then
+        cf = round(then.certainty * premise, 6)
+        evidence = tuple(_plain(f) for f in {id(f): f for f in facts}.values())
+        self._result.firings.append(Firing(spec.id, then.fault, then.derive, cf, evidence))
+        if then.derive is not None:
+            self._ke.declare(
+                SymptomFact(id=then.derive, value=then.value, cf=cf, source=Source.by_rule(spec.id))
+            )
+
+    def run(self, facts: Iterable[FactIn]) -> RunResult:
+        """Reset, declare `facts`, run to quiescence and return the firings."""
+        self._result = result = RunResult()
+        facts = list(facts)
+        self._ke = ke = self._knowledge_engine(f.id for f in facts)
+        ke.reset()
+        declared = [SymptomFact(id=f.id, value=f.value, cf=f.cf, source=f.source) for f in facts]
+        if declared:
+            ke.declare(*declared)
+        ke.run(self._compiled.max_firings)
+        if len(result.firings) >= self._compiled.max_firings:
+            raise EngineError(
+                f"inference did not settle after {self._compiled.max_firings} firings; "
+                "check the rules for derivations that feed each other"
+            )
+        return result
