@@ -87,6 +87,7 @@ def test_a_resolution_reaches_back_across_clauses_and_contrasts(shipped, text, s
         ("uploads time out and it is not resolved", "connection_timeout"),
         # "everything is fine" about the rest is no resolution of what comes before
         ("打印机卡纸，其他一切正常", "paper_jam"),
+        ("打印机卡纸，重启就好了，但是每天都这样", "paper_jam"),
     ],
 )
 def test_what_is_not_resolved_stays_present(shipped, text, symptom):
@@ -145,6 +146,11 @@ def test_a_question_about_a_present_fault_is_diagnosed(shipped, text, fault):
         "开票软件打不开的时候，应该怎么处理",
         "請問，印表機卡紙了，應該怎麼處理？",
         "断网的情况下，怎么继续开票？",
+        # asking what a code means, planned work, a report about a past outage
+        "what does error code 1001 mean?",
+        "下个月机房要停电检修，需要提前准备什么？",
+        "上次服务器宕机那次的事后报告能发我吗",
+        "上周打印机卡纸的事，师傅来换过滚轮就好了，可以结了",
         # English "if" supposes on its own
         "If the GSP is down, what should we do?",
         "if our Peppol access point goes down we cannot send anything, is there a fallback",
