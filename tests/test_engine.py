@@ -320,9 +320,11 @@ def _engine_fact_sets(diagnoser):
 
     sets = {}
     for raw in _all_tickets():
-        ticket = diagnoser._with_site(Ticket.parse(raw))
+        given = Ticket.parse(raw)
+        said = diagnoser._vocab.read_text(given.text)
+        ticket = diagnoser._with_site(given, said)
         facts = tuple(
-            sorted(take_in(ticket, diagnoser.kb, diagnoser._vocab).facts, key=_fact_order)
+            sorted(take_in(ticket, diagnoser.kb, diagnoser._vocab, said).facts, key=_fact_order)
         )
         given = diagnoser._engine_facts(facts)
         sets.setdefault(given, raw.get("id"))
