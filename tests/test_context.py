@@ -52,6 +52,12 @@ def test_a_code_in_the_present_still_counts(shipped):
             "duplicate_submission_error",
         ),
         ("we had a virus scare yesterday but the scan found nothing, all good", "cyber_attack"),
+        # a fixed past event told across clauses, the resolution in its last one
+        ("金税盘锁死了，后来去大厅解了，现在一切正常", "device_locked"),
+        (
+            "the IRP portal was down this morning, we waited, everything is fine now",
+            "platform_error",
+        ),
     ],
 )
 def test_a_resolution_reaches_back_across_clauses_and_contrasts(shipped, text, symptom):
@@ -79,6 +85,9 @@ def test_a_resolution_reaches_back_across_clauses_and_contrasts(shipped, text, s
         ("上传一直超时，还没解决", "connection_timeout"),
         ("uploads time out, not fixed yet", "connection_timeout"),
         ("uploads time out and it is not resolved", "connection_timeout"),
+        # "everything is fine" about the rest is no resolution of what comes before
+        ("打印机卡纸，其他一切正常", "paper_jam"),
+        ("打印机卡纸，重启就好了，但是每天都这样", "paper_jam"),
     ],
 )
 def test_what_is_not_resolved_stays_present(shipped, text, symptom):
@@ -132,10 +141,42 @@ def test_a_question_about_a_present_fault_is_diagnosed(shipped, text, fault):
         "could you tell me how to switch to offline invoicing when the internet is down?",
         "Out of curiosity: does the client keep working offline if the internet drops for a day? "
         "Nothing is broken right now.",
+        # a how-to question told across clauses
+        "请问，开票软件打不开的时候，应该怎么处理？",
+        "开票软件打不开的时候，应该怎么处理",
+        "請問，印表機卡紙了，應該怎麼處理？",
+        "断网的情况下，怎么继续开票？",
+        # asking what a code means, planned work, a report about a past outage
+        "what does error code 1001 mean?",
+        "下个月机房要停电检修，需要提前准备什么？",
+        "上次服务器宕机那次的事后报告能发我吗",
+        "上周打印机卡纸的事，师傅来换过滚轮就好了，可以结了",
+        # English "if" supposes on its own
+        "If the GSP is down, what should we do?",
+        "if our Peppol access point goes down we cannot send anything, is there a fallback",
     ],
 )
 def test_how_to_questions_and_hypotheticals_are_not_diagnosed(shipped, text):
     assert shipped.diagnose({"text": text}).diagnoses == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        # asking for help with a fault that is there is no how-to question
+        ("打印机卡纸了，怎么办？", "hardware.printer_failure"),
+        ("我们的打印机卡纸了。请问应该怎么处理？", "hardware.printer_failure"),
+        # an "if" of what the caller does, then what happens, is a report
+        ("if I retry it says duplicate IRN", "software.duplicate_submission"),
+        (
+            "Not sure if the GSP is down or our network, nothing uploads",
+            "external.intermediary_outage",
+        ),
+    ],
+)
+def test_a_fault_with_a_question_or_an_if_is_still_diagnosed(shipped, text, fault):
+    got = shipped.diagnose({"text": text})
+    assert fault in [d.fault_id for d in got.diagnoses[:3]]
 
 
 @pytest.mark.parametrize(
@@ -158,6 +199,8 @@ def test_fast_and_reference_paths_agree_on_context(shipped):
         "Printer was jammed yesterday but it's fixed now",
         "接口没有报错",
         "打印机卡纸，重启后好了，过一会又卡纸了",
+        "请问，开票软件打不开的时候，应该怎么处理？",
+        "If the GSP is down, what should we do?",
     ):
         assert read_text(text, fast) == read_text(text, plain), text
 

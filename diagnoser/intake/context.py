@@ -65,6 +65,8 @@ class Context:
             for lang, p in _phrases(res.void_before)
         ]
         self.recur = [p.lower() for _, p in _phrases(res.recur)]
+        self.ask_openers = [p.lower() for _, p in _phrases(spec.asked.before)]
+        self.ask_howto = [p.lower() for _, p in _phrases(spec.asked.after)]
         # a resolution is also a history trigger after a mention in its own clause
         # ("打印机卡纸已经修好了", "the duplicate invoice issue was sorted")
         known = {(t.phrase, t.scope, t.after) for t in self.triggers}
@@ -89,6 +91,8 @@ class Context:
             *self.resolved,
             *(t.phrase for t in self.void_before),
             *self.recur,
+            *self.ask_openers,
+            *self.ask_howto,
         ]
 
     def decide(
@@ -117,6 +121,8 @@ class Context:
         decision = self._decide(hits, clauses, start, end)
         if decision is None and combination is not None and len(combination.parts) > 1:
             decision = self._gap_negation(hits, combination, start, end)
+        if decision is None:
+            decision = self._asked(hits, start, end)
         memo[key] = decision
         return decision
 
@@ -146,6 +152,32 @@ class Context:
                         continue
                     if _near(hits.text[t_end:next_start], trigger):
                         return Decision(trigger.scope, trigger.phrase)
+        return None
+
+    def _asked(self, hits: Hits, start: int, end: int) -> Decision | None:
+        """A how-to question told across clauses: an opener (请问) before the mention and a
+        how-to ask (应该怎么处理) after it, in the same sentence and within _REACH of it."""
+        openers = self._present(hits, "ask_openers", self.ask_openers)
+        if not openers:
+            return None
+        howto = self._present(hits, "ask_howto", self.ask_howto)
+        if not howto:
+            return None
+        text = hits.text
+        lo, hi = max(0, start - _REACH), min(len(text), end + _REACH)
+        # the sentence around the mention: nothing of another sentence counts
+        for cut in _SENTENCE.finditer(text, lo, start):
+            lo = cut.end()
+        cut = _SENTENCE.search(text, end, hi)
+        if cut is not None:
+            hi = cut.start()
+        if not any(_inside(hits.starts(p), lo, start - len(p) + 1) for p in openers):
+            return None
+        for phrase in howto:
+            found = hits.starts(phrase)
+            i = bisect.bisect_left(found, end)
+            if i < len(found) and found[i] + len(phrase) <= hi:
+                return Decision("hypothetical", phrase)
         return None
 
     def _triggers_of(self, hits: Hits) -> list[Trigger]:
@@ -270,7 +302,11 @@ class Context:
             for k in order:
                 pos = found[k]
                 t_end = pos + size
-                if t_end > near_hi or (pos < end and t_end > start):
+                # an after trigger need only start in the clause: one written across a
+                # clause mark ("的时候,应该怎么") reaches into the next clause by its own words
+                if (pos >= near_hi if trigger.after else t_end > near_hi) or (
+                    pos < end and t_end > start
+                ):
                     continue
                 if not _word_ok(text, pos, t_end, trigger.latin):
                     continue

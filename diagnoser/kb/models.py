@@ -334,6 +334,14 @@ class Resolution(_Model):
     recur: Phrases = Phrases.model_construct()
 
 
+class Asked(_Model):
+    """A how-to question told across clauses: an opener before the mention (请问) and a how-to
+    ask after it (应该怎么处理), in the same sentence: "请问，打印机卡纸了，应该怎么处理"."""
+
+    before: Phrases = Phrases.model_construct()
+    after: Phrases = Phrases.model_construct()
+
+
 class ContextFile(_Model):
     """knowledge/vocabulary/context.yaml: NegEx-style trigger lists per language."""
 
@@ -346,6 +354,7 @@ class ContextFile(_Model):
     # phrases that end a scope: what follows "but" is read on its own
     contrast: Phrases = Phrases.model_construct()
     resolved: Resolution = Resolution.model_construct()
+    asked: Asked = Asked.model_construct()
 
 
 class SymptomFile(_Model):
