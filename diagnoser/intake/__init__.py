@@ -29,6 +29,7 @@ from .matcher import (
     Hits,
     ReferenceFinder,
     anchor_literals,
+    clauses_covered,
     combination_spans,
     first_literals,
     parse_combination,
@@ -507,12 +508,7 @@ def _unrecognised(
     text: str, clause_starts: list[int], covered: list[tuple[int, int]]
 ) -> tuple[Unrecognised, ...]:
     """Clauses (with words left after noise was blanked) that nothing covered."""
-    hit = [False] * len(clause_starts)
-    for start, end in covered:
-        first = bisect.bisect_right(clause_starts, start) - 1
-        last = bisect.bisect_right(clause_starts, max(start, end - 1)) - 1
-        for i in range(first, last + 1):
-            hit[i] = True
+    hit = clauses_covered(clause_starts, covered)
     out = []
     for i, start in enumerate(clause_starts):
         if hit[i]:

@@ -168,9 +168,9 @@ class Context:
         # the sentence around the mention: nothing of another sentence counts
         for cut in _SENTENCE.finditer(text, lo, start):
             lo = cut.end()
-        cut = _SENTENCE.search(text, end, hi)
-        if cut is not None:
-            hi = cut.start()
+        after = _SENTENCE.search(text, end, hi)
+        if after is not None:
+            hi = after.start()
         if not any(_inside(hits.starts(p), lo, start - len(p) + 1) for p in openers):
             return None
         for phrase in howto:

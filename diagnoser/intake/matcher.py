@@ -333,6 +333,17 @@ def combination_spans(
     return spans
 
 
+def clauses_covered(clause_starts: list[int], covered: Iterable[tuple[int, int]]) -> list[bool]:
+    """For each clause (given by its start offset), whether a covered span reaches into it."""
+    hit = [False] * len(clause_starts)
+    for start, end in covered:
+        first = bisect.bisect_right(clause_starts, start) - 1
+        last = bisect.bisect_right(clause_starts, max(start, end - 1)) - 1
+        for i in range(max(first, 0), last + 1):
+            hit[i] = True
+    return hit
+
+
 class ClauseIndex:
     """Which clause a position falls in (clauses as start offsets)."""
 

@@ -28,7 +28,7 @@ from itertools import chain
 from ..kb.models import MIN_EXAMPLE, Symptom, SymptomKind, fold_case
 from ._hanzi import to_simplified
 from .context import Context, Decision
-from .matcher import ClauseIndex, Hits, has_latin
+from .matcher import ClauseIndex, Hits, clauses_covered, has_latin
 
 THRESHOLD = 0.8  # the least similarity that counts: below it a clause is merely "not understood"
 MAX_CLAUSES = 32  # uncovered clauses compared per text
@@ -68,12 +68,7 @@ def uncovered_clauses(
 ) -> list[tuple[int, int]]:
     """The clauses (start, end without the separator) no span of `covered` touches, with a
     word in them: what the fallback may read."""
-    hit = [False] * len(clause_starts)
-    for start, end in covered:
-        first = bisect.bisect_right(clause_starts, start) - 1
-        last = bisect.bisect_right(clause_starts, max(start, end - 1)) - 1
-        for i in range(max(first, 0), last + 1):
-            hit[i] = True
+    hit = clauses_covered(clause_starts, covered)
     out = []
     for i, start in enumerate(clause_starts):
         if hit[i]:
