@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from diagnoser import Diagnoser
 from diagnoser._resources import default_paths
 from diagnoser.kb.casetest import coverage_issues, load_cases, run_case
 
 _RULES, _ = default_paths()
-_D: Diagnoser | None = None
-
-
-def _diagnoser() -> Diagnoser:
-    global _D
-    if _D is None:
-        _D = Diagnoser()
-    return _D
 
 
 def _cases():
@@ -30,8 +21,8 @@ CASES = _cases()
 
 
 @pytest.mark.parametrize("loaded", CASES, ids=[f"{c.rule}: {c.case.name}" for c in CASES])
-def test_rule_case(loaded):
-    result = run_case(_diagnoser(), loaded)
+def test_rule_case(loaded, shipped):
+    result = run_case(shipped, loaded)
     if loaded.case.known_gap:
         if result.passed:
             pytest.fail(
@@ -41,11 +32,11 @@ def test_rule_case(loaded):
     assert result.passed, f"{result.location}: {result.message}"
 
 
-def test_case_files_are_valid():
-    _, issues = load_cases(_RULES, set(_diagnoser().kb.rules))
+def test_case_files_are_valid(shipped):
+    _, issues = load_cases(_RULES, set(shipped.kb.rules))
     assert [str(i) for i in issues] == []
 
 
-def test_every_rule_has_a_positive_and_a_negative_case():
-    cases, _ = load_cases(_RULES, set(_diagnoser().kb.rules))
-    assert [str(i) for i in coverage_issues(_diagnoser(), cases)] == []
+def test_every_rule_has_a_positive_and_a_negative_case(shipped):
+    cases, _ = load_cases(_RULES, set(shipped.kb.rules))
+    assert [str(i) for i in coverage_issues(shipped, cases)] == []

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from diagnoser import Diagnoser
 from diagnoser._resources import default_paths
 from diagnoser.kb.scenarios import load_scenarios, run_scenario
 
 _RULES, _KNOWLEDGE = default_paths()
-_D: Diagnoser | None = None
-
-
-def _diagnoser() -> Diagnoser:
-    global _D
-    if _D is None:
-        _D = Diagnoser()
-    return _D
 
 
 def _scenarios():
@@ -31,8 +22,8 @@ SCENARIOS = _scenarios()
 @pytest.mark.parametrize(
     "loaded", SCENARIOS, ids=[f"{s.group}: {s.scenario.name}" for s in SCENARIOS]
 )
-def test_scenario(loaded):
-    result = run_scenario(_diagnoser(), loaded)
+def test_scenario(loaded, shipped):
+    result = run_scenario(shipped, loaded)
     if loaded.scenario.known_gap:
         if result.passed:
             pytest.fail(
@@ -42,6 +33,6 @@ def test_scenario(loaded):
     assert result.passed, f"{result.location}: {result.message}"
 
 
-def test_scenario_files_are_valid():
-    _, issues = load_scenarios(_RULES, _diagnoser().kb.faults)
+def test_scenario_files_are_valid(shipped):
+    _, issues = load_scenarios(_RULES, shipped.kb.faults)
     assert [str(i) for i in issues] == []
