@@ -24,6 +24,7 @@ FILES = [
     "realworld-holdout2.jsonl",
     "realworld-dev3.jsonl",
     "realworld-dev4.jsonl",
+    "realworld-dev5.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
