@@ -81,6 +81,19 @@ class Context:
         self._by_phrase: dict[str, list[int]] = {}
         for i, trigger in enumerate(self.triggers):
             self._by_phrase.setdefault(trigger.phrase, []).append(i)
+        # the same for the phrase lists _present asks about: phrase → (list, place in it)
+        self._lists = {
+            "contrast": self.contrast,
+            "resolved": self.resolved,
+            "recur": self.recur,
+            "pseudo": self.pseudo,
+            "ask_openers": self.ask_openers,
+            "ask_howto": self.ask_howto,
+        }
+        self._in_lists: dict[str, list[tuple[str, int]]] = {}
+        for key, phrases in self._lists.items():
+            for i, phrase in enumerate(phrases):
+                self._in_lists.setdefault(phrase, []).append((key, i))
 
     def literals(self) -> list[str]:
         """Every phrase the automaton must find for context decisions."""
@@ -325,12 +338,23 @@ class Context:
                 return Decision(trigger.scope, trigger.phrase)
         return None
 
-    @staticmethod
-    def _present(hits: Hits, key: str, phrases: list[str]) -> list[str]:
-        """The phrases of `phrases` that occur in the text, computed once per text."""
+    def _present(self, hits: Hits, key: str, phrases: list[str]) -> list[str]:
+        """The phrases of `phrases` that occur in the text (in their order), computed once per
+        text: for every list at once, from the text's literals (a few dozen) rather than by
+        asking for each phrase of every list (a few hundred)."""
         found = hits.memo.get(key)
         if found is None:
-            found = hits.memo[key] = [p for p in phrases if hits.has(p)]
+            if self._lists.get(key) is not phrases:  # a list of no key: ask phrase by phrase
+                return [p for p in phrases if hits.has(p)]
+            places: dict[str, list[int]] = {name: [] for name in self._lists}
+            in_lists = self._in_lists
+            for lit in hits.by_literal:
+                for name, i in in_lists.get(lit, ()):
+                    places[name].append(i)
+            for name, where in places.items():
+                listed = self._lists[name]
+                hits.memo[name] = [listed[i] for i in sorted(where)]
+            found = hits.memo[key]
         return found  # type: ignore[return-value]
 
     def _reach(self, trigger: Trigger) -> int:
