@@ -111,3 +111,48 @@ def test_the_record_schema_admits_every_key_the_batch_writes_and_no_other(tmp_pa
     assert seen <= described
     with pytest.raises(ValidationError):
         adapter.validate_python({**records[0], "surprise": 1})
+
+
+def test_construct_makes_what_model_construct_makes():
+    """Sources and unrecognised input are built per ticket by result.construct (no default
+    look-up): each must be model_construct's instance field for field, in field order, with
+    the same fields-set, and serialise alike."""
+    from diagnoser.result import (
+        InputKind,
+        Source,
+        SourceKind,
+        Unrecognised,
+        UnrecognisedReason,
+        construct,
+    )
+
+    cases = [
+        (Source, {"kind": SourceKind.TEXT, "span": (3, 7), "quote": "卡纸"}),
+        (Source, {"kind": SourceKind.CODE, "system": "generic", "code": "1001"}),
+        (Source, {"kind": SourceKind.TICKET}),
+        (
+            Unrecognised,
+            {"kind": InputKind.TEXT, "value": "x", "reason": UnrecognisedReason.NO_MATCH},
+        ),
+        (
+            Unrecognised,
+            {
+                "kind": InputKind.SYMPTOM,
+                "value": "paper_jm",
+                "reason": UnrecognisedReason.UNKNOWN_SYMPTOM,
+                "suggestion": "paper_jam",
+            },
+        ),
+        (Unrecognised, {"kind": InputKind.TEXT}),  # required fields missing: model_construct's
+    ]
+    for cls, values in cases:
+        made, expected = construct(cls, **values), cls.model_construct(**values)
+        assert type(made) is cls
+        assert list(made.__dict__.items()) == list(expected.__dict__.items())
+        assert made.model_fields_set == expected.model_fields_set
+        assert made == expected and repr(made) == repr(expected)
+        if "reason" in values:
+            assert made.model_dump_json() == expected.model_dump_json()
+    assert Source.text(1, 3, "ab") == Source.model_construct(
+        kind=SourceKind.TEXT, span=(1, 3), quote="ab"
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..errors import Issue, KnowledgeBaseError, Location
 from ..facts import FactIn
 from ..kb.models import Patterns, SymptomKind, fold_case
-from ..result import InputKind, Source, Unrecognised
+from ..result import InputKind, Source, Unrecognised, construct
 from ..result import UnrecognisedReason as Why
 from ..ticket import Ticket
 from ._hanzi import to_simplified
@@ -519,9 +519,7 @@ def _unrecognised(
         sep = _CLAUSE.search(text, start, end)
         clause = " ".join(text[start : sep.start() if sep else end].split())
         if clause:
-            out.append(
-                Unrecognised.model_construct(kind=_TEXT_INPUT, value=clause, reason=Why.NO_MATCH)
-            )
+            out.append(construct(Unrecognised, kind=_TEXT_INPUT, value=clause, reason=Why.NO_MATCH))
     return tuple(out)
 
 
@@ -582,13 +580,12 @@ def take_in(
             out.add(FactIn(sid, True, 1.0, _FIELD["symptoms"]))
         elif sid in kb.symptoms:
             out.unrecognised.append(
-                Unrecognised.model_construct(
-                    kind=InputKind.SYMPTOM, value=sid, reason=Why.NEEDS_VALUE
-                )
+                construct(Unrecognised, kind=InputKind.SYMPTOM, value=sid, reason=Why.NEEDS_VALUE)
             )
         else:
             out.unrecognised.append(
-                Unrecognised.model_construct(
+                construct(
+                    Unrecognised,
                     kind=InputKind.SYMPTOM,
                     value=sid,
                     reason=Why.UNKNOWN_SYMPTOM,
@@ -601,7 +598,8 @@ def take_in(
             out.add(FactIn(name, value, 1.0, _FIELD["metrics"]))
         else:
             out.unrecognised.append(
-                Unrecognised.model_construct(
+                construct(
+                    Unrecognised,
                     kind=InputKind.METRIC,
                     value=f"{name}={value:g}",
                     reason=Why.UNKNOWN_METRIC,
@@ -626,7 +624,8 @@ def take_in(
             system = _system_named(fold_case(normalise_text(ticket.system)), vocab)
         if system is None:
             out.unrecognised.append(
-                Unrecognised.model_construct(
+                construct(
+                    Unrecognised,
                     kind=InputKind.SYSTEM,
                     value=ticket.system,
                     reason=Why.UNKNOWN_SYSTEM,
@@ -652,9 +651,7 @@ def take_in(
             codes.append((code, _FIELD["error_codes"]))
         else:
             out.unrecognised.append(
-                Unrecognised.model_construct(
-                    kind=InputKind.ERROR_CODE, value=raw, reason=Why.EMPTY_CODE
-                )
+                construct(Unrecognised, kind=InputKind.ERROR_CODE, value=raw, reason=Why.EMPTY_CODE)
             )
     codes.extend(said.codes)
     seen_codes: set[str] = set()
@@ -670,8 +667,8 @@ def take_in(
                 out.add(FactIn("code_fault", fault, entry.certainty, _catalog(system, entry.code)))
         if not meanings and code not in vocab.known_codes:
             out.unrecognised.append(
-                Unrecognised.model_construct(
-                    kind=InputKind.ERROR_CODE, value=code, reason=Why.NOT_IN_CATALOG
+                construct(
+                    Unrecognised, kind=InputKind.ERROR_CODE, value=code, reason=Why.NOT_IN_CATALOG
                 )
             )
 
