@@ -91,9 +91,9 @@ class Context:
             "ask_howto": self.ask_howto,
         }
         self._in_lists: dict[str, list[tuple[str, int]]] = {}
-        for key, phrases in self._lists.items():
-            for i, phrase in enumerate(phrases):
-                self._in_lists.setdefault(phrase, []).append((key, i))
+        for key, listed in self._lists.items():
+            for i, text in enumerate(listed):
+                self._in_lists.setdefault(text, []).append((key, i))
 
     def literals(self) -> list[str]:
         """Every phrase the automaton must find for context decisions."""
