@@ -30,10 +30,10 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
-_M = TypeVar("_M", bound=BaseModel)
-
 from .kb.models import LocalizedText, Phase, Principle, Severity
 from .ticket import Scope
+
+_M = TypeVar("_M", bound=BaseModel)
 
 SCHEMA_VERSION: Literal["2"] = "2"
 """Version of the JSON contract: bumped when a field changes meaning or disappears."""
