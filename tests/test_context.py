@@ -215,3 +215,30 @@ def test_nothing_is_broken_denies_but_nothing_works_does_not(shipped):
     assert "not_working" not in _said(shipped, "Nothing is broken right now.")[0]
     symptoms, _, _ = _said(shipped, "nothing works since the update")
     assert "not_working" in symptoms and "after_upgrade" in symptoms
+
+
+def test_the_phrases_a_text_has_are_those_asking_each_phrase_finds(shipped):
+    """Context finds which contrasts, resolutions, pseudo-triggers and how-to phrases a text has
+    from the text's literals, for every list at once: each list must be what asking for each of
+    its phrases in turn gives, in the list's order, on texts that have some of every kind."""
+    from diagnoser.intake import normalise_text
+    from diagnoser.kb.models import fold_case
+
+    compiled = shipped._vocab._compiled()
+    context = compiled.context
+    texts = [
+        "打印机卡纸，但是已经修好了",
+        "是不是没插盘？请问应该怎么处理",
+        "printer was jammed but it's fixed now, not only the scanner",
+        "又不行了，之前已经好了，不过还是报错",
+        "How do I fix it if the upload fails?",
+    ]
+    seen = set()
+    for text in texts:
+        hits = compiled.finder.find(fold_case(normalise_text(text)))
+        for key, phrases in context._lists.items():
+            found = context._present(hits, key, phrases)
+            assert found == [p for p in phrases if hits.has(p)], (text, key)
+            if found:
+                seen.add(key)
+    assert seen == set(context._lists)  # every list had a phrase in some text
