@@ -1,4 +1,4 @@
-"""Validate and count the real-phrasing ticket sets (realworld-dev / realworld-holdout).
+"""Validate and count the real-phrasing ticket sets (realworld-dev*, realworld-holdout*).
 
 Run: python examples/tickets/check_realworld.py
 Checks every line is a JSON object with the ticket fields, ids are unique across both files,
@@ -23,6 +23,9 @@ FILES = [
     "realworld-dev2.jsonl",
     "realworld-holdout2.jsonl",
     "realworld-dev3.jsonl",
+    "realworld-dev4.jsonl",
+    "realworld-dev5.jsonl",
+    "realworld-holdout3.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
