@@ -36,7 +36,15 @@ if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be 
 TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an explicit symptom
 
 _CLAUSE = re.compile(r"[。！？!?；;，,、\n]+|\.(?=\s|$)")
-_WORDISH = re.compile(r"[\w\u4e00-\u9fff]{2,}")
+
+
+@functools.cache
+def _wordish() -> re.Pattern[str]:
+    # compiled with the first text that leaves something unread: re builds the bitmap of its
+    # CJK range in Python, milliseconds a short process need not spend
+    return re.compile(r"[\w\u4e00-\u9fff]{2,}")
+
+
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
@@ -520,7 +528,7 @@ def _unrecognised(
         if hit[i]:
             continue
         end = clause_starts[i + 1] if i + 1 < len(clause_starts) else len(text)
-        if not _WORDISH.search(text, start, end):
+        if not _wordish().search(text, start, end):
             continue
         sep = _CLAUSE.search(text, start, end)
         clause = " ".join(text[start : sep.start() if sep else end].split())
