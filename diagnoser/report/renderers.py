@@ -120,14 +120,17 @@ def shipped_environment(
     Undefined names are errors, block tags leave no blank lines, a template's trailing newline
     is kept, and `.html.j2` templates are autoescaped. Compiled templates are kept for the next
     process in the cache directory: Jinja checks each against its source, the directory's name
-    against the version and this module, where the compile-time options are set.
+    against the version, this module (where the compile-time options are set) and `finalize`.
     """
     from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader
 
     from .. import __version__
 
     stamp = Path(__file__).stat().st_mtime_ns
-    directory = _cachedir.subdir(f"templates-{__version__}-{stamp}")
+    # a finalize step is compiled into the template code: environments with and without one
+    # keep their templates apart
+    kind = "finalized" if finalize is not None else "plain"
+    directory = _cachedir.subdir(f"templates-{__version__}-{stamp}-{kind}")
     cache = FileSystemBytecodeCache(str(directory)) if directory is not None else None
     env = Environment(
         loader=FileSystemLoader(str(templates_path())), bytecode_cache=cache, **_options(finalize)

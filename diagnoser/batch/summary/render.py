@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -423,10 +422,10 @@ def _text_bar(share: float, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-@functools.cache
 def _environment() -> Environment:
     # the reports' Jinja setup (summary.html.j2 autoescaped by its name), with the filters of
-    # the summary's own templates
+    # the summary's own templates; made per summary, so that the cache settings of the moment
+    # apply (a summary is written once per batch)
     from ...report.renderers import shipped_environment
 
     return shipped_environment(
