@@ -58,6 +58,9 @@ def test_a_code_in_the_present_still_counts(shipped):
             "the IRP portal was down this morning, we waited, everything is fine now",
             "platform_error",
         ),
+        # far back in its own clause: what the clause names before it is what it resolves
+        ("上周停电导致开票中断的问题已经解决，特此反馈", "power_outage"),
+        ("the paper jam at the front desk printer we reported last week is resolved", "paper_jam"),
     ],
 )
 def test_a_resolution_reaches_back_across_clauses_and_contrasts(shipped, text, symptom):
@@ -83,6 +86,7 @@ def test_a_resolution_reaches_back_across_clauses_and_contrasts(shipped, text, s
         ("has it been fixed now? uploads time out", "connection_timeout"),
         # denied
         ("上传一直超时，还没解决", "connection_timeout"),
+        ("打印机卡纸的问题到现在一直都没有解决", "paper_jam"),
         ("uploads time out, not fixed yet", "connection_timeout"),
         ("uploads time out and it is not resolved", "connection_timeout"),
         # "everything is fine" about the rest is no resolution of what comes before

@@ -239,22 +239,24 @@ class Context:
             s_lo, s_hi = sentences.bounds(sentences(pos), len(text))
             c_lo = max(clauses.bounds(clauses(pos), len(text))[0], s_lo)
             c_lo = self._after_contrast(hits, c_lo, pos)
-            # a problem named in its own clause before it: the resolution is about that one
-            k = bisect.bisect_left(mention_starts, c_lo)
-            if k < len(mention_starts) and mention_starts[k] < pos:
-                continue
             if self._voided_resolution(hits, pos, max(s_lo, pos - _REACH)):
                 continue
             t_end = pos + len(phrase)
             if any(_inside(hits.starts(r), t_end, s_hi) for r in recur):
                 continue
-            lo = max(s_lo, c_lo - 4 * _REACH)
-            if lo >= c_lo:
+            # a problem named in its own clause before it: the resolution is about that one,
+            # however far back in the clause ("上周停电导致开票中断的问题已经解决")
+            k = bisect.bisect_left(mention_starts, c_lo)
+            if k < len(mention_starts) and mention_starts[k] < pos:
+                lo, hi = max(c_lo, pos - _REACH), pos
+            else:
+                lo, hi = max(s_lo, c_lo - 4 * _REACH), c_lo
+            if lo >= hi:
                 continue
             if out and lo <= out[-1][1]:  # overlapping stretches merge: sorted, disjoint
-                out[-1] = (out[-1][0], max(out[-1][1], c_lo), out[-1][2])
+                out[-1] = (out[-1][0], max(out[-1][1], hi), out[-1][2])
             else:
-                out.append((lo, c_lo, phrase))
+                out.append((lo, hi, phrase))
         return out
 
     def _after_contrast(self, hits: Hits, lo: int, pos: int) -> int:
