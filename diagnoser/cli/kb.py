@@ -25,7 +25,7 @@ from ..kb.loader import KnowledgeBase
 from ..kb.models import Condition, ErrorCode, Fault, Group, RuleSpec, Symptom
 from ..report import detect_language
 from ..result import SCHEMA_VERSION
-from ._common import EXIT_INPUT, EXIT_NOTHING, EXIT_OK, EXIT_USAGE, fail, kb_options, load_kb
+from ._common import EXIT_INPUT, EXIT_NOTHING, EXIT_OK, fail, kb_options, load_kb
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -798,8 +798,8 @@ def kb_learn(results: Path, top: int, examples: int, fmt: str) -> None:
 
     try:
         groups = learn(unrecognised_clauses(results), top=top, examples=examples)
-    except LearnError as exc:
-        fail(str(exc), EXIT_USAGE)
+    except LearnError as exc:  # the results file is the command's input
+        fail(str(exc), EXIT_INPUT)
     if fmt == "json":
         _emit_json({"groups": [g.as_dict() for g in groups]})
     elif groups:
