@@ -51,10 +51,6 @@ class Scenario(BaseModel):
             raise ValueError(f"{self.top!r} is both the expected top and excluded")
         return self
 
-    def assertions(self) -> int:
-        """How many expectations this scenario states (top, each included, each excluded)."""
-        return (self.top is not None) + len(self.includes) + len(self.excludes)
-
 
 class ScenarioFile(BaseModel):
     """rules/scenarios/<name>.yaml: scenarios, grouped as their author sees fit."""

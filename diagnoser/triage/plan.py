@@ -263,20 +263,6 @@ def _append(note: LocalizedText, more: LocalizedText) -> LocalizedText:
     return LocalizedText.model_construct(zh=note.zh + more.zh, en=f"{note.en} {more.en}")
 
 
-def plan_jurisdictions(
-    systems: Sequence[str],
-    known: Mapping[str, SystemProfile],
-    site: SiteProfile | None,
-    *,
-    named_by_ticket: bool = False,
-    text: str | None = None,
-) -> tuple[str, ...]:
-    """The jurisdictions of `choose_jurisdictions` alone; () keeps every step."""
-    return choose_jurisdictions(
-        systems, known, site, named_by_ticket=named_by_ticket, text=text
-    ).jurisdictions
-
-
 def _applies(items: Iterable[T], jurisdictions: tuple[str, ...]) -> list[T]:
     """The items that hold everywhere or in one of `jurisdictions` (every item when unknown)."""
     if not jurisdictions:
