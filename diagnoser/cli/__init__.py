@@ -316,7 +316,7 @@ def kb_test(rules: Path | None, knowledge: Path | None) -> None:
         if not result.ok:
             failed += 1
             why = "passes but is marked as a known gap" if result.passed else result.message
-            click.echo(f"FAIL {result.location}: {result.rule}: {result.name}: {why}")
+            click.echo(f"FAIL {result.location}: {result.subject}: {result.name}: {why}")
     scenarios_failed = 0
     for scenario in scenarios:
         outcome = run_scenario(diagnoser, scenario)
