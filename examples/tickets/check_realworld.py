@@ -23,6 +23,8 @@ FILES = [
     "realworld-dev2.jsonl",
     "realworld-holdout2.jsonl",
     "realworld-dev3.jsonl",
+    "realworld-dev4.jsonl",
+    "realworld-dev5.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
