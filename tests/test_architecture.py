@@ -65,3 +65,18 @@ def test_each_package_row_names_its_modules_and_only_those():
             if name != "__init__.py" and not (PACKAGE / row / name).exists():
                 problems.append(f"{row}: names {name}, which does not exist")
     assert not problems, "\n".join(problems)
+
+
+def test_the_kb_group_s_commands_live_in_one_module():
+    import click
+
+    from diagnoser.cli import cli
+
+    ctx = click.Context(cli)
+    group = cli.get_command(ctx, "kb")
+    assert isinstance(group, click.Group)
+    modules = {
+        name: group.get_command(ctx, name).callback.__module__ for name in group.list_commands(ctx)
+    }
+    assert set(modules) == {"lint", "test", "show", "learn"}
+    assert set(modules.values()) == {"diagnoser.cli.kb"}, modules
