@@ -111,3 +111,27 @@ def test_the_record_schema_admits_every_key_the_batch_writes_and_no_other(tmp_pa
     assert seen <= described
     with pytest.raises(ValidationError):
         adapter.validate_python({**records[0], "surprise": 1})
+
+
+def test_the_regenerator_s_help_and_check_write_nothing():
+    import subprocess
+    import sys
+
+    from diagnoser import schemas
+
+    before = {n: schemas.path(n).stat().st_mtime_ns for n in schemas.NAMES}
+    for args in (["--help"], ["--check"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "diagnoser.schemas", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    assert (
+        "--check"
+        in subprocess.run(
+            [sys.executable, "-m", "diagnoser.schemas", "--help"], capture_output=True, text=True
+        ).stdout
+    )
+    assert {n: schemas.path(n).stat().st_mtime_ns for n in schemas.NAMES} == before
