@@ -135,3 +135,15 @@ def test_the_regenerator_s_help_and_check_write_nothing():
         ).stdout
     )
     assert {n: schemas.path(n).stat().st_mtime_ns for n in schemas.NAMES} == before
+
+
+def test_a_record_s_enumerated_fields_allow_what_the_diagnosis_schema_does():
+    # unrecognised input, priority and scope have one meaning in both contracts
+    diagnosis = json.loads(shipped("diagnosis"))["$defs"]
+    record = json.loads(shipped("record"))["$defs"]
+    unrecognised = record["UnrecognisedRecord"]["properties"]
+    assert unrecognised["kind"]["enum"] == diagnosis["InputKind"]["enum"]
+    assert unrecognised["reason"]["enum"] == diagnosis["UnrecognisedReason"]["enum"]
+    ok = record["OkRecord"]["properties"]
+    assert ok["priority"]["enum"] == [*diagnosis["Priority"]["enum"], None]
+    assert ok["scope"]["enum"] == [*diagnosis["Scope"]["enum"], None]
