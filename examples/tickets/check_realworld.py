@@ -1,4 +1,4 @@
-"""Validate and count the real-phrasing ticket sets (realworld-dev / realworld-holdout).
+"""Validate and count the real-phrasing ticket sets (realworld-dev*, realworld-holdout*).
 
 Run: python examples/tickets/check_realworld.py
 Checks every line is a JSON object with the ticket fields, ids are unique across both files,
@@ -25,6 +25,7 @@ FILES = [
     "realworld-dev3.jsonl",
     "realworld-dev4.jsonl",
     "realworld-dev5.jsonl",
+    "realworld-holdout3.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
