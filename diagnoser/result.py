@@ -433,12 +433,18 @@ class RecordEvidence(TypedDict):
     symptoms: list[str]
 
 
+def _one_of(values: Iterable[Any], *, nullable: bool = False) -> Any:
+    """A record field's schema: the values of an enum, as the diagnosis schema has them (a
+    record keeps plain strings, so the schema says which)."""
+    return Field(json_schema_extra={"enum": [*values, *([None] if nullable else [])]})
+
+
 class UnrecognisedRecord(TypedDict):
     """Input that matched nothing in the knowledge base, why, and the likely intended name."""
 
-    kind: str
+    kind: Annotated[str, _one_of(k.value for k in InputKind)]
     value: str
-    reason: str
+    reason: Annotated[str, _one_of(r.value for r in UnrecognisedReason)]
     suggestion: str | None
 
 
@@ -446,8 +452,8 @@ class RecordBody(TypedDict):
     """What a record says that depends only on what the ticket says (not its id or time)."""
 
     diagnoses: list[RecordFault]
-    priority: str | None
-    scope: str | None
+    priority: Annotated[str | None, _one_of((p.value for p in Priority), nullable=True)]
+    scope: Annotated[str | None, _one_of((s.value for s in Scope), nullable=True)]
     systems: list[str]
     error_codes: list[str]
     evidence: list[RecordEvidence]

@@ -156,3 +156,39 @@ def test_construct_makes_what_model_construct_makes():
     assert Source.text(1, 3, "ab") == Source.model_construct(
         kind=SourceKind.TEXT, span=(1, 3), quote="ab"
     )
+
+
+def test_the_regenerator_s_help_and_check_write_nothing():
+    import subprocess
+    import sys
+
+    from diagnoser import schemas
+
+    before = {n: schemas.path(n).stat().st_mtime_ns for n in schemas.NAMES}
+    for args in (["--help"], ["--check"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "diagnoser.schemas", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    assert (
+        "--check"
+        in subprocess.run(
+            [sys.executable, "-m", "diagnoser.schemas", "--help"], capture_output=True, text=True
+        ).stdout
+    )
+    assert {n: schemas.path(n).stat().st_mtime_ns for n in schemas.NAMES} == before
+
+
+def test_a_record_s_enumerated_fields_allow_what_the_diagnosis_schema_does():
+    # unrecognised input, priority and scope have one meaning in both contracts
+    diagnosis = json.loads(shipped("diagnosis"))["$defs"]
+    record = json.loads(shipped("record"))["$defs"]
+    unrecognised = record["UnrecognisedRecord"]["properties"]
+    assert unrecognised["kind"]["enum"] == diagnosis["InputKind"]["enum"]
+    assert unrecognised["reason"]["enum"] == diagnosis["UnrecognisedReason"]["enum"]
+    ok = record["OkRecord"]["properties"]
+    assert ok["priority"]["enum"] == [*diagnosis["Priority"]["enum"], None]
+    assert ok["scope"]["enum"] == [*diagnosis["Scope"]["enum"], None]
