@@ -11,8 +11,11 @@ mode (one worker, no cache); p50/p95 of one warm Diagnoser.diagnose; the whole-p
 `diagnoser diagnose --code 1001`; peak memory (largest process) of batch runs over --tickets
 and --big tickets; where the CPU time of a ticket goes, stage by stage (read+parse, intake,
 engine, record build, encode+write, pickling to and from the workers), measured in one process
-over the first --stages tickets of the backlog. With --old PATH (a checkout of an earlier
-diagnoser), its batch runs in turn with this one's and its stages beside them. Medians of
+over the first --stages tickets of the backlog, with the share of tickets whose record body
+and engine run were made rather than taken from the caches keyed by the facts; the main
+process's CPU per ticket and share of the run (reading, dispatch, writing). With --old PATH
+(a checkout of an earlier diagnoser), its batch runs in turn with this one's and its stages
+beside them. Medians of
 --runs; the machine may be shared and noisy, so compare ratios and CPU times rather than single
 wall-clock numbers.
 
@@ -263,6 +266,17 @@ service.Ticket.parse = timed("ticket", ticket_parse)
 service.take_in = timed("intake", service.take_in)
 diagnoser._vocab.read_text = timed("intake", diagnoser._vocab.read_text)
 diagnoser._run = timed("engine", diagnoser._run)
+built = [0]  # record bodies made (the others came from the cache keyed by the facts)
+record_body = diagnoser._record_body
+
+
+def counted(*args, **kwargs):
+    built[0] += 1
+    return record_body(*args, **kwargs)
+
+
+diagnoser._record_body = counted
+runs_before = diagnoser.cache_misses
 start = cpu()
 records = runner.diagnose_items(diagnoser, items)
 total = cpu() - start
@@ -288,6 +302,8 @@ print(json.dumps({
     "record build": record / n * 1e6,
     "encode+write": encode / n * 1e6,
     "to/from workers": transfer / n * 1e6,
+    "record bodies built": built[0] / n,
+    "engine runs": (diagnoser.cache_misses - runs_before) / n,
 }))
 """
 
@@ -304,6 +320,32 @@ def stages(backlog: Path, count: int, env: dict[str, str] | None = None) -> dict
         env=env,
     )
     return {k: float(v) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
+
+
+# The main process's share of the CPU time of a batch run: the CLI run in this process, the
+# workers its children (reaped when the pool shuts down).
+_SHARE = (
+    "import os, resource, sys\n"
+    "os.environ.setdefault('PYDANTIC_DISABLE_PLUGINS', '__all__')\n"
+    "from diagnoser.cli import main\n"
+    "sys.argv = ['diagnoser', *sys.argv[1:]]\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "me = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "kids = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, file=sys.stderr)\n"
+)
+
+
+def main_share(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(CPU seconds of the main process, of its workers) of one `diagnoser batch ARGS` run."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SHARE, *args], check=True, capture_output=True, text=True, env=env
+    )
+    me, kids = done.stderr.strip().splitlines()[-1].split()
+    return float(me), float(kids)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -383,6 +425,11 @@ def main() -> None:
         ]
         floor = statistics.median(floor_runs)
         bare_in.unlink()
+        share_args = ["batch", "-q", "--workers", str(args.workers), str(backlog), "-o"]
+        share = main_share([*share_args, str(tmp / "share.jsonl")])
+        old_share = (
+            main_share([*share_args, str(tmp / "old-share.jsonl")], old_env) if args.old else None
+        )
         naive_s, _ = timed(
             [*cli, "batch", "-q", "--workers", "1", "--cache-size", "0", str(naive_in),
              "-o", str(tmp / "naive-out.jsonl")]
@@ -451,16 +498,29 @@ def main() -> None:
             f"intake alone:           {intake_us:,.0f} µs CPU per text "
             f"(one process, median of {len(intake_runs)} passes over {intake_n:,} new texts each)"
         )
+        line = (
+            f"main process:           {share[0] / args.tickets * 1e6:,.0f} µs CPU per ticket, "
+            f"{share[0] / sum(share):.0%} of the run's CPU (reading, dispatch, writing)"
+        )
+        if old_share is not None:
+            old_us = old_share[0] / args.tickets * 1e6
+            line += f"; old {old_us:,.0f} µs, {old_share[0] / sum(old_share):.0%}"
+        print(line)
         print(f"stages, µs CPU per ticket (one process, {staged:,} tickets):")
         for name in STAGES:
             line = f"  {name:16} {here_stages[name]:8.1f}"
             if old_stages is not None:
                 line += f"   old {old_stages[name]:8.1f}"
             print(line)
-        total = sum(here_stages.values())
+        for name in ("record bodies built", "engine runs"):
+            line = f"  {name + ' per ticket':32} {here_stages[name]:6.1%}"
+            if old_stages is not None and name in old_stages:
+                line += f"   old {old_stages[name]:6.1%}"
+            print(line)
+        total = sum(here_stages[name] for name in STAGES)
         line = f"  {'total':16} {total:8.1f}"
         if old_stages is not None:
-            line += f"   old {sum(old_stages.values()):8.1f}"
+            line += f"   old {sum(old_stages[name] for name in STAGES):8.1f}"
         print(line)
         print(
             f"naive (1 worker, no cache, {args.naive:,} tickets): "

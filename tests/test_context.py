@@ -58,6 +58,9 @@ def test_a_code_in_the_present_still_counts(shipped):
             "the IRP portal was down this morning, we waited, everything is fine now",
             "platform_error",
         ),
+        # far back in its own clause: what the clause names before it is what it resolves
+        ("上周停电导致开票中断的问题已经解决，特此反馈", "power_outage"),
+        ("the paper jam at the front desk printer we reported last week is resolved", "paper_jam"),
     ],
 )
 def test_a_resolution_reaches_back_across_clauses_and_contrasts(shipped, text, symptom):
@@ -83,6 +86,7 @@ def test_a_resolution_reaches_back_across_clauses_and_contrasts(shipped, text, s
         ("has it been fixed now? uploads time out", "connection_timeout"),
         # denied
         ("上传一直超时，还没解决", "connection_timeout"),
+        ("打印机卡纸的问题到现在一直都没有解决", "paper_jam"),
         ("uploads time out, not fixed yet", "connection_timeout"),
         ("uploads time out and it is not resolved", "connection_timeout"),
         # "everything is fine" about the rest is no resolution of what comes before
@@ -215,3 +219,30 @@ def test_nothing_is_broken_denies_but_nothing_works_does_not(shipped):
     assert "not_working" not in _said(shipped, "Nothing is broken right now.")[0]
     symptoms, _, _ = _said(shipped, "nothing works since the update")
     assert "not_working" in symptoms and "after_upgrade" in symptoms
+
+
+def test_the_phrases_a_text_has_are_those_asking_each_phrase_finds(shipped):
+    """Context finds which contrasts, resolutions, pseudo-triggers and how-to phrases a text has
+    from the text's literals, for every list at once: each list must be what asking for each of
+    its phrases in turn gives, in the list's order, on texts that have some of every kind."""
+    from diagnoser.intake import normalise_text
+    from diagnoser.kb.models import fold_case
+
+    compiled = shipped._vocab._compiled()
+    context = compiled.context
+    texts = [
+        "打印机卡纸，但是已经修好了",
+        "是不是没插盘？请问应该怎么处理",
+        "printer was jammed but it's fixed now, not only the scanner",
+        "又不行了，之前已经好了，不过还是报错",
+        "How do I fix it if the upload fails?",
+    ]
+    seen = set()
+    for text in texts:
+        hits = compiled.finder.find(fold_case(normalise_text(text)))
+        for key, phrases in context._lists.items():
+            found = context._present(hits, key, phrases)
+            assert found == [p for p in phrases if hits.has(p)], (text, key)
+            if found:
+                seen.add(key)
+    assert seen == set(context._lists)  # every list had a phrase in some text

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from diagnoser.cli import cli
 from diagnoser.interactive.caller import Caller, fault_symptoms
 from diagnoser.interactive.drill import MAX_QUESTIONS, Drill
+from diagnoser.result import SCHEMA_VERSION
 
 PRINTER = "hardware.printer_failure"
 
@@ -185,6 +186,7 @@ def test_json_gives_the_score_for_a_training_log(shipped):
     result = run("--fault", PRINTER, "--seed", "11", "--lang", "zh", "-f", "json", input=script)
     assert result.exit_code == 1  # the diagnosis was wrong
     record = json.loads(result.stdout)
+    assert record["schema_version"] == SCHEMA_VERSION  # as every JSON output
     assert record["drill"] == {
         "seed": 11,
         "lang": "zh",

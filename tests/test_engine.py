@@ -281,6 +281,21 @@ def test_an_engine_builds_the_full_network_once_partial_ones_cost_as_much():
     assert [f.rule for f in eng.run([FactIn("s1")]).firings] == ["r1"]
 
 
+def test_a_rule_is_compiled_when_a_network_first_holds_it():
+    rules = [
+        _rule(f"r{i}", {"all": [{"symptom": f"s{i}", "matches": "^ok"}]}, {"fault": "network.x"})
+        for i in range(4)
+    ]
+    compiled = CompiledRules(rules)
+    assert compiled.rules_compiled == 0  # a code-only diagnosis compiles what it reaches
+    eng = compiled.new_engine()
+    assert [f.rule for f in eng.run([FactIn("s2", "ok")]).firings] == ["r2"]
+    assert compiled.rules_compiled == 1
+    eng.prepare()
+    assert compiled.rules_compiled == 4
+    assert [f.rule for f in eng.run([FactIn("s2", "ok"), FactIn("s0", "no")]).firings] == ["r2"]
+
+
 # the example ticket sets the equivalence tests run; the sealed held-out sets stay unread
 _EXAMPLE_SETS = sorted(
     p for p in (ROOT / "examples/tickets").glob("*.jsonl") if "holdout" not in p.name

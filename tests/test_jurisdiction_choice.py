@@ -140,3 +140,19 @@ def test_the_start_of_a_long_ticket_decides_the_default(shipped):
     text = "开不了票，日志如下：" + "。" * 4000 + " log line" * 5000
     choice = choose_jurisdictions([], shipped.kb.systems, None, text=text)
     assert choice.jurisdictions == ("CN",)
+
+
+def test_the_note_names_a_system_whose_name_has_a_bar_in_each_language(shipped):
+    # system names are the knowledge base author's text: nothing in them is read back as syntax
+    from diagnoser.kb.models import LocalizedText
+    from diagnoser.triage.plan import choose_jurisdictions
+
+    known = dict(shipped.kb.systems)
+    irp = known["india_irp"]
+    known["india_irp"] = irp.model_copy(
+        update={"name": LocalizedText(zh="印度|IRP 门户", en="India | IRP portal")}
+    )
+    choice = choose_jurisdictions(["india_irp"], known, None, named_by_ticket=True)
+    assert choice.jurisdictions == ("IN",)
+    assert "印度|IRP 门户" in choice.note.zh and "India | IRP portal" not in choice.note.zh
+    assert "India | IRP portal" in choice.note.en and "印度" not in choice.note.en

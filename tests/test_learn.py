@@ -44,5 +44,39 @@ def test_a_broken_results_file_names_file_and_line(tmp_path):
     path = tmp_path / "results.jsonl"
     path.write_text('{"id": "a"}\nnot json\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["kb", "learn", str(path)])
-    assert result.exit_code == 2
+    assert result.exit_code == 4  # the input is invalid, as for every command
     assert f"{path}:2: not JSON" in result.output
+
+
+def test_a_results_file_that_is_not_utf8_names_file_and_line(tmp_path):
+    path = tmp_path / "results.jsonl"
+    path.write_bytes(b'{"id": "a"}\n\xff\xfe not text\n')
+    result = CliRunner().invoke(cli, ["kb", "learn", str(path)])
+    assert result.exit_code == 4, result.output
+    assert f"{path}:2: not UTF-8" in result.output
+    assert "internal error" not in result.output
+
+
+def test_a_results_file_that_fails_while_read_is_an_input_error(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    path = tmp_path / "results.jsonl"
+    path.write_text('{"id": "a"}\n', encoding="utf-8")
+
+    class _Failing:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def readline(self, limit=-1):
+            raise OSError(5, "Input/output error")
+
+    real_open = Path.open
+    monkeypatch.setattr(
+        Path, "open", lambda self, *a, **k: _Failing() if self == path else real_open(self, *a, **k)
+    )
+    result = CliRunner().invoke(cli, ["kb", "learn", str(path)])
+    assert result.exit_code == 4, result.output
+    assert f"{path}:1: cannot read: Input/output error" in result.output

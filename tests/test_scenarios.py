@@ -36,3 +36,14 @@ def test_scenario(loaded, shipped):
 def test_scenario_files_are_valid(shipped):
     _, issues = load_scenarios(_RULES, shipped.kb.faults)
     assert [str(i) for i in issues] == []
+
+
+def test_a_scenario_result_has_the_shape_of_a_case_result(shipped):
+    # one outcome type for rule cases, incident cases and scenarios: a tool running `kb test`'s
+    # runners handles them alike
+    from diagnoser.kb.casetest import CaseResult, load_cases, run_case
+
+    scenario = run_scenario(shipped, SCENARIOS[0])
+    case = run_case(shipped, load_cases(_RULES, set(shipped.kb.rules))[0][0])
+    assert type(scenario) is type(case) is CaseResult
+    assert scenario.subject == SCENARIOS[0].group and scenario.ok

@@ -111,3 +111,84 @@ def test_the_record_schema_admits_every_key_the_batch_writes_and_no_other(tmp_pa
     assert seen <= described
     with pytest.raises(ValidationError):
         adapter.validate_python({**records[0], "surprise": 1})
+
+
+def test_construct_makes_what_model_construct_makes():
+    """Sources and unrecognised input are built per ticket by result.construct (no default
+    look-up): each must be model_construct's instance field for field, in field order, with
+    the same fields-set, and serialise alike."""
+    from diagnoser.result import (
+        InputKind,
+        Source,
+        SourceKind,
+        Unrecognised,
+        UnrecognisedReason,
+        construct,
+    )
+
+    cases = [
+        (Source, {"kind": SourceKind.TEXT, "span": (3, 7), "quote": "卡纸"}),
+        (Source, {"kind": SourceKind.CODE, "system": "generic", "code": "1001"}),
+        (Source, {"kind": SourceKind.TICKET}),
+        (
+            Unrecognised,
+            {"kind": InputKind.TEXT, "value": "x", "reason": UnrecognisedReason.NO_MATCH},
+        ),
+        (
+            Unrecognised,
+            {
+                "kind": InputKind.SYMPTOM,
+                "value": "paper_jm",
+                "reason": UnrecognisedReason.UNKNOWN_SYMPTOM,
+                "suggestion": "paper_jam",
+            },
+        ),
+        (Unrecognised, {"kind": InputKind.TEXT}),  # required fields missing: model_construct's
+    ]
+    for cls, values in cases:
+        made, expected = construct(cls, **values), cls.model_construct(**values)
+        assert type(made) is cls
+        assert list(made.__dict__.items()) == list(expected.__dict__.items())
+        assert made.model_fields_set == expected.model_fields_set
+        assert made == expected and repr(made) == repr(expected)
+        if "reason" in values:
+            assert made.model_dump_json() == expected.model_dump_json()
+    assert Source.text(1, 3, "ab") == Source.model_construct(
+        kind=SourceKind.TEXT, span=(1, 3), quote="ab"
+    )
+
+
+def test_the_regenerator_s_help_and_check_write_nothing():
+    import subprocess
+    import sys
+
+    from diagnoser import schemas
+
+    before = {n: schemas.path(n).stat().st_mtime_ns for n in schemas.NAMES}
+    for args in (["--help"], ["--check"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "diagnoser.schemas", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    assert (
+        "--check"
+        in subprocess.run(
+            [sys.executable, "-m", "diagnoser.schemas", "--help"], capture_output=True, text=True
+        ).stdout
+    )
+    assert {n: schemas.path(n).stat().st_mtime_ns for n in schemas.NAMES} == before
+
+
+def test_a_record_s_enumerated_fields_allow_what_the_diagnosis_schema_does():
+    # unrecognised input, priority and scope have one meaning in both contracts
+    diagnosis = json.loads(shipped("diagnosis"))["$defs"]
+    record = json.loads(shipped("record"))["$defs"]
+    unrecognised = record["UnrecognisedRecord"]["properties"]
+    assert unrecognised["kind"]["enum"] == diagnosis["InputKind"]["enum"]
+    assert unrecognised["reason"]["enum"] == diagnosis["UnrecognisedReason"]["enum"]
+    ok = record["OkRecord"]["properties"]
+    assert ok["priority"]["enum"] == [*diagnosis["Priority"]["enum"], None]
+    assert ok["scope"]["enum"] == [*diagnosis["Scope"]["enum"], None]

@@ -207,3 +207,26 @@ def test_docs_and_health(server):
     assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
     assert "/v1/diagnose" in httpx.get(f"{base}/openapi.json").json()["paths"]
     assert httpx.get(f"{base}/docs").status_code == 200
+
+
+def test_every_json_reply_but_a_helpdesk_write_back_carries_the_schema_version(server):
+    from diagnoser import SCHEMA_VERSION
+
+    base, _, _ = server
+    replies = {
+        "diagnose": httpx.post(f"{base}/v1/diagnose", json={"id": "V1", "text": "打印机卡纸"}),
+        "batch": httpx.post(f"{base}/v1/batch", json={"tickets": [{"id": "V2", "scope": 3}]}),
+        "alerts": httpx.post(
+            f"{base}/v1/alerts/alertmanager",
+            json={"version": "4", "status": "resolved", "alerts": []},
+        ),
+        "incidents": httpx.get(f"{base}/v1/incidents"),
+        "healthz": httpx.get(f"{base}/healthz"),
+        "422": httpx.post(f"{base}/v1/diagnose", json={"id": "V3", "scope": "galaxy"}),
+        "422 JSON": httpx.post(
+            f"{base}/v1/diagnose", content=b"{", headers={"content-type": "application/json"}
+        ),
+        "413": httpx.post(f"{base}/v1/diagnose", json={"text": "x" * 30000}),
+    }
+    versions = {name: reply.json().get("schema_version") for name, reply in replies.items()}
+    assert versions == dict.fromkeys(replies, SCHEMA_VERSION)

@@ -496,3 +496,47 @@ def test_by_without_a_summary_is_a_usage_error(tmp_path):
     path.write_text('{"id": "1", "text": "printer jammed"}\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["batch", str(path), "--by", "store"])
     assert result.exit_code == 2 and "--summary" in result.output
+
+
+def test_command_on_a_results_file_failing_while_read_is_an_input_error(tmp_path, monkeypatch):
+    results = write_jsonl(tmp_path / "results.jsonl", RECORDS[:2])
+    out = tmp_path / "summary.html"
+
+    class _Failing:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def readline(self, limit=-1):
+            raise OSError(5, "Input/output error")
+
+    real_open = Path.open
+    monkeypatch.setattr(
+        Path, "open", lambda p, *a, **k: _Failing() if p == results else real_open(p, *a, **k)
+    )
+    result = CliRunner().invoke(cli, ["summary", str(results), "-o", str(out), *KB])
+    assert result.exit_code == 4, result.output  # the input, not the output (6)
+    assert f"{results}:1: cannot read: Input/output error" in result.stderr
+    assert "cannot write" not in result.stderr
+    assert not out.exists()
+
+
+def test_command_rejects_an_overlong_line_and_reads_the_next(tmp_path, monkeypatch):
+    from diagnoser.cli import summary as summary_module
+
+    limit = max(len(json.dumps(r, ensure_ascii=False).encode()) for r in RECORDS[:2]) + 8
+    monkeypatch.setattr(summary_module, "MAX_LINE", limit)
+    long_line = json.dumps({"id": "x", "status": "ok", "pad": "y" * 3 * limit})
+    results = write_jsonl(tmp_path / "results.jsonl", RECORDS[:1], (long_line,))
+    results.write_text(
+        results.read_text(encoding="utf-8") + json.dumps(RECORDS[1], ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "summary.md"
+    result = CliRunner().invoke(cli, ["summary", str(results), "-o", str(out), *KB])
+    assert result.exit_code == 5, result.output
+    assert f"{results}:2: a line longer than {limit:,} bytes" in result.stderr
+    assert "3 record(s)" in result.stderr  # the record after the long line is still read
+    assert "1 unreadable line(s)" in result.stderr

@@ -221,11 +221,6 @@ def _getter(column: str) -> Getter:
     return plain
 
 
-def _lookup(data: Mapping[str, Any], column: str) -> Any:
-    """The value of `column` in `data` (a name, a dotted path, or Column[KEY]), or _MISSING."""
-    return _getter(column)(data)
-
-
 class BoundMap:
     """A ColumnMap bound to the columns of one input."""
 

@@ -30,7 +30,6 @@ from ._common import (
     cannot_write,
     fail,
     kb_options,
-    kb_paths,
     make_diagnoser,
     report_language,
     site_option,
@@ -267,74 +266,17 @@ def diagnose(
     sys.exit(EXIT_OK if result.diagnoses else EXIT_NOTHING)
 
 
-@cli.group(cls=LazyGroup, lazy={"show": ".kb:kb_show", "learn": ".kb:kb_learn"})
+@cli.group(
+    cls=LazyGroup,
+    lazy={
+        "lint": ".kb:kb_lint",
+        "test": ".kb:kb_test",
+        "show": ".kb:kb_show",
+        "learn": ".kb:kb_learn",
+    },
+)
 def kb() -> None:
     """Check and test a knowledge base."""
-
-
-@kb.command("lint")
-@kb_options
-def kb_lint(rules: Path | None, knowledge: Path | None) -> None:
-    """Report every problem of the rules and knowledge with file:line."""
-    from ..errors import IssueSeverity
-    from ..kb.loader import lint_knowledge_base
-
-    issues = lint_knowledge_base(*kb_paths(rules, knowledge))
-    for issue in issues:
-        click.echo(str(issue))
-    errors = sum(i.severity is IssueSeverity.ERROR for i in issues)
-    click.echo(f"{errors} error(s), {len(issues) - errors} warning(s)", err=True)
-    sys.exit(EXIT_NOTHING if errors else EXIT_OK)
-
-
-@kb.command("test")
-@kb_options
-def kb_test(rules: Path | None, knowledge: Path | None) -> None:
-    """Run the rule fixture cases (rules/cases/, rules/incidents/cases/) and the whole-knowledge-
-    base scenarios (rules/scenarios/)."""
-    from ..incidents.casetest import load_incident_cases, run_incident_case
-    from ..kb.casetest import coverage_issues, load_cases, run_case
-    from ..kb.scenarios import load_scenarios, run_scenario
-
-    diagnoser = make_diagnoser(rules, knowledge)
-    assert diagnoser.kb.rules_path is not None
-    cases, issues = load_cases(diagnoser.kb.rules_path, set(diagnoser.kb.rules))
-    issues += coverage_issues(diagnoser, cases)
-    incident_cases, incident_issues = load_incident_cases(
-        diagnoser.kb.rules_path, set(diagnoser.kb.incident_rules)
-    )
-    issues += incident_issues
-    scenarios, scenario_issues = load_scenarios(diagnoser.kb.rules_path, diagnoser.kb.faults)
-    issues += scenario_issues
-    runs = [
-        *((loaded, run_case) for loaded in cases),
-        *((loaded, run_incident_case) for loaded in incident_cases),
-    ]
-    failed = 0
-    for loaded, run in runs:
-        result = run(diagnoser, loaded)  # type: ignore[operator]
-        if not result.ok:
-            failed += 1
-            why = "passes but is marked as a known gap" if result.passed else result.message
-            click.echo(f"FAIL {result.location}: {result.rule}: {result.name}: {why}")
-    scenarios_failed = 0
-    for scenario in scenarios:
-        outcome = run_scenario(diagnoser, scenario)
-        if not outcome.ok:
-            scenarios_failed += 1
-            why = "passes but is marked as a known gap" if outcome.passed else outcome.message
-            click.echo(f"FAIL {outcome.location}: scenario {outcome.name}: {why}")
-    for issue in issues:
-        click.echo(str(issue))
-    gaps = sum(1 for c in cases if c.case.known_gap)
-    scenario_gaps = sum(1 for s in scenarios if s.scenario.known_gap)
-    click.echo(
-        f"cases: {len(runs) - failed} passed, {failed} failed ({gaps} known gaps); "
-        f"scenarios: {len(scenarios) - scenarios_failed} passed, {scenarios_failed} failed "
-        f"({scenario_gaps} known gaps); {len(issues)} problem(s)",
-        err=True,
-    )
-    sys.exit(EXIT_NOTHING if failed or scenarios_failed or issues else EXIT_OK)
 
 
 @cli.command()

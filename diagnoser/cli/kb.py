@@ -1,9 +1,10 @@
-"""Knowledge commands: `explain` a fault, rule or symptom, look up `codes`, and `kb show`.
+"""Knowledge commands: `explain` a fault, rule or symptom, look up `codes`; the `kb` group's
+`lint`, `test`, `show` and `learn`.
 
-Each command prints text (in `--lang`) or JSON, reads the knowledge base given by
---rules/--knowledge (default: the shipped one) and exits 0 when it found what was asked, 1 when
-it did not (with close matches as suggestions), 3 when the knowledge base is invalid and 4 when
-an option names something the knowledge base does not have.
+Each command reads the knowledge base given by --rules/--knowledge (default: the shipped one)
+and exits 0 when it found what was asked, 1 when it did not (with close matches as
+suggestions) or `kb lint` / `kb test` found problems, 3 when the knowledge base is invalid and
+4 when an option or an input file names or holds what cannot be used.
 """
 
 from __future__ import annotations
@@ -25,7 +26,16 @@ from ..kb.loader import KnowledgeBase
 from ..kb.models import Condition, ErrorCode, Fault, Group, RuleSpec, Symptom
 from ..report import detect_language
 from ..result import SCHEMA_VERSION
-from ._common import EXIT_INPUT, EXIT_NOTHING, EXIT_OK, EXIT_USAGE, fail, kb_options, load_kb
+from ._common import (
+    EXIT_INPUT,
+    EXIT_NOTHING,
+    EXIT_OK,
+    fail,
+    kb_options,
+    kb_paths,
+    load_kb,
+    make_diagnoser,
+)
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -798,11 +808,76 @@ def kb_learn(results: Path, top: int, examples: int, fmt: str) -> None:
 
     try:
         groups = learn(unrecognised_clauses(results), top=top, examples=examples)
-    except LearnError as exc:
-        fail(str(exc), EXIT_USAGE)
+    except LearnError as exc:  # the results file is the command's input
+        fail(str(exc), EXIT_INPUT)
     if fmt == "json":
         _emit_json({"groups": [g.as_dict() for g in groups]})
     elif groups:
         click.echo(format_text(groups))
     else:
         click.echo("every clause of the results was understood", err=True)
+
+
+@click.command("lint")
+@kb_options
+def kb_lint(rules: Path | None, knowledge: Path | None) -> None:
+    """Report every problem of the rules and knowledge with file:line."""
+    from ..errors import IssueSeverity
+    from ..kb.loader import lint_knowledge_base
+
+    issues = lint_knowledge_base(*kb_paths(rules, knowledge))
+    for issue in issues:
+        click.echo(str(issue))
+    errors = sum(i.severity is IssueSeverity.ERROR for i in issues)
+    click.echo(f"{errors} error(s), {len(issues) - errors} warning(s)", err=True)
+    sys.exit(EXIT_NOTHING if errors else EXIT_OK)
+
+
+@click.command("test")
+@kb_options
+def kb_test(rules: Path | None, knowledge: Path | None) -> None:
+    """Run the rule fixture cases (rules/cases/, rules/incidents/cases/) and the whole-knowledge-
+    base scenarios (rules/scenarios/)."""
+    from ..incidents.casetest import load_incident_cases, run_incident_case
+    from ..kb.casetest import coverage_issues, run_case
+    from ..kb.scenarios import load_scenarios, run_scenario
+
+    diagnoser = make_diagnoser(rules, knowledge)
+    assert diagnoser.kb.rules_path is not None
+    cases, issues = load_cases(diagnoser.kb.rules_path, set(diagnoser.kb.rules))
+    issues += coverage_issues(diagnoser, cases)
+    incident_cases, incident_issues = load_incident_cases(
+        diagnoser.kb.rules_path, set(diagnoser.kb.incident_rules)
+    )
+    issues += incident_issues
+    scenarios, scenario_issues = load_scenarios(diagnoser.kb.rules_path, diagnoser.kb.faults)
+    issues += scenario_issues
+    runs = [
+        *((loaded, run_case) for loaded in cases),
+        *((loaded, run_incident_case) for loaded in incident_cases),
+    ]
+    failed = 0
+    for loaded, run in runs:
+        result = run(diagnoser, loaded)  # type: ignore[operator]
+        if not result.ok:
+            failed += 1
+            why = "passes but is marked as a known gap" if result.passed else result.message
+            click.echo(f"FAIL {result.location}: {result.subject}: {result.name}: {why}")
+    scenarios_failed = 0
+    for scenario in scenarios:
+        outcome = run_scenario(diagnoser, scenario)
+        if not outcome.ok:
+            scenarios_failed += 1
+            why = "passes but is marked as a known gap" if outcome.passed else outcome.message
+            click.echo(f"FAIL {outcome.location}: scenario {outcome.name}: {why}")
+    for issue in issues:
+        click.echo(str(issue))
+    gaps = sum(1 for c in cases if c.case.known_gap)
+    scenario_gaps = sum(1 for s in scenarios if s.scenario.known_gap)
+    click.echo(
+        f"cases: {len(runs) - failed} passed, {failed} failed ({gaps} known gaps); "
+        f"scenarios: {len(scenarios) - scenarios_failed} passed, {scenarios_failed} failed "
+        f"({scenario_gaps} known gaps); {len(issues)} problem(s)",
+        err=True,
+    )
+    sys.exit(EXIT_NOTHING if failed or scenarios_failed or issues else EXIT_OK)

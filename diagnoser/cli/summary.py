@@ -12,20 +12,47 @@ import click
 
 from ..batch.summary import summary_format, write_summary
 from ..errors import DiagnoserError
-from ._common import EXIT_OUTPUT, EXIT_REJECTED, cannot_write, fail, kb_options, load_kb
+from ._common import EXIT_INPUT, EXIT_OUTPUT, EXIT_REJECTED, cannot_write, fail, kb_options, load_kb
+
+MAX_LINE = 16 * 1024 * 1024  # bytes of one results line; a longer one is a rejected line
+
+
+class _InputError(DiagnoserError):
+    """A results file that fails while it is read (not a line that is unreadable)."""
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
+    """(number, bytes) of each line of `path`; None for a line longer than MAX_LINE, whose
+    rest is skipped without being kept. Raises _InputError naming the file (and line)."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise _InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        number = 0
+        while True:
+            number += 1
+            try:
+                raw = handle.readline(MAX_LINE + 1)
+                too_long = len(raw) > MAX_LINE
+                while too_long and raw and not raw.endswith(b"\n"):
+                    raw = handle.readline(MAX_LINE)
+            except OSError as exc:
+                raise _InputError(f"{path}:{number}: cannot read: {exc.strerror or exc}") from None
+            if not raw:
+                return
+            yield number, None if too_long else raw
 
 
 def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
     """The records of every results file, in order; an unreadable line becomes a rejected
     record naming the file and line, and its message is added to `problems`."""
     for path in paths:
-        try:
-            handle = path.open("rb")
-        except OSError as exc:
-            raise click.FileError(str(path), hint=exc.strerror or str(exc)) from None
-        with handle:
-            for number, raw in enumerate(handle, start=1):
-                reason = None
+        for number, raw in _lines(path):
+            reason = None
+            if raw is None:
+                reason = f"a line longer than {MAX_LINE:,} bytes"
+            else:
                 try:
                     text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
                 except UnicodeDecodeError as exc:
@@ -42,16 +69,16 @@ def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:
                             yield record
                             continue
                         reason = f"not a JSON object but {type(record).__name__}"
-                message = f"{path}:{number}: {reason}"
-                problems.append(message)
-                click.echo(f"diagnoser: error: {message}", err=True)
-                yield {
-                    "line": number,
-                    "source": str(path),
-                    "id": None,
-                    "status": "error",
-                    "error": f"unreadable result line: {reason}",
-                }
+            message = f"{path}:{number}: {reason}"
+            problems.append(message)
+            click.echo(f"diagnoser: error: {message}", err=True)
+            yield {
+                "line": number,
+                "source": str(path),
+                "id": None,
+                "status": "error",
+                "error": f"unreadable result line: {reason}",
+            }
 
 
 @click.command("summary")
@@ -129,6 +156,8 @@ def summary(
             incidents=incidents,
             by=group_by,
         )
+    except _InputError as exc:  # before the OSError of writing: reading is not writing
+        fail(str(exc), EXIT_INPUT)
     except OSError as exc:
         cannot_write(output, exc)
     click.echo(

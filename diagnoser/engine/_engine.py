@@ -112,24 +112,36 @@ class CompiledRules:
         """Compile `rules` for engines whose working memory `matcher` matches."""
         self.rules = tuple(sorted(rules, key=lambda r: r.id))
         self.max_firings = max_firings
-        self._members: list[tuple[str, Any]] = []
-        for order, spec in enumerate(self.rules):
-            lhs = _Compiler(spec, normalise).group(spec.when)
-            # derivations run before conclusions so traces read cause → effect
-            salience = 10 if spec.then.derive else 0
-            self._members.append(
-                (f"rule_{order}", Rule(lhs, salience=salience)(_make_rhs(order, spec)))
-            )
+        self._normalise = normalise
+        # each rule is compiled into its experta rule when a network first holds it: a short
+        # process reaches a few rules of hundreds (threads that race compile equal members)
+        self._members: list[tuple[str, Any] | None] = [None] * len(self.rules)
         self.matcher = MatcherKind(matcher)
         self._full_class: type[Any] | None = None
+
+    def _member(self, order: int) -> tuple[str, Any]:
+        member = self._members[order]
+        if member is None:
+            spec = self.rules[order]
+            lhs = _Compiler(spec, self._normalise).group(spec.when)
+            # derivations run before conclusions so traces read cause → effect
+            salience = 10 if spec.then.derive else 0
+            member = (f"rule_{order}", Rule(lhs, salience=salience)(_make_rhs(order, spec)))
+            self._members[order] = member
+        return member
+
+    @property
+    def rules_compiled(self) -> int:
+        """How many rules have been compiled into experta rules so far."""
+        return sum(member is not None for member in self._members)
 
     def engine_class(self, orders: Iterable[int] | None = None) -> type[Any]:
         """An experta engine class with the rules of `orders` (all rules when None)."""
         if orders is None:
             if self._full_class is None:
-                self._full_class = self._class(self._members)
+                self._full_class = self._class([self._member(i) for i in range(len(self.rules))])
             return self._full_class
-        return self._class([self._members[i] for i in sorted(orders)])
+        return self._class([self._member(i) for i in sorted(orders)])
 
     def _class(self, members: list[tuple[str, Any]]) -> type[Any]:
         namespace: dict[str, Any] = dict(members)

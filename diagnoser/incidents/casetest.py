@@ -130,7 +130,7 @@ def run_incident_case(diagnoser: Diagnoser, loaded: LoadedIncidentCase) -> CaseR
                 )
                 break
     return CaseResult(
-        rule=loaded.rule,
+        subject=loaded.rule,
         name=case.name,
         location=loaded.location,
         passed=not problems,

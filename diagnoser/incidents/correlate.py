@@ -137,7 +137,6 @@ class Incident:
     reports: list[Report]
     densest: dict[str, Any]  # the stretch within the window that met the thresholds
     duplicates: int = 0
-    first_fingerprint: str = ""
     # counts kept by whoever grows the incident (the store); None: counted from `reports`
     site_count: int | None = None
     region_count: int | None = None
@@ -335,7 +334,6 @@ class Correlator:
                             reports=chain,
                             densest=densest,
                             duplicates=sum(self.repeats[r.fingerprint] for r in chain),
-                            first_fingerprint=chain[0].fingerprint,
                         )
                     )
         found.sort(key=lambda i: (i.start, i.incident_id))

@@ -23,7 +23,7 @@ from ..triage.rank import combine
 from .correlate import Incident
 
 _PRIORITY = ("P1", "P2", "P3", "P4")
-_SCOPE = ("single_user", "site", "region", "city")
+_SCOPE = tuple(s.value for s in Scope)  # narrowest first
 INCIDENT_SYMPTOM = "incident"  # the symptom id the incident evidence names
 
 

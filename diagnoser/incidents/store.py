@@ -167,7 +167,6 @@ class _Chain:
             reports=list(self.reports),
             densest=self.densest,
             duplicates=self.duplicates,
-            first_fingerprint=self.reports[0].fingerprint,
             site_count=len(self.sites),
             region_count=len(self.regions),
         )
@@ -545,7 +544,6 @@ class Store:
             reports=[_report(m) for m in members],
             densest=json.loads(row["densest"]),
             duplicates=row["duplicates"],
-            first_fingerprint=members[0]["fingerprint"],
             site_count=row["sites"],
             region_count=row["regions"],
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import difflib
 import functools
 import re
 import threading
@@ -15,38 +14,37 @@ from typing import TYPE_CHECKING
 from ..errors import Issue, KnowledgeBaseError, Location
 from ..facts import FactIn
 from ..kb.models import Patterns, SymptomKind, fold_case
-from ..result import InputKind, Source, Unrecognised
+from ..result import InputKind, Source, Unrecognised, construct
 from ..result import UnrecognisedReason as Why
 from ..ticket import Ticket
 from ._hanzi import to_simplified
 from .codes import canonical_code, code_spellings, codes_in_text
-from .context import Context
-from .matcher import (
-    AhoCorasickFinder,
-    ClauseIndex,
-    Combination,
-    CombinationError,
-    Hits,
-    ReferenceFinder,
-    anchor_literals,
-    clauses_covered,
-    combination_spans,
-    first_literals,
-    parse_combination,
-)
-from .regexes import required_literal_sets, required_literals
-from .similar import SimilarIndex, uncovered_clauses
 
 MAX_NEED_SET = 64  # a regex's literal set with more alternatives is left to the best set
 
 if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be circular
     from ..kb.loader import KnowledgeBase
+    from .context import Context
+    from .matcher import AhoCorasickFinder, ClauseIndex, Combination, Hits, ReferenceFinder
+    from .similar import SimilarIndex
+
+# The text machinery (the matcher and its automaton, context scopes, the similarity fallback,
+# the literal analysis of regexes) is imported by the functions that read a text: a ticket of
+# codes, symptoms or metrics only never loads it (a short `diagnose --code` process starts
+# faster; tests/test_cli.py checks what such a process imports).
 
 TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an explicit symptom
 
 _CLAUSE = re.compile(r"[。！？!?；;，,、\n]+|\.(?=\s|$)")
-_WORDISH = re.compile(r"[\w\u4e00-\u9fff]{2,}")
-_HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@functools.cache
+def _wordish() -> re.Pattern[str]:
+    # compiled with the first text that leaves something unread: re builds the bitmap of its
+    # CJK range in Python, milliseconds a short process need not spend
+    return re.compile(r"[\w\u4e00-\u9fff]{2,}")
+
+
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
@@ -223,6 +221,10 @@ class Vocabulary:
         self._compiled()
 
     def _compile_all(self) -> _Compiled:
+        from .context import Context
+        from .matcher import AhoCorasickFinder, ReferenceFinder, anchor_literals, first_literals
+        from .similar import SimilarIndex
+
         terms = {name: tuple(p.lower() for p in t.all()) for name, t in self.kb.terms.items()}
         symptoms = [
             self._entry("symptom", s.id, s.match, s.patterns, terms)
@@ -261,6 +263,9 @@ class Vocabulary:
         patterns: Patterns,
         terms: dict[str, tuple[str, ...]],
     ) -> _Entry:
+        from .matcher import CombinationError, parse_combination
+        from .regexes import required_literal_sets, required_literals
+
         where = self.kb.location(kind, ident) or Location(f"{kind} {ident}")
         problem = patterns.check()
         if problem:
@@ -353,6 +358,8 @@ def _spans(
     With `slots` (the fast path), only those, which the candidate index chose because the
     text has every literal set they need; without, every one, each checked here (the plain
     path)."""
+    from .matcher import combination_spans
+
     n = len(entry.combinations)
     checked = slots is not None
     for slot in slots if slots is not None else range(n + len(entry.regexes)):
@@ -369,6 +376,8 @@ def _spans(
 
 
 def _did_you_mean(name: str, choices: frozenset[str] | set[str]) -> str | None:
+    import difflib  # for a name that is not known: not on the way of a valid ticket
+
     hint = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
     return hint[0] if hint else None
 
@@ -382,6 +391,9 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     text = normalise_text(raw)
     if not text:
         return TextReading("", (), (), (), ())
+    from .matcher import ClauseIndex
+    from .similar import uncovered_clauses
+
     compiled = vocab._compiled()
     codes: list[tuple[str, Source]] = []
     covered: list[tuple[int, int]] = []
@@ -508,20 +520,20 @@ def _unrecognised(
     text: str, clause_starts: list[int], covered: list[tuple[int, int]]
 ) -> tuple[Unrecognised, ...]:
     """Clauses (with words left after noise was blanked) that nothing covered."""
+    from .matcher import clauses_covered
+
     hit = clauses_covered(clause_starts, covered)
     out = []
     for i, start in enumerate(clause_starts):
         if hit[i]:
             continue
         end = clause_starts[i + 1] if i + 1 < len(clause_starts) else len(text)
-        if not _WORDISH.search(text, start, end):
+        if not _wordish().search(text, start, end):
             continue
         sep = _CLAUSE.search(text, start, end)
         clause = " ".join(text[start : sep.start() if sep else end].split())
         if clause:
-            out.append(
-                Unrecognised.model_construct(kind=_TEXT_INPUT, value=clause, reason=Why.NO_MATCH)
-            )
+            out.append(construct(Unrecognised, kind=_TEXT_INPUT, value=clause, reason=Why.NO_MATCH))
     return tuple(out)
 
 
@@ -562,6 +574,8 @@ class Intake:
 
 
 def _system_named(name: str, vocab: Vocabulary) -> str | None:
+    from .matcher import ClauseIndex
+
     compiled = vocab._compiled()
     hits = compiled.finder.find(name)
     clauses = ClauseIndex([0])
@@ -582,13 +596,12 @@ def take_in(
             out.add(FactIn(sid, True, 1.0, _FIELD["symptoms"]))
         elif sid in kb.symptoms:
             out.unrecognised.append(
-                Unrecognised.model_construct(
-                    kind=InputKind.SYMPTOM, value=sid, reason=Why.NEEDS_VALUE
-                )
+                construct(Unrecognised, kind=InputKind.SYMPTOM, value=sid, reason=Why.NEEDS_VALUE)
             )
         else:
             out.unrecognised.append(
-                Unrecognised.model_construct(
+                construct(
+                    Unrecognised,
                     kind=InputKind.SYMPTOM,
                     value=sid,
                     reason=Why.UNKNOWN_SYMPTOM,
@@ -601,7 +614,8 @@ def take_in(
             out.add(FactIn(name, value, 1.0, _FIELD["metrics"]))
         else:
             out.unrecognised.append(
-                Unrecognised.model_construct(
+                construct(
+                    Unrecognised,
                     kind=InputKind.METRIC,
                     value=f"{name}={value:g}",
                     reason=Why.UNKNOWN_METRIC,
@@ -626,7 +640,8 @@ def take_in(
             system = _system_named(fold_case(normalise_text(ticket.system)), vocab)
         if system is None:
             out.unrecognised.append(
-                Unrecognised.model_construct(
+                construct(
+                    Unrecognised,
                     kind=InputKind.SYSTEM,
                     value=ticket.system,
                     reason=Why.UNKNOWN_SYSTEM,
@@ -652,9 +667,7 @@ def take_in(
             codes.append((code, _FIELD["error_codes"]))
         else:
             out.unrecognised.append(
-                Unrecognised.model_construct(
-                    kind=InputKind.ERROR_CODE, value=raw, reason=Why.EMPTY_CODE
-                )
+                construct(Unrecognised, kind=InputKind.ERROR_CODE, value=raw, reason=Why.EMPTY_CODE)
             )
     codes.extend(said.codes)
     seen_codes: set[str] = set()
@@ -670,8 +683,8 @@ def take_in(
                 out.add(FactIn("code_fault", fault, entry.certainty, _catalog(system, entry.code)))
         if not meanings and code not in vocab.known_codes:
             out.unrecognised.append(
-                Unrecognised.model_construct(
-                    kind=InputKind.ERROR_CODE, value=code, reason=Why.NOT_IN_CATALOG
+                construct(
+                    Unrecognised, kind=InputKind.ERROR_CODE, value=code, reason=Why.NOT_IN_CATALOG
                 )
             )
 

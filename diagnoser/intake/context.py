@@ -81,6 +81,19 @@ class Context:
         self._by_phrase: dict[str, list[int]] = {}
         for i, trigger in enumerate(self.triggers):
             self._by_phrase.setdefault(trigger.phrase, []).append(i)
+        # the same for the phrase lists _present asks about: phrase → (list, place in it)
+        self._lists = {
+            "contrast": self.contrast,
+            "resolved": self.resolved,
+            "recur": self.recur,
+            "pseudo": self.pseudo,
+            "ask_openers": self.ask_openers,
+            "ask_howto": self.ask_howto,
+        }
+        self._in_lists: dict[str, list[tuple[str, int]]] = {}
+        for key, listed in self._lists.items():
+            for i, text in enumerate(listed):
+                self._in_lists.setdefault(text, []).append((key, i))
 
     def literals(self) -> list[str]:
         """Every phrase the automaton must find for context decisions."""
@@ -226,22 +239,24 @@ class Context:
             s_lo, s_hi = sentences.bounds(sentences(pos), len(text))
             c_lo = max(clauses.bounds(clauses(pos), len(text))[0], s_lo)
             c_lo = self._after_contrast(hits, c_lo, pos)
-            # a problem named in its own clause before it: the resolution is about that one
-            k = bisect.bisect_left(mention_starts, c_lo)
-            if k < len(mention_starts) and mention_starts[k] < pos:
-                continue
             if self._voided_resolution(hits, pos, max(s_lo, pos - _REACH)):
                 continue
             t_end = pos + len(phrase)
             if any(_inside(hits.starts(r), t_end, s_hi) for r in recur):
                 continue
-            lo = max(s_lo, c_lo - 4 * _REACH)
-            if lo >= c_lo:
+            # a problem named in its own clause before it: the resolution is about that one,
+            # however far back in the clause ("上周停电导致开票中断的问题已经解决")
+            k = bisect.bisect_left(mention_starts, c_lo)
+            if k < len(mention_starts) and mention_starts[k] < pos:
+                lo, hi = max(c_lo, pos - _REACH), pos
+            else:
+                lo, hi = max(s_lo, c_lo - 4 * _REACH), c_lo
+            if lo >= hi:
                 continue
             if out and lo <= out[-1][1]:  # overlapping stretches merge: sorted, disjoint
-                out[-1] = (out[-1][0], max(out[-1][1], c_lo), out[-1][2])
+                out[-1] = (out[-1][0], max(out[-1][1], hi), out[-1][2])
             else:
-                out.append((lo, c_lo, phrase))
+                out.append((lo, hi, phrase))
         return out
 
     def _after_contrast(self, hits: Hits, lo: int, pos: int) -> int:
@@ -325,12 +340,23 @@ class Context:
                 return Decision(trigger.scope, trigger.phrase)
         return None
 
-    @staticmethod
-    def _present(hits: Hits, key: str, phrases: list[str]) -> list[str]:
-        """The phrases of `phrases` that occur in the text, computed once per text."""
+    def _present(self, hits: Hits, key: str, phrases: list[str]) -> list[str]:
+        """The phrases of `phrases` that occur in the text (in their order), computed once per
+        text: for every list at once, from the text's literals (a few dozen) rather than by
+        asking for each phrase of every list (a few hundred)."""
         found = hits.memo.get(key)
         if found is None:
-            found = hits.memo[key] = [p for p in phrases if hits.has(p)]
+            if self._lists.get(key) is not phrases:  # a list of no key: ask phrase by phrase
+                return [p for p in phrases if hits.has(p)]
+            places: dict[str, list[int]] = {name: [] for name in self._lists}
+            in_lists = self._in_lists
+            for lit in hits.by_literal:
+                for name, i in in_lists.get(lit, ()):
+                    places[name].append(i)
+            for name, where in places.items():
+                listed = self._lists[name]
+                hits.memo[name] = [listed[i] for i in sorted(where)]
+            found = hits.memo[key]
         return found  # type: ignore[return-value]
 
     def _reach(self, trigger: Trigger) -> int:

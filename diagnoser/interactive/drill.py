@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..kb.models import Fault, LocalizedText, Phase, Principle
-from ..result import SourceKind
+from ..result import SCHEMA_VERSION, SourceKind
 from ..service import Diagnoser
 from . import Session
 from .caller import Caller
@@ -343,6 +343,7 @@ class Drill:
         """The drill as a training-log record (what `--format json` prints)."""
         score = self.score()
         return {
+            "schema_version": SCHEMA_VERSION,
             "drill": {
                 "seed": self.seed,
                 "lang": self.lang,

@@ -41,13 +41,15 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 def _files(root: str) -> Iterator[tuple[str, str]]:
     """(path relative to root, full path) of every file under root, in a stable order.
 
-    Plain strings and os.walk, not pathlib: this runs over every file at each start.
+    Plain strings and os.walk, not pathlib or os.path.relpath: this runs over every file at
+    each start, and os.walk's paths all begin with root.
     """
+    skip = len(os.path.join(root, ""))
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
-            yield os.path.relpath(full, root), full
+            yield full[skip:], full
 
 
 def cache_key(rules: Path, knowledge: Path, check_patterns: bool) -> str:

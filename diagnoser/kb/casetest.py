@@ -69,9 +69,9 @@ class CaseFile(RuleCaseFile):
 
 @dataclass(frozen=True)
 class CaseResult:
-    """The outcome of one case."""
+    """The outcome of one case: a rule's or an incident rule's fixture case, or a scenario."""
 
-    rule: str
+    subject: str  # the rule the case is for; for a scenario, its file (rules/scenarios/NAME)
     name: str
     location: Location
     passed: bool

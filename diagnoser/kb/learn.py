@@ -189,14 +189,35 @@ def words(clause: str, jieba: Any) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+MAX_LINE = 16 * 1024 * 1024  # bytes of one results line read before it is refused
+
+
 def unrecognised_clauses(path: Path) -> Iterator[str]:
-    """The unrecognised text clauses of a `diagnoser batch` results file (JSONL)."""
+    """The unrecognised text clauses of a `diagnoser batch` results file (JSONL).
+
+    Raises LearnError naming the file (and line) for a file that cannot be read, a line that
+    is not UTF-8, not JSON, not an object, or longer than MAX_LINE bytes."""
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open("rb")
     except OSError as exc:
         raise LearnError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with handle:
-        for n, line in enumerate(handle, 1):
+        n = 0
+        while True:
+            n += 1
+            try:
+                raw = handle.readline(MAX_LINE + 1)
+            except OSError as exc:
+                raise LearnError(f"{path}:{n}: cannot read: {exc.strerror or exc}") from None
+            if not raw:
+                return
+            if len(raw) > MAX_LINE:
+                raise LearnError(f"{path}:{n}: a line longer than {MAX_LINE:,} bytes")
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                why = f"{exc.reason} at byte {exc.start}"
+                raise LearnError(f"{path}:{n}: not UTF-8 ({why})") from None
             if not line.strip():
                 continue
             try:

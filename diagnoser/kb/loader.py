@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ from .._resources import default_paths
 from .._yaml import LineMap, YamlError, load_yaml
 from ..errors import Issue, IssueSeverity, KnowledgeBaseError, Location
 from ..intake.codes import canonical_code
-from ..intake.matcher import TERM_REF, CombinationError, parse_combination
 from .index import RuleIndex
 from .models import (
     CATEGORY_IDS,
@@ -215,6 +213,10 @@ def _describe(err: Any) -> str:
     msg = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         key = str(err["loc"][-1])
+        # difflib and the matcher load with a file to check: a process that reads the
+        # compiled cache never needs them
+        import difflib
+
         hint = difflib.get_close_matches(key, sorted(_KNOWN_KEYS), n=1)
         msg = f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
         return msg
@@ -255,6 +257,8 @@ _validate = validate_model
 
 
 def _suggest(name: str, choices: Iterable[str]) -> str:
+    import difflib
+
     hint = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
@@ -318,6 +322,8 @@ class _Loader:
 
     def check_match(self, symptom: Symptom, lines: LineMap, i: int) -> None:
         """Each combination of `match` reads, and names only declared terms."""
+        from ..intake.matcher import TERM_REF, CombinationError, parse_combination
+
         phrases = {name: tuple(p.lower() for p in t.all()) for name, t in self.terms.items()}
         for j, text in enumerate(symptom.match):
             try:

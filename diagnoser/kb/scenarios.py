@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..errors import DiagnoserError, Issue, Location
 from ..service import Diagnoser
+from .casetest import CaseResult
 from .loader import SCENARIOS_DIR, _read, _validate, _yaml_files
 from .models import FAULT_ID
 
@@ -51,10 +52,6 @@ class Scenario(BaseModel):
             raise ValueError(f"{self.top!r} is both the expected top and excluded")
         return self
 
-    def assertions(self) -> int:
-        """How many expectations this scenario states (top, each included, each excluded)."""
-        return (self.top is not None) + len(self.includes) + len(self.excludes)
-
 
 class ScenarioFile(BaseModel):
     """rules/scenarios/<name>.yaml: scenarios, grouped as their author sees fit."""
@@ -74,23 +71,6 @@ class LoadedScenario:
     group: str  # the file's stem
     scenario: Scenario
     location: Location
-
-
-@dataclass(frozen=True)
-class ScenarioResult:
-    """The outcome of one scenario."""
-
-    group: str
-    name: str
-    location: Location
-    passed: bool
-    known_gap: str | None
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """Passed, or failed where a known gap says it will (an unexpected pass is not ok)."""
-        return self.passed != bool(self.known_gap)
 
 
 def load_scenarios(
@@ -144,7 +124,7 @@ def load_scenarios(
     return out, issues
 
 
-def run_scenario(diagnoser: Diagnoser, loaded: LoadedScenario) -> ScenarioResult:
+def run_scenario(diagnoser: Diagnoser, loaded: LoadedScenario) -> CaseResult:
     """Diagnose the scenario's ticket and compare the ranking with its expectations."""
     scenario = loaded.scenario
     problems: list[str] = []
@@ -160,7 +140,7 @@ def run_scenario(diagnoser: Diagnoser, loaded: LoadedScenario) -> ScenarioResult
             f"expected {f} among the diagnoses" for f in scenario.includes if f not in ranked
         )
         problems.extend(f"{f} must not be diagnosed" for f in scenario.excludes if f in ranked)
-    return ScenarioResult(
+    return CaseResult(
         loaded.group,
         scenario.name,
         loaded.location,

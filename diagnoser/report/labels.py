@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import locale
 import os
+from typing import NamedTuple
 
 from .._text import CJK as _CJK
 from ..kb.models import LocalizedText, Phase, Principle, Severity
@@ -54,12 +55,31 @@ SEVERITY_NAMES = {
     Severity.LOW: _t("低", "low"),
 }
 
+# the names of the fault categories when no knowledge base names them (its categories.yaml
+# does: these are its words), for reports and batch summaries alike
 CATEGORY_NAMES = {
-    "software": _t("软件", "Software"),
-    "hardware": _t("硬件", "Hardware"),
-    "network": _t("网络", "Network"),
-    "operation": _t("操作", "Operation"),
-    "external": _t("外部因素", "External"),
+    "software": _t("软件故障", "Software fault"),
+    "hardware": _t("硬件故障", "Hardware fault"),
+    "network": _t("网络故障", "Network fault"),
+    "operation": _t("人为操作与配置错误", "Operation or configuration error"),
+    "external": _t("外部因素", "External cause"),
+}
+
+
+class ScopeName(NamedTuple):
+    """The words for one impact scope: inside a sentence, and as a label of its own."""
+
+    phrase: LocalizedText  # "tickets from a single user", "affects the whole city"
+    label: LocalizedText  # a table row or chart bar: "single user", "city-wide"
+
+
+# the one table of scope names (keys: Scope values); reports and contrasts use the phrase,
+# batch summaries the label
+SCOPE_NAMES: dict[str, ScopeName] = {
+    "single_user": ScopeName(_t("单个用户", "a single user"), _t("单个用户", "single user")),
+    "site": ScopeName(_t("单个网点", "one site"), _t("单个网点", "one site")),
+    "region": ScopeName(_t("一个区域", "a region"), _t("区域", "region")),
+    "city": ScopeName(_t("全市", "the whole city"), _t("全市", "city-wide")),
 }
 
 CAUSE_KIND_NAMES = {

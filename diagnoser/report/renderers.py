@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
@@ -99,10 +99,8 @@ def _configure(env: Environment) -> Environment:
     return env
 
 
-def _options() -> dict[str, Any]:
+def _options(finalize: Callable[[Any], Any] | None) -> dict[str, Any]:
     from jinja2 import StrictUndefined
-
-    from .text import clean
 
     return {
         "undefined": StrictUndefined,
@@ -110,26 +108,42 @@ def _options() -> dict[str, Any]:
         "lstrip_blocks": True,
         "keep_trailing_newline": True,
         "autoescape": _autoescape,
-        "finalize": clean,
+        "finalize": finalize,
     }
 
 
-@functools.cache
-def _shipped_environment() -> Environment:
-    # compiled templates kept for the next process: Jinja checks each against its source, the
-    # directory's name against the version and the options set in this module
+def shipped_environment(
+    filters: Mapping[str, Callable[..., Any]], *, finalize: Callable[[Any], Any] | None = None
+) -> Environment:
+    """The one Jinja setup of the shipped templates (reports and batch summaries).
+
+    Undefined names are errors, block tags leave no blank lines, a template's trailing newline
+    is kept, and `.html.j2` templates are autoescaped. Compiled templates are kept for the next
+    process in the cache directory: Jinja checks each against its source, the directory's name
+    against the version, this module (where the compile-time options are set) and `finalize`.
+    """
     from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader
 
     from .. import __version__
 
     stamp = Path(__file__).stat().st_mtime_ns
-    directory = _cachedir.subdir(f"templates-{__version__}-{stamp}")
+    # a finalize step is compiled into the template code: environments with and without one
+    # keep their templates apart
+    kind = "finalized" if finalize is not None else "plain"
+    directory = _cachedir.subdir(f"templates-{__version__}-{stamp}-{kind}")
     cache = FileSystemBytecodeCache(str(directory)) if directory is not None else None
-    return _configure(
-        Environment(
-            loader=FileSystemLoader(str(templates_path())), bytecode_cache=cache, **_options()
-        )
+    env = Environment(
+        loader=FileSystemLoader(str(templates_path())), bytecode_cache=cache, **_options(finalize)
     )
+    env.filters.update(filters)
+    return env
+
+
+@functools.cache
+def _shipped_environment() -> Environment:
+    from .text import clean
+
+    return _configure(shipped_environment({}, finalize=clean))
 
 
 @functools.lru_cache(maxsize=8)
@@ -140,7 +154,9 @@ def _sandboxed_environment(template_dir: str) -> Environment:
     from ._limits import ConfinedLoader, LimitedSandbox
 
     loader = ChoiceLoader([ConfinedLoader(template_dir), FileSystemLoader(str(templates_path()))])
-    env = _configure(LimitedSandbox(loader=loader, **_options()))
+    from .text import clean
+
+    env = _configure(LimitedSandbox(loader=loader, **_options(clean)))
     assert isinstance(env, LimitedSandbox)
     env.bound_filters()
     return env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -15,8 +16,22 @@ from markupsafe import Markup
 # --- text helpers: width, wrapping, colour, unsafe characters ---------------------------------
 
 
-# one CJK character, or a run of other non-space characters with its trailing spaces
-_TOKENS = re.compile(r"[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+\s*|\s+")
+# one CJK character, or a run of other non-space characters with its trailing spaces; compiled
+# on first use (its wide classes cost a short process milliseconds), and an ASCII text, where
+# neither class can match, is split by the plain equivalent
+_TOKENS = r"[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+\s*|\s+"
+_ASCII_TOKENS = re.compile(r"\S+\s*|\s+")
+
+
+@functools.cache
+def _wide_tokens() -> re.Pattern[str]:
+    return re.compile(_TOKENS)
+
+
+def _tokens(text: str) -> list[str]:
+    return (_ASCII_TOKENS if text.isascii() else _wide_tokens()).findall(text)
+
+
 _NO_LINE_START = "，。、；：！？）」』》,.;:!?)"
 
 
@@ -37,7 +52,7 @@ def wrap(text: str, width: int = 80, indent: int = 0, first: int | None = None) 
     used = indent if first is None else first
     lines: list[str] = []
     line: list[str] = []
-    for token in _TOKENS.findall(text):
+    for token in _tokens(text):
         if line and used + display_width("".join(line) + token.rstrip()) > width:
             carry: list[str] = []
             if token[0] in _NO_LINE_START and len(line) > 1:

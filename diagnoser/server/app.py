@@ -25,7 +25,7 @@ from ..incidents import rerank_diagnosis
 from ..incidents.correlate import Incident, report_from_record
 from ..incidents.store import Store
 from ..report import detect_language
-from ..result import Diagnosis
+from ..result import SCHEMA_VERSION, Diagnosis
 from ..service import Diagnoser
 from ..ticket import Ticket
 from .alerts import (
@@ -100,7 +100,7 @@ class _TooLarge(Exception):
 
 
 async def _too_large(send: Any, limit: int) -> None:
-    body = json.dumps({"error": f"request body too large (limit {limit:,} bytes)"}).encode()
+    body = json.dumps(_versioned(error=f"request body too large (limit {limit:,} bytes)")).encode()
     await send(
         {
             "type": "http.response.start",
@@ -114,8 +114,13 @@ async def _too_large(send: Any, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def _versioned(**fields: Any) -> dict[str, Any]:
+    """A response body: `schema_version` first, as in every JSON output, then `fields`."""
+    return {"schema_version": SCHEMA_VERSION, **fields}
+
+
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    return JSONResponse(_versioned(error=message), status_code=status)
 
 
 def create_app(config: ServerConfig | None = None, diagnoser: Diagnoser | None = None) -> Any:
@@ -143,7 +148,7 @@ def create_app(config: ServerConfig | None = None, diagnoser: Diagnoser | None =
             else f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
             for e in exc.errors()
         ]
-        return JSONResponse({"error": "; ".join(problems[:20])}, status_code=422)
+        return _error(422, "; ".join(problems[:20]))
 
     @app.exception_handler(DiagnoserError)
     async def _bad(request: Request, exc: DiagnoserError) -> JSONResponse:
@@ -231,7 +236,7 @@ def create_app(config: ServerConfig | None = None, diagnoser: Diagnoser | None =
                 "incident": incident.incident_id if incident else None,
                 "diagnosis": diagnosis.model_dump(mode="json"),
             }
-        return {"records": records, "incidents": [i.as_dict() for i in incidents.values()]}
+        return _versioned(records=records, incidents=[i.as_dict() for i in incidents.values()])
 
     @app.post("/v1/alerts/alertmanager", summary="An Alertmanager webhook (version 4)")
     def alertmanager(payload: AlertmanagerPayload) -> dict[str, Any]:
@@ -268,12 +273,12 @@ def create_app(config: ServerConfig | None = None, diagnoser: Diagnoser | None =
                 }
             )
         closed = store.resolve(resolved)
-        return {
-            "received": len(payload.alerts),
-            "firing": out_firing,
-            "resolved": len(resolved),
-            "incidents_closed": closed,
-        }
+        return _versioned(
+            received=len(payload.alerts),
+            firing=out_firing,
+            resolved=len(resolved),
+            incidents_closed=closed,
+        )
 
     @app.post("/v1/webhooks/zendesk", summary="A Zendesk ticket in; the ticket update out")
     def zendesk(payload: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
@@ -296,15 +301,15 @@ def create_app(config: ServerConfig | None = None, diagnoser: Diagnoser | None =
         status: Annotated[str, Query(pattern="^(open|resolved|all)$")] = "open",
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     ) -> dict[str, Any]:
-        return {"incidents": store.incidents(status, limit)}
+        return _versioned(incidents=store.incidents(status, limit))
 
     @app.get("/healthz", summary="Liveness and what the server runs on")
     def healthz() -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "version": __version__,
-            "rules": len(diagnoser.rules),
-            "incident_rules": len(diagnoser.kb.incident_rules),
-        }
+        return _versioned(
+            status="ok",
+            version=__version__,
+            rules=len(diagnoser.rules),
+            incident_rules=len(diagnoser.kb.incident_rules),
+        )
 
     return _BodyLimit(app, config.max_body)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ..kb.index import RuleIndex
 from ..kb.loader import KnowledgeBase
 from ..kb.models import Condition, LocalizedText, RuleSpec
+from ..report.labels import SCOPE_NAMES as _SCOPES
 from ..result import Diagnosis, RankedFault
 
 CLOSE = 0.15
@@ -27,12 +28,8 @@ _NOT_CLUES = frozenset({"code_fault", "text"})
 
 _SIGNS = {"gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
 
-SCOPE_NAMES: dict[str, LocalizedText] = {
-    "single_user": LocalizedText.model_construct(zh="单个用户", en="a single user"),
-    "site": LocalizedText.model_construct(zh="单个网点", en="one site"),
-    "region": LocalizedText.model_construct(zh="一个区域", en="a region"),
-    "city": LocalizedText.model_construct(zh="全市", en="the whole city"),
-}
+# the scopes' names inside a sentence (the one table is report/labels.py's)
+SCOPE_NAMES: dict[str, LocalizedText] = {key: name.phrase for key, name in _SCOPES.items()}
 
 
 @dataclass(frozen=True)

@@ -97,20 +97,22 @@ def _names(jurisdictions: Sequence[str], lang: str) -> str:
     return sep.join(_NAMES[j].get(lang) if j in _NAMES else j for j in jurisdictions)
 
 
-def _note(jurisdictions: Sequence[str], zh: str, en: str, **values: str) -> LocalizedText:
-    """'Steps for <where>: <why>' in both languages; `values` are (zh, en) pairs joined by |."""
-    z = {k: v.split("|", 1)[0] for k, v in values.items()}
-    e = {k: v.split("|", 1)[-1] for k, v in values.items()}
+def _note(jurisdictions: Sequence[str], zh: str, en: str, **values: LocalizedText) -> LocalizedText:
+    """'Steps for <where>: <why>' in both languages, `values` filled in each language's form."""
+    z = {k: v.zh for k, v in values.items()}
+    e = {k: v.en for k, v in values.items()}
     return LocalizedText.model_construct(
         zh=f"适用地区：{_names(jurisdictions, 'zh')}（{zh.format(**z)}）。",
         en=f"Steps for {_names(jurisdictions, 'en')} ({en.format(**e)}).",
     )
 
 
-def _system_names(ids: Iterable[str], known: Mapping[str, SystemProfile]) -> str:
-    """'zh names|en names' of the systems `ids`."""
+def _system_names(ids: Iterable[str], known: Mapping[str, SystemProfile]) -> LocalizedText:
+    """The names of the systems `ids`, listed in each language."""
     names = [known[s].name for s in ids if s in known]
-    return "、".join(n.zh for n in names) + "|" + ", ".join(n.en for n in names)
+    return LocalizedText.model_construct(
+        zh="、".join(n.zh for n in names), en=", ".join(n.en for n in names)
+    )
 
 
 def choose_jurisdictions(
@@ -227,7 +229,7 @@ def _from_language(text: str) -> JurisdictionChoice:
                 ("TW",),
                 "由工单文字推断：提到 {w}；工单没有指明系统",
                 "assumed from the ticket text, which says {w} and names no system",
-                w=f"{seen}|{seen}",
+                w=LocalizedText.model_construct(zh=seen, en=seen),
             )
             return JurisdictionChoice(("TW",), JurisdictionBasis.LANGUAGE, _append(note, _CHANGE))
         if script == "simplified":
@@ -261,20 +263,6 @@ def _from_language(text: str) -> JurisdictionChoice:
 
 def _append(note: LocalizedText, more: LocalizedText) -> LocalizedText:
     return LocalizedText.model_construct(zh=note.zh + more.zh, en=f"{note.en} {more.en}")
-
-
-def plan_jurisdictions(
-    systems: Sequence[str],
-    known: Mapping[str, SystemProfile],
-    site: SiteProfile | None,
-    *,
-    named_by_ticket: bool = False,
-    text: str | None = None,
-) -> tuple[str, ...]:
-    """The jurisdictions of `choose_jurisdictions` alone; () keeps every step."""
-    return choose_jurisdictions(
-        systems, known, site, named_by_ticket=named_by_ticket, text=text
-    ).jurisdictions
 
 
 def _applies(items: Iterable[T], jurisdictions: tuple[str, ...]) -> list[T]:

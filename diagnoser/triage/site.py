@@ -7,7 +7,6 @@ unknown keys are errors and every problem is reported at once as file:line.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -144,6 +143,8 @@ def _parse(
         raise SiteProfileError(issues)
     default = profile.default_system
     if systems is not None and default is not None and default not in systems:
+        import difflib  # only for a profile naming an unknown system
+
         hint = difflib.get_close_matches(default, sorted(systems), n=1)
         raise SiteProfileError(
             [

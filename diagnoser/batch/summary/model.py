@@ -11,6 +11,9 @@ from typing import Any, Literal
 from ...errors import DiagnoserError
 from ...kb.loader import KnowledgeBase
 from ...kb.models import LocalizedText
+from ...report.labels import CATEGORY_NAMES as CATEGORY_NAMES  # the one table, re-exported
+from ...report.labels import SCOPE_NAMES as _SCOPES
+from ...ticket import Scope
 
 EXAMPLES = 20  # example tickets kept for the unmatched and rejected lists
 PHRASE_EXAMPLES = 5  # ticket references kept per unrecognised phrase
@@ -20,7 +23,7 @@ PLACE_COLUMNS = 8  # carried columns (store, organisation, region …) tallied a
 SOURCE_CAPACITY = 20  # distinct input sources named in the report
 TEXT_LIMIT = 200  # characters kept of one unrecognised phrase or rejection reason
 PRIORITIES = ("P1", "P2", "P3", "P4")
-SCOPES = ("single_user", "site", "region", "city")
+SCOPES = tuple(s.value for s in Scope)  # narrowest first
 NONE_KEY = "-"  # the bucket of records without a priority, scope or system
 
 Lang = Literal["zh", "en"]
@@ -35,13 +38,6 @@ def _lt(zh: str, en: str) -> LocalizedText:
     return LocalizedText(zh=zh, en=en)
 
 
-CATEGORY_NAMES = {
-    "software": _lt("软件故障", "Software fault"),
-    "hardware": _lt("硬件故障", "Hardware fault"),
-    "network": _lt("网络故障", "Network fault"),
-    "operation": _lt("操作与配置错误", "Operation or configuration error"),
-    "external": _lt("外部因素", "External cause"),
-}
 PRIORITY_NAMES = {
     "P1": _lt("P1 紧急", "P1 critical"),
     "P2": _lt("P2 高", "P2 high"),
@@ -49,11 +45,9 @@ PRIORITY_NAMES = {
     "P4": _lt("P4 低", "P4 low"),
     NONE_KEY: _lt("未定级（未诊断）", "no priority (undiagnosed)"),
 }
+# a scope's name as a row label (the one table of scope names is report/labels.py's)
 SCOPE_NAMES = {
-    "single_user": _lt("单个用户", "single user"),
-    "site": _lt("单个网点", "one site"),
-    "region": _lt("区域", "region"),
-    "city": _lt("全市", "city-wide"),
+    **{key: name.label for key, name in _SCOPES.items()},
     NONE_KEY: _lt("未知", "unknown"),
 }
 NO_SYSTEM = _lt("未识别开票系统", "system not identified")

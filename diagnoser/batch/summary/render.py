@@ -8,11 +8,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
 from ..._files import write_atomic
-from ..._resources import templates_path
 from ..._text import CJK_CLASS
 from ...kb.loader import KnowledgeBase
 from ...kb.models import LocalizedText
@@ -423,22 +422,22 @@ def _text_bar(share: float, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _environment(fmt: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(templates_path())),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=fmt == "html",
+def _environment() -> Environment:
+    # the reports' Jinja setup (summary.html.j2 autoescaped by its name), with the filters of
+    # the summary's own templates; made per summary, so that the cache settings of the moment
+    # apply (a summary is written once per batch)
+    from ...report.renderers import shipped_environment
+
+    return shipped_environment(
+        {
+            "num": _num,
+            "pct": _pct,
+            "md": _md,
+            "mdcode": _md_code,
+            "textbar": _text_bar,
+            "fit": _fit,
+        }
     )
-    env.filters["num"] = _num
-    env.filters["pct"] = _pct
-    env.filters["md"] = _md
-    env.filters["mdcode"] = _md_code
-    env.filters["textbar"] = _text_bar
-    env.filters["fit"] = _fit
-    return env
 
 
 def _context(summary: Summary, lang: str, fmt: str) -> dict[str, Any]:
@@ -547,7 +546,7 @@ def render_summary(summary: Summary, fmt: Fmt = "html", lang: Lang = "en") -> st
         raise SummaryError(f"unknown summary format {fmt!r}; use 'html' or 'md'")
     if lang not in LABELS:
         raise SummaryError(f"unknown language {lang!r}; use 'zh' or 'en'")
-    template = _environment(fmt).get_template(f"summary.{fmt}.j2")
+    template = _environment().get_template(f"summary.{fmt}.j2")
     return template.render(**_context(summary, lang, fmt))
 
 
