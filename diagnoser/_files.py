@@ -5,7 +5,38 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
+
+MAX_LINE = 16 << 20  # bytes of one line of a results or ticket file; a longer one is refused
+
+
+class LineReadError(OSError):
+    """Reading a file failed at line `line` (1-based)."""
+
+    def __init__(self, line: int, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror or str(cause))
+        self.line = line
+
+
+def bounded_lines(handle: BinaryIO, limit: int = MAX_LINE) -> Iterator[tuple[int, bytes | None]]:
+    """(number, bytes) of each line of `handle`, or (number, None) for a line longer than
+    `limit` bytes, whose rest is skipped in bounded pieces without being kept: memory stays
+    within `limit` whatever the file holds. A read that fails raises LineReadError."""
+    number = 0
+    while True:
+        number += 1
+        try:
+            raw = handle.readline(limit + 1)
+            too_long = len(raw) > limit
+            while too_long and raw and not raw.endswith(b"\n"):
+                raw = handle.readline(limit)
+        except OSError as exc:
+            raise LineReadError(number, exc) from None
+        if not raw:
+            return
+        yield number, None if too_long else raw
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:

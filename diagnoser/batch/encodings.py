@@ -22,11 +22,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO, cast
 
+from .._files import MAX_LINE  # one physical line; a longer one is that record's error
 from .errors import InputError
 
 SAMPLE = 1 << 20  # bytes looked at to choose the legacy encoding
 CHUNK = 1 << 16
-MAX_LINE = 16 << 20  # bytes of one physical line; a longer one is that record's error
 LEGACY = {"gb18030": ("gb18030",), "big5": ("cp950", "big5hkscs")}
 _NAMES = {"gb18030": "GB18030", "big5": "Big5", "utf-8": "UTF-8"}
 _WIDE = {"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"}

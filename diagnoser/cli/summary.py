@@ -10,11 +10,10 @@ from typing import Any
 
 import click
 
+from .._files import MAX_LINE, LineReadError, bounded_lines
 from ..batch.summary import summary_format, write_summary
 from ..errors import DiagnoserError
 from ._common import EXIT_INPUT, EXIT_OUTPUT, EXIT_REJECTED, cannot_write, fail, kb_options, load_kb
-
-MAX_LINE = 16 * 1024 * 1024  # bytes of one results line; a longer one is a rejected line
 
 
 class _InputError(DiagnoserError):
@@ -22,26 +21,17 @@ class _InputError(DiagnoserError):
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
-    """(number, bytes) of each line of `path`; None for a line longer than MAX_LINE, whose
-    rest is skipped without being kept. Raises _InputError naming the file (and line)."""
+    """(number, bytes) of each line of `path`; None for a line longer than MAX_LINE (a
+    rejected line). Raises _InputError naming the file (and line)."""
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise _InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with handle:
-        number = 0
-        while True:
-            number += 1
-            try:
-                raw = handle.readline(MAX_LINE + 1)
-                too_long = len(raw) > MAX_LINE
-                while too_long and raw and not raw.endswith(b"\n"):
-                    raw = handle.readline(MAX_LINE)
-            except OSError as exc:
-                raise _InputError(f"{path}:{number}: cannot read: {exc.strerror or exc}") from None
-            if not raw:
-                return
-            yield number, None if too_long else raw
+        try:
+            yield from bounded_lines(handle, MAX_LINE)
+        except LineReadError as exc:
+            raise _InputError(f"{path}:{exc.line}: cannot read: {exc.strerror}") from None
 
 
 def _read(paths: tuple[Path, ...], problems: list[str]) -> Iterator[Any]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._files import MAX_LINE, LineReadError, bounded_lines
 from .._text import CJK as _CJK
 from ..errors import DiagnoserError
 
@@ -189,9 +190,6 @@ def words(clause: str, jieba: Any) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-MAX_LINE = 16 * 1024 * 1024  # bytes of one results line read before it is refused
-
-
 def unrecognised_clauses(path: Path) -> Iterator[str]:
     """The unrecognised text clauses of a `diagnoser batch` results file (JSONL).
 
@@ -202,16 +200,15 @@ def unrecognised_clauses(path: Path) -> Iterator[str]:
     except OSError as exc:
         raise LearnError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with handle:
-        n = 0
+        lines = bounded_lines(handle, MAX_LINE)
         while True:
-            n += 1
             try:
-                raw = handle.readline(MAX_LINE + 1)
-            except OSError as exc:
-                raise LearnError(f"{path}:{n}: cannot read: {exc.strerror or exc}") from None
-            if not raw:
+                n, raw = next(lines)
+            except StopIteration:
                 return
-            if len(raw) > MAX_LINE:
+            except LineReadError as exc:
+                raise LearnError(f"{path}:{exc.line}: cannot read: {exc.strerror}") from None
+            if raw is None:
                 raise LearnError(f"{path}:{n}: a line longer than {MAX_LINE:,} bytes")
             try:
                 line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
