@@ -80,3 +80,25 @@ def test_a_results_file_that_fails_while_read_is_an_input_error(tmp_path, monkey
     result = CliRunner().invoke(cli, ["kb", "learn", str(path)])
     assert result.exit_code == 4, result.output
     assert f"{path}:1: cannot read: Input/output error" in result.output
+
+
+def test_memory_is_bounded_by_distinct_clauses_and_the_rest_is_counted():
+    from diagnoser.kb.learn import MAX_CLAUSE, learn
+
+    clauses = ["二维码扫不出来", "二维码扫描失败", "二维码扫不出来", "新的一句话", "another one"]
+    groups = learn(clauses, max_distinct=2)
+    assert groups.ungrouped == 2  # the two new clauses after the bound
+    assert groups[0].key == "二维码" and groups[0].count == 3  # a repeat still counts
+    long = learn(["打印机" + "啊" * (MAX_CLAUSE * 50)])
+    assert all(len(e) <= MAX_CLAUSE for g in long for e in g.examples)
+
+
+def test_the_command_says_when_clauses_went_ungrouped(tmp_path, monkeypatch):
+    import diagnoser.kb.learn as learn_module
+
+    monkeypatch.setattr(learn_module, "MAX_DISTINCT", 1)
+    path = _results(tmp_path, ["二维码扫不出来", "打印机卡纸了", "网络断了"])
+    result = CliRunner().invoke(cli, ["kb", "learn", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["ungrouped"] == 2
+    assert "not grouped" in result.stderr

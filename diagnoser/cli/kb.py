@@ -804,17 +804,23 @@ def kb_learn(results: Path, top: int, examples: int, fmt: str) -> None:
 
     Per group: how often, examples, and a term or symptom `match` entry to paste into knowledge/.
     """
-    from ..kb.learn import LearnError, format_text, learn, unrecognised_clauses
+    from ..kb.learn import MAX_DISTINCT, LearnError, format_text, learn, unrecognised_clauses
 
     try:
         groups = learn(unrecognised_clauses(results), top=top, examples=examples)
     except LearnError as exc:  # the results file is the command's input
         fail(str(exc), EXIT_INPUT)
+    if groups.ungrouped:
+        click.echo(
+            f"diagnoser: {groups.ungrouped:,} clause(s) after the first {MAX_DISTINCT:,} distinct "
+            "ones were counted but not grouped (memory bound); learn from a smaller results file",
+            err=True,
+        )
     if fmt == "json":
-        _emit_json({"groups": [g.as_dict() for g in groups]})
+        _emit_json({"groups": [g.as_dict() for g in groups], "ungrouped": groups.ungrouped})
     elif groups:
         click.echo(format_text(groups))
-    else:
+    elif not groups.ungrouped:
         click.echo("every clause of the results was understood", err=True)
 
 

@@ -125,6 +125,7 @@ _STOP_ZH = frozenset(
     ]
 )
 MAX_CLAUSE = 200  # characters of a clause kept for grouping; the rest says nothing new
+MAX_DISTINCT = 100_000  # distinct clauses grouped; beyond, new ones are only counted
 
 
 class LearnError(DiagnoserError):
@@ -228,16 +229,36 @@ def unrecognised_clauses(path: Path) -> Iterator[str]:
                     yield str(item["value"])
 
 
-def learn(clauses: Iterable[str], top: int = 20, examples: int = 3) -> list[Group]:
-    """Group clauses by their most frequent content word; the `top` largest groups."""
+class Learning(list[Group]):
+    """The largest groups, largest first; `ungrouped` counts the clauses that came after
+    MAX_DISTINCT distinct ones and were counted without being grouped."""
+
+    ungrouped: int = 0
+
+
+def learn(
+    clauses: Iterable[str], top: int = 20, examples: int = 3, max_distinct: int | None = None
+) -> Learning:
+    """Group clauses by their most frequent content word; the `top` largest groups.
+
+    Memory stays bounded whatever the input: a clause is kept to its first MAX_CLAUSE
+    characters, and at most `max_distinct` (MAX_DISTINCT) distinct clauses are grouped (a
+    clause seen before is still counted; a new one beyond the bound goes to `ungrouped`)."""
+    bound = MAX_DISTINCT if max_distinct is None else max_distinct
     jieba = _tokenizer()
     tokenised = []
     frequency: Counter[str] = Counter()
     seen: Counter[str] = Counter()
+    ungrouped = 0
     for clause in clauses:
-        seen[clause] += 1
-        if seen[clause] > 1:
+        clause = clause[:MAX_CLAUSE]
+        if clause in seen:
+            seen[clause] += 1
             continue
+        if len(seen) >= bound:
+            ungrouped += 1
+            continue
+        seen[clause] = 1
         toks = words(clause, jieba)
         if toks:
             tokenised.append((clause, toks))
@@ -250,7 +271,9 @@ def learn(clauses: Iterable[str], top: int = 20, examples: int = 3) -> list[Grou
         if len(group.examples) < examples:
             group.examples.append(clause)
         group.neighbours.update(t for t in toks if t != key)
-    return sorted(groups.values(), key=lambda g: (-g.count, g.key))[:top]
+    out = Learning(sorted(groups.values(), key=lambda g: (-g.count, g.key))[:top])
+    out.ungrouped = ungrouped
+    return out
 
 
 def format_text(groups: list[Group]) -> str:
