@@ -22,7 +22,7 @@ from ..ticket import Scope
 from ..triage.rank import combine
 from .correlate import Incident
 
-_PRIORITY = ("P1", "P2", "P3", "P4")
+_PRIORITY = tuple(p.value for p in Priority)  # most urgent first
 _SCOPE = tuple(s.value for s in Scope)  # narrowest first
 INCIDENT_SYMPTOM = "incident"  # the symptom id the incident evidence names
 

@@ -13,6 +13,7 @@ from ...kb.loader import KnowledgeBase
 from ...kb.models import LocalizedText
 from ...report.labels import CATEGORY_NAMES as CATEGORY_NAMES  # the one table, re-exported
 from ...report.labels import SCOPE_NAMES as _SCOPES
+from ...result import Priority
 from ...ticket import Scope
 
 EXAMPLES = 20  # example tickets kept for the unmatched and rejected lists
@@ -22,7 +23,7 @@ PHRASE_CAPACITY = 500  # distinct unrecognised phrases kept before the tail is p
 PLACE_COLUMNS = 8  # carried columns (store, organisation, region …) tallied as "where"
 SOURCE_CAPACITY = 20  # distinct input sources named in the report
 TEXT_LIMIT = 200  # characters kept of one unrecognised phrase or rejection reason
-PRIORITIES = ("P1", "P2", "P3", "P4")
+PRIORITIES = tuple(p.value for p in Priority)  # most urgent first
 SCOPES = tuple(s.value for s in Scope)  # narrowest first
 NONE_KEY = "-"  # the bucket of records without a priority, scope or system
 
