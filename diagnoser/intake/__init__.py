@@ -520,14 +520,10 @@ def _unrecognised(
     text: str, clause_starts: list[int], covered: list[tuple[int, int]]
 ) -> tuple[Unrecognised, ...]:
     """Clauses (with words left after noise was blanked) that nothing covered."""
-    from .matcher import clauses_covered
+    from .matcher import clauses_uncovered
 
-    hit = clauses_covered(clause_starts, covered)
     out = []
-    for i, start in enumerate(clause_starts):
-        if hit[i]:
-            continue
-        end = clause_starts[i + 1] if i + 1 < len(clause_starts) else len(text)
+    for start, end in clauses_uncovered(clause_starts, covered, len(text)):
         if not _wordish().search(text, start, end):
             continue
         sep = _CLAUSE.search(text, start, end)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 TERM_REF = re.compile(r"@([a-z][a-z0-9_]*)")
@@ -342,6 +342,17 @@ def clauses_covered(clause_starts: list[int], covered: Iterable[tuple[int, int]]
         for i in range(max(first, 0), last + 1):
             hit[i] = True
     return hit
+
+
+def clauses_uncovered(
+    clause_starts: list[int], covered: Iterable[tuple[int, int]], length: int
+) -> Iterator[tuple[int, int]]:
+    """(start, end) of each clause of a text of `length` characters that no covered span
+    reaches into; `end` is the next clause's start (its separator included)."""
+    hit = clauses_covered(clause_starts, covered)
+    for i, start in enumerate(clause_starts):
+        if not hit[i]:
+            yield start, clause_starts[i + 1] if i + 1 < len(clause_starts) else length
 
 
 class ClauseIndex:

@@ -28,7 +28,7 @@ from itertools import chain
 from ..kb.models import MIN_EXAMPLE, Symptom, SymptomKind, fold_case
 from ._hanzi import to_simplified
 from .context import Context, Decision
-from .matcher import ClauseIndex, Hits, clauses_covered, has_latin
+from .matcher import ClauseIndex, Hits, clauses_uncovered, has_latin
 
 THRESHOLD = 0.8  # the least similarity that counts: below it a clause is merely "not understood"
 MAX_CLAUSES = 32  # uncovered clauses compared per text
@@ -68,12 +68,8 @@ def uncovered_clauses(
 ) -> list[tuple[int, int]]:
     """The clauses (start, end without the separator) no span of `covered` touches, with a
     word in them: what the fallback may read."""
-    hit = clauses_covered(clause_starts, covered)
     out = []
-    for i, start in enumerate(clause_starts):
-        if hit[i]:
-            continue
-        end = clause_starts[i + 1] if i + 1 < len(clause_starts) else len(text)
+    for start, end in clauses_uncovered(clause_starts, covered, len(text)):
         while end > start and not text[end - 1].isalnum():
             end -= 1  # the separator and trailing punctuation
         if end - start >= 2:
