@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from diagnoser import Ticket
 from diagnoser.intake import take_in
+from diagnoser.intake.noise import noise_spans, strip_noise
 from diagnoser.result import Source
 from diagnoser.result import UnrecognisedReason as Why
 
@@ -120,3 +121,12 @@ def test_traditional_characters_are_read_like_simplified(mini):
         f.value for f in _intake(mini, text="開票時提示錯誤代碼1001").facts if f.id == "error_code"
     ]
     assert codes == ["1001"]
+
+
+def test_single_quotes_around_a_word_are_dropped_but_apostrophes_stay(shipped):
+    # integrators quote the state a screen shows: 'pending', 'queued', 'no user card'
+    quoted = shipped.diagnose({"text": "invoices sit as 'pending' in the provider's cloud"})
+    assert "intermediary_down" in {s.id for s in quoted.symptoms}
+    text = "the provider's 'Failed' state, don't retry"
+    clean, _ = strip_noise(text, noise_spans(text))
+    assert clean == "the provider's Failed state, don't retry"

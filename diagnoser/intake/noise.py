@@ -93,7 +93,8 @@ _NUMBERS = _led(
     starts=r"[订单工票流发#+(¥￥$€£\d]|ti|ca|or|in|re|rm|us|eu|cn",
 )
 
-_QUOTES = re.compile(r"[“”「」『』\"]")
+# quotation marks, and a single quote at a word's edge ('pending'); an apostrophe in a word stays
+_QUOTES = re.compile(r"[“”「」『』\"]|(?<![A-Za-z0-9])'|'(?![A-Za-z0-9])")
 _PATTERNS = (
     (_MARKUP, re.compile(r"[<&{*_`~#\[\]]|^[ \t]*(?:h[1-6]\.|[+-]|\d{1,3}\.)[ \t]", re.M)),
     (_URL, re.compile(r"https?://|www\.|@")),
