@@ -26,6 +26,7 @@ FILES = [
     "realworld-dev4.jsonl",
     "realworld-dev5.jsonl",
     "realworld-holdout3.jsonl",
+    "realworld-dev6.jsonl",
     "realworld-holdout4.jsonl",
 ]
 FAULTS = [
