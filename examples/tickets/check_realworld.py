@@ -27,6 +27,7 @@ FILES = [
     "realworld-dev5.jsonl",
     "realworld-holdout3.jsonl",
     "realworld-dev6.jsonl",
+    "realworld-dev7.jsonl",
     "realworld-holdout4.jsonl",
 ]
 FAULTS = [
