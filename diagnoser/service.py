@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._resources import default_paths
 from .engine import EngineProtocol, Firing, MatcherKind, build_test, compile_rules, guarded
@@ -39,7 +39,10 @@ from .triage.rank import (
     ranked_faults,
     symptom_ref,
 )
-from .triage.site import SiteProfile, site_profile
+
+if TYPE_CHECKING:
+    # the site profile's models load with a profile (a plan without one needs none of them)
+    from .triage.site import SiteProfile
 
 
 def _normalise(symptom: str, value: Any) -> Any:
@@ -107,7 +110,11 @@ class Diagnoser:
             kb = load_knowledge_base(*default_paths(), check_patterns=False)
         self.kb = kb
         # the desk's profile (contacts, jurisdiction, default system); a path, mapping or model
-        self.site: SiteProfile | None = site_profile(site, kb.systems)
+        self.site: SiteProfile | None = None
+        if site is not None:
+            from .triage.site import site_profile
+
+            self.site = site_profile(site, kb.systems)
         self.min_certainty = min_certainty
         self.max_results = max_results
         # what the rules test and conclude, walked once per knowledge base (kb.index)

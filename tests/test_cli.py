@@ -379,12 +379,12 @@ def test_the_package_loads_its_parts_on_first_use():
 # what a code-only `diagnose` must not import: the text matchers (and the similarity index),
 # traditional-to-simplified, the YAML loader (the knowledge base comes from the compiled cache),
 # the encoding detector, intake's text machinery, the suggestions for unknown names, the sandbox
-# of custom templates
+# of custom templates, the site profile's models (no --site given)
 _NOT_FOR_A_CODE = (
     *("ahocorasick", "rapidfuzz", "opencc", "yaml", "charset_normalizer", "difflib"),
     *("diagnoser.intake.matcher", "diagnoser.intake.context", "diagnoser.intake.similar"),
     *("diagnoser.intake.regexes", "diagnoser.intake.noise"),
-    *("jinja2.sandbox", "diagnoser.report._limits"),
+    *("jinja2.sandbox", "diagnoser.report._limits", "diagnoser.triage.site"),
 )
 
 
@@ -408,6 +408,7 @@ def test_diagnose_a_code_imports_only_what_it_needs(tmp_path, fmt, unneeded):
         f"print('MODULES', status, *[m for m in {unneeded!r} if m in sys.modules])\n"
     )
     env = {**os.environ, "DIAGNOSER_CACHE_DIR": str(tmp_path)}
+    env.pop("DIAGNOSER_SITE", None)  # a desk's own profile would load the site models
     runs = [
         subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
