@@ -7,6 +7,11 @@ figure on a shared, loaded machine. The knowledge-base cache is measured warm (t
 first run of a version fills it) and off (DIAGNOSER_CACHE=0, what every start cost before the
 cache). `--baseline DIR` adds the same command run from another source tree (e.g. a worktree of
 an older commit: `git worktree add --detach /tmp/base main`), side by side in the same run.
+
+Two reference lines give the floor of the chosen stack: a bare process that imports pydantic
+(with BaseModel), jinja2, click and experta and does nothing else — what any start of ours
+pays before a line of diagnoser runs — and the same without jinja2, which `--format json`
+never loads. The gap between a command and its floor is diagnoser's own.
 """
 
 from __future__ import annotations
@@ -20,6 +25,14 @@ import subprocess
 import sys
 import tempfile
 import time
+
+# the stack alone, in a bare process: experta needs collections.Mapping while its frozendict 1.2
+# is first imported (what diagnoser/engine/_experta.py does); pydantic.BaseModel loads the part
+# of pydantic every model needs
+_FLOOR = (
+    "import collections, collections.abc; collections.Mapping = collections.abc.Mapping; "
+    "import pydantic, click, experta{jinja2}; pydantic.BaseModel"
+)
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -53,6 +66,14 @@ def main() -> None:
     off = {**warm, "DIAGNOSER_CACHE": "0"}
     commands = {
         "python -c 'import json'": ([sys.executable, "-c", "import json"], warm),
+        "floor: import pydantic, jinja2, click, experta": (
+            [sys.executable, "-c", _FLOOR.format(jinja2=", jinja2")],
+            warm,
+        ),
+        "floor without jinja2 (what --format json needs)": (
+            [sys.executable, "-c", _FLOOR.format(jinja2="")],
+            warm,
+        ),
         "diagnose --code 1001 (cache warm)": ([exe, "diagnose", "--code", "1001"], warm),
         "diagnose --code 1001 (DIAGNOSER_CACHE=0)": ([exe, "diagnose", "--code", "1001"], off),
         "diagnose --code 1001 --format json (cache warm)": (

@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._resources import default_paths
 from .engine import EngineProtocol, Firing, MatcherKind, build_test, compile_rules, guarded
@@ -25,6 +25,7 @@ from .result import (
     SetAsideMention,
     Source,
     SourceKind,
+    construct,
     make_record,
     record_body,
 )
@@ -39,7 +40,10 @@ from .triage.rank import (
     ranked_faults,
     symptom_ref,
 )
-from .triage.site import SiteProfile, site_profile
+
+if TYPE_CHECKING:
+    # the site profile's models load with a profile (a plan without one needs none of them)
+    from .triage.site import SiteProfile
 
 
 def _normalise(symptom: str, value: Any) -> Any:
@@ -72,7 +76,9 @@ def _fact_order(fact: FactIn) -> tuple[str, str, str, str, float]:
     return (fact.id, type(fact.value).__name__, str(fact.value), str(fact.source), fact.cf)
 
 
-_BARE_TEXT = Source(kind=SourceKind.TEXT)
+# constructed, not validated: the value Source(kind=TEXT) would be, without building Source's
+# validator at import (a text report never validates a source)
+_BARE_TEXT = construct(Source, kind=SourceKind.TEXT)
 
 
 def _bare(source: Source) -> Source:
@@ -107,7 +113,11 @@ class Diagnoser:
             kb = load_knowledge_base(*default_paths(), check_patterns=False)
         self.kb = kb
         # the desk's profile (contacts, jurisdiction, default system); a path, mapping or model
-        self.site: SiteProfile | None = site_profile(site, kb.systems)
+        self.site: SiteProfile | None = None
+        if site is not None:
+            from .triage.site import site_profile
+
+            self.site = site_profile(site, kb.systems)
         self.min_certainty = min_certainty
         self.max_results = max_results
         # what the rules test and conclude, walked once per knowledge base (kb.index)

@@ -378,23 +378,27 @@ def test_the_package_loads_its_parts_on_first_use():
 
 # what a code-only `diagnose` must not import: the text matchers (and the similarity index),
 # traditional-to-simplified, the YAML loader (the knowledge base comes from the compiled cache),
-# the encoding detector, intake's text machinery, the suggestions for unknown names
+# the encoding detector, intake's text machinery, the suggestions for unknown names, the sandbox
+# of custom templates, the site profile's models (no --site given)
 _NOT_FOR_A_CODE = (
     *("ahocorasick", "rapidfuzz", "opencc", "yaml", "charset_normalizer", "difflib"),
     *("diagnoser.intake.matcher", "diagnoser.intake.context", "diagnoser.intake.similar"),
     *("diagnoser.intake.regexes", "diagnoser.intake.noise"),
+    *("jinja2.sandbox", "diagnoser.report._limits", "diagnoser.triage.site"),
 )
 
 
 @pytest.mark.parametrize(
-    ("fmt", "unneeded"),
+    ("fmt", "unneeded", "validators"),
     [
-        ("text", _NOT_FOR_A_CODE),
-        ("json", (*_NOT_FOR_A_CODE, "jinja2", "diagnoser.report.view")),
+        ("text", _NOT_FOR_A_CODE, ""),
+        # the JSON serializer of the contract is built from its schema
+        ("json", (*_NOT_FOR_A_CODE, "jinja2", "diagnoser.report.view"), " Diagnosis"),
     ],
 )
-def test_diagnose_a_code_imports_only_what_it_needs(tmp_path, fmt, unneeded):
-    """`diagnoser diagnose --code 1001` starts fast: nothing it does not use is imported."""
+def test_diagnose_a_code_imports_only_what_it_needs(tmp_path, fmt, unneeded, validators):
+    """`diagnoser diagnose --code 1001` starts fast: nothing it does not use is imported, and
+    no result model builds its validator but the one the format needs."""
     code = (
         "import sys\n"
         "from diagnoser.cli import main\n"
@@ -404,8 +408,12 @@ def test_diagnose_a_code_imports_only_what_it_needs(tmp_path, fmt, unneeded):
         "except SystemExit as exc:\n"
         "    status = exc.code\n"
         f"print('MODULES', status, *[m for m in {unneeded!r} if m in sys.modules])\n"
+        "import diagnoser.result as r\n"
+        "print('BUILT', *sorted(n for n, c in vars(r).items() if isinstance(c, type)"
+        " and c.__module__ == r.__name__ and c.__dict__.get('__pydantic_complete__')))\n"
     )
     env = {**os.environ, "DIAGNOSER_CACHE_DIR": str(tmp_path)}
+    env.pop("DIAGNOSER_SITE", None)  # a desk's own profile would load the site models
     runs = [
         subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
@@ -413,5 +421,5 @@ def test_diagnose_a_code_imports_only_what_it_needs(tmp_path, fmt, unneeded):
         for _ in range(2)  # the first run fills the knowledge-base cache, the second reads it
     ]
     # exit status 0: a fault was identified; then the unneeded modules that were imported
-    last = runs[-1].stdout.splitlines()[-1:]
-    assert last == ["MODULES 0"], runs[-1].stdout[-2000:] + runs[-1].stderr
+    last = runs[-1].stdout.splitlines()[-2:]
+    assert last == ["MODULES 0", f"BUILT{validators}"], runs[-1].stdout[-2000:] + runs[-1].stderr

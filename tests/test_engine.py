@@ -281,6 +281,33 @@ def test_an_engine_builds_the_full_network_once_partial_ones_cost_as_much():
     assert [f.rule for f in eng.run([FactIn("s1")]).firings] == ["r1"]
 
 
+def test_a_rule_testing_a_value_no_fact_has_is_left_out_of_the_network():
+    rules = [
+        _rule("a", {"all": [{"symptom": "code", "equals": "1001"}]}, {"derive": "s", "value": "x"}),
+        _rule("b", {"all": [{"symptom": "code", "equals": "2002"}]}, {"fault": "network.b"}),
+        _rule("c", {"all": [{"symptom": "s", "equals": "x"}]}, {"fault": "network.c"}),
+        _rule("d", {"all": [{"symptom": "s", "equals": "y"}]}, {"fault": "network.d"}),
+        _rule("e", {"all": [{"symptom": "n", "equals": 3}]}, {"fault": "network.e"}),
+    ]
+    compiled = CompiledRules(rules)
+    ids = [r.id for r in compiled.rules]
+
+    def reached(*facts):
+        return sorted(ids[i] for i in compiled.reachable(facts))
+
+    # the derived value counts: "s" can only be "x", so d cannot fire
+    assert reached(("code", "1001")) == ["a", "c"]
+    assert reached(("code", "2002")) == ["b"]
+    assert reached(("code", "1001"), ("s", "y")) == ["a", "c", "d"]
+    # a value that is not a string may equal anything: nothing is left out for it
+    assert reached(("code", 1001)) == ["a", "b", "c"]
+    assert reached(("n", "3")) == ["e"]  # a number test is not decided by the string
+    eng = compiled.new_engine()
+    assert [f.rule for f in eng.run([FactIn("code", "1001")]).firings] == ["a", "c"]
+    assert eng.rules_built == 2
+    assert compiled.rules_compiled == 2
+
+
 def test_a_rule_is_compiled_when_a_network_first_holds_it():
     rules = [
         _rule(f"r{i}", {"all": [{"symptom": f"s{i}", "matches": "^ok"}]}, {"fault": "network.x"})

@@ -78,6 +78,19 @@ def test_a_new_file_is_seen(cache, kb_copy):
         load_knowledge_base(rules, knowledge)
 
 
+def test_rule_cases_and_scenarios_are_not_in_the_key(cache, kb_copy, parses):
+    rules, knowledge = kb_copy
+    load_knowledge_base(rules, knowledge)
+    # fixture cases and scenarios are not the knowledge base: adding or changing one keeps
+    # the entry (a changed rule is read again: test_a_changed_file_is_read_again)
+    for unread in ("cases", "scenarios", "incidents/cases", "network/cases"):
+        (rules / unread).mkdir(parents=True, exist_ok=True)
+        (rules / unread / "new-case.yaml").write_text("cases: []\n", encoding="utf-8")
+    parses.clear()
+    load_knowledge_base(rules, knowledge)
+    assert parses == [] and len(_entries(cache)) == 1
+
+
 @pytest.mark.parametrize("damage", [b"", b"garbage", None])
 def test_a_corrupt_entry_is_ignored_and_rebuilt(cache, kb_copy, parses, damage):
     rules, knowledge = kb_copy

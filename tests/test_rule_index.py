@@ -106,6 +106,8 @@ def test_the_running_index_holds_what_a_diagnoser_runs(shipped):
 def test_the_index_survives_the_compiled_cache(shipped):
     index = pickle.loads(pickle.dumps(shipped.kb.rule_index()))
     assert index.tested == shipped.kb.rule_index().tested
+    rule = next(iter(shipped.rules))
+    assert list(index.conditions(rule)) == list(shipped.kb.rule_index().conditions(rule))
 
 
 def _named(group) -> set[str]:

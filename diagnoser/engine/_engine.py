@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..facts import FactIn
@@ -90,13 +90,46 @@ def _identity(symptom: str, value: Any) -> Any:
     return value
 
 
-def _possible(group: Group, available: frozenset[str] | set[str]) -> bool:
-    """Whether facts with these ids could satisfy the positive part of `group`."""
+def _possible(
+    group: Group, available: Mapping[str, set[str] | None], value_of: Callable[[Condition], Any]
+) -> bool:
+    """Whether facts with these ids and values could satisfy the positive part of `group`.
+
+    `available` maps each fact id to the string values its facts can have, or None when one of
+    them may be something else (then any value may match). A condition that tests a string by
+    `equals` is the one whose outcome a string value decides exactly (experta compares it as a
+    literal); every other test is taken as possible for any value of its id.
+    """
 
     def holds(item: Condition | Group) -> bool:
-        return _possible(item, available) if isinstance(item, Group) else item.symptom in available
+        if isinstance(item, Group):
+            return _possible(item, available, value_of)
+        if item.symptom not in available:
+            return False
+        values = available[item.symptom]
+        if values is None or item.operator != "equals":
+            return True
+        operand = value_of(item)
+        return not isinstance(operand, str) or operand in values
 
     return all(holds(i) for i in group.all) and (not group.any or any(holds(i) for i in group.any))
+
+
+def _add_value(available: dict[str, set[str] | None], fact_id: str, value: Any) -> bool:
+    """Record that a fact `fact_id` may have `value`; whether that is new."""
+    if fact_id not in available:
+        available[fact_id] = {value} if isinstance(value, str) else None
+        return True
+    values = available[fact_id]
+    if values is None:
+        return False
+    if not isinstance(value, str):
+        available[fact_id] = None
+        return True
+    if value in values:
+        return False
+    values.add(value)
+    return True
 
 
 class CompiledRules:
@@ -148,27 +181,37 @@ class CompiledRules:
         namespace["__matcher__"] = _MATCHERS[self.matcher]
         return type("CompiledEngine", (_BaseEngine,), namespace)
 
-    def reachable(self, fact_ids: Iterable[str]) -> frozenset[int]:
-        """The orders of the rules that can fire from facts with these ids.
+    def reachable(self, facts: Iterable[tuple[str, Any]]) -> frozenset[int]:
+        """The orders of the rules that can fire from facts with these (id, value) pairs.
 
         A rule fires only when every positive pattern of one of its alternatives matches a
-        fact; a fact is declared or derived by a rule that can fire itself. The rules outside
-        this set cannot fire, so an engine without them fires exactly the same.
+        fact; a fact is declared, or derived (with the value the rule gives it) by a rule that
+        can fire itself. A pattern that names a string value matches only a fact with that
+        value: a ticket with error code 1001 reaches the built-in rule of the fault its code
+        documents, not those of every other fault. The rules outside this set cannot fire, so
+        an engine without them fires exactly the same.
         """
-        available = set(fact_ids)
+        available: dict[str, set[str] | None] = {}
+        for fact_id, value in facts:
+            _add_value(available, fact_id, value)
         left = dict(enumerate(self.rules))
         chosen: set[int] = set()
         changed = True
         while changed:
             changed = False
             for order, spec in list(left.items()):
-                if _possible(spec.when, available):
+                if _possible(spec.when, available, self._equals_operand):
                     chosen.add(order)
                     del left[order]
-                    if spec.then.derive is not None and spec.then.derive not in available:
-                        available.add(spec.then.derive)
+                    if spec.then.derive is not None and _add_value(
+                        available, spec.then.derive, spec.then.value
+                    ):
                         changed = True
         return frozenset(chosen)
+
+    def _equals_operand(self, cond: Condition) -> Any:
+        """The operand an `equals` pattern compares with, normalised as compiled."""
+        return self._normalise(cond.symptom, cond.operand)
 
     def new_engine(self) -> Engine:
         """An engine for one thread; its full network is built on first need and kept."""
@@ -209,11 +252,11 @@ class Engine:
         self._ke: Any = None
         self._result = RunResult()
 
-    def _knowledge_engine(self, fact_ids: Iterable[str]) -> Any:
+    def _knowledge_engine(self, facts: Iterable[tuple[str, Any]]) -> Any:
         if self._full is not None:
             return self._full
         compiled = self._compiled
-        orders = compiled.reachable(fact_ids)
+        orders = compiled.reachable(facts)
         ke = self._partial.get(orders)
         if ke is not None:
             return ke
@@ -255,7 +298,7 @@ class Engine:
         """Reset, declare `facts`, run to quiescence and return the firings."""
         self._result = result = RunResult()
         facts = list(facts)
-        self._ke = ke = self._knowledge_engine(f.id for f in facts)
+        self._ke = ke = self._knowledge_engine((f.id, f.value) for f in facts)
         ke.reset()
         declared = [SymptomFact(id=f.id, value=f.value, cf=f.cf, source=f.source) for f in facts]
         if declared:

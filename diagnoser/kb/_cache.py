@@ -2,12 +2,12 @@
 
 Loading the shipped knowledge base parses some 150 YAML files and validates them (most of a
 cold start). The result is pickled into the user's cache directory under a key made of the
-content of every file under rules/ and knowledge/, their paths, the diagnoser and pydantic
-versions and the package's own source files: any change to one of them gives another key, so a
-stale entry is never read. An entry that cannot be read (truncated, corrupt, from another
-version) is ignored and rebuilt. `DIAGNOSER_CACHE=0` turns the cache off;
-`DIAGNOSER_CACHE_DIR` puts it elsewhere. Writes are atomic; the directory keeps the newest
-MAX_ENTRIES entries.
+content of every file under rules/ and knowledge/ that a load reads (all but the rule fixture
+cases and scenarios), their paths, the diagnoser and pydantic versions and the package's own
+source files: any change to one of them gives another key, so a stale entry is never read. An
+entry that cannot be read (truncated, corrupt, from another version) is ignored and rebuilt.
+`DIAGNOSER_CACHE=0` turns the cache off; `DIAGNOSER_CACHE_DIR` puts it elsewhere. Writes are
+atomic; the directory keeps the newest MAX_ENTRIES entries.
 
 The cache lives in the user's own cache directory (created private, 0o700): what it holds is
 trusted as the user's own files are.
@@ -38,18 +38,33 @@ _FORMAT = b"diagnoser-kb-cache 1\n"
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
-def _files(root: str) -> Iterator[tuple[str, str]]:
-    """(path relative to root, full path) of every file under root, in a stable order.
+def _files(root: str, unread: Callable[[str], bool] | None = None) -> Iterator[tuple[str, str]]:
+    """(path relative to root, full path) of every file under root, in a stable order, but in
+    the directories `unread` names (given the directory's path relative to root).
 
     Plain strings and os.walk, not pathlib or os.path.relpath: this runs over every file at
     each start, and os.walk's paths all begin with root.
     """
     skip = len(os.path.join(root, ""))
     for dirpath, dirnames, filenames in os.walk(root):
+        if unread is not None:
+            here = os.path.join(dirpath, "")[skip:]
+            dirnames[:] = [d for d in dirnames if not unread(here + d)]
         dirnames.sort()
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
             yield full[skip:], full
+
+
+def _not_loaded(directory: str) -> bool:
+    """A directory under rules/ whose files no load reads: the rule fixture cases (any `cases/`)
+    and the scenarios (`scenarios/` but under incidents/, whose files the incident rules are);
+    see load_rules and load_incident_rules in kb/loader.py. They are more than half the files
+    under rules/, and a start need not read them to know the knowledge base is the same."""
+    from .loader import CASES_DIR, INCIDENTS_DIR, SCENARIOS_DIR
+
+    parts = directory.split(os.sep)
+    return parts[-1] == CASES_DIR or (parts[-1] == SCENARIOS_DIR and parts[0] != INCIDENTS_DIR)
 
 
 def cache_key(rules: Path, knowledge: Path, check_patterns: bool) -> str:
@@ -59,10 +74,10 @@ def cache_key(rules: Path, knowledge: Path, check_patterns: bool) -> str:
     digest = hashlib.sha256()
     for part in (__version__, sys.version, _pydantic_version(), str(check_patterns)):
         digest.update(part.encode() + b"\0")
-    for root in (rules, knowledge):
+    for root, unread in ((rules, _not_loaded), (knowledge, None)):
         resolved = str(root.resolve())
         digest.update(resolved.encode() + b"\0")
-        for relative, full in _files(resolved):
+        for relative, full in _files(resolved, unread):
             digest.update(relative.encode() + b"\0")
             with open(full, "rb") as file:
                 digest.update(hashlib.sha256(file.read()).digest())

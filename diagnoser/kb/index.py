@@ -27,6 +27,12 @@ class ConditionUse:
     absent: bool  # in a `none:` list: the rule needs it not to hold
     weight: float  # how much it alone says: an `all` item 1, one of n `any` items 1/n; 0 if absent
 
+    def __reduce__(self) -> tuple[type[ConditionUse], tuple[object, ...]]:
+        # unpickled by calling the class: a frozen dataclass with slots is otherwise restored
+        # field by field through dataclasses.fields(), some 3x slower, and the compiled cache
+        # holds hundreds of these (kb/_cache.py)
+        return (ConditionUse, (self.rule, self.condition, self.path, self.absent, self.weight))
+
     @property
     def symptom(self) -> str:
         """The symptom the condition tests."""

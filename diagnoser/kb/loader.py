@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ M = TypeVar("M", bound=BaseModel)
 # the knowledge that comes one item per file, named by its id
 Ided = TypeVar("Ided", Fault, RuleSpec, IncidentRule)
 
-TERM_NAME = re.compile(r"[a-z][a-z0-9_]*")
+TERM_NAME = r"[a-z][a-z0-9_]*"  # a vocabulary term's name (re caches it compiled)
 CASES_DIR = "cases"  # rules/cases/ holds the rule fixture cases, not rules
 INCIDENTS_DIR = "incidents"  # rules/incidents/ holds incident rules (and their cases/)
 SCENARIOS_DIR = "scenarios"  # rules/scenarios/ holds whole-knowledge-base scenario cases
@@ -449,7 +450,7 @@ class _Loader:
                 continue
             for name, phrases in parsed.terms.items():
                 where = lines.at(("terms", name))
-                if not TERM_NAME.fullmatch(name):
+                if not re.fullmatch(TERM_NAME, name):
                     self.issues.append(
                         Issue(where, f"term name {name!r} must be lower_snake_case", code="schema")
                     )
@@ -922,7 +923,7 @@ class _Loader:
 
 
 SOURCES_PREFIX = "docs/sources.md#"
-_SOURCE_REF = re.compile(r"^docs/sources\.md#(?P<id>[^\s()]+)(?:\s|$)")
+_SOURCE_REF = r"^docs/sources\.md#(?P<id>[^\s()]+)(?:\s|$)"  # compiled by re on first use
 
 
 def reference_problem(ref: str, sources: dict[str, Source]) -> str | None:
@@ -930,7 +931,7 @@ def reference_problem(ref: str, sources: dict[str, Source]) -> str | None:
     parts = urlsplit(ref.split()[0]) if ref.split() else None
     if parts is not None and parts.scheme in ("http", "https") and parts.netloc:
         return None
-    match = _SOURCE_REF.match(ref)
+    match = re.match(_SOURCE_REF, ref)
     if match is None:
         return (
             f"reference {ref!r} is neither a URL nor {SOURCES_PREFIX}<id>; documents outside the "
@@ -947,18 +948,24 @@ def reference_problem(ref: str, sources: dict[str, Source]) -> str | None:
 
 
 # Words that name one jurisdiction's platforms; a plan text using them should be limited to it.
-_JURISDICTION_WORDS: dict[str, re.Pattern[str]] = {
-    "IN": re.compile(r"\b(?:IRP|IRN|GSP|GSTN|GSTIN)\b|印度|\bIndia"),
-    "IT": re.compile(r"\bSdI\b|\bscarto\b|FatturaPA|意大利|\bItal"),
-    "EU": re.compile(r"\bPeppol\b|\bPEPPOL\b"),
-    "PL": re.compile(r"\bKSeF\b|波兰|\bPol(?:and|ish)\b"),
-    "TW": re.compile(r"台湾|臺灣|\bTaiwan|\bTurnkey\b|加值中心"),
+# Compiled by the first check that reads files: a start from the compiled cache needs none.
+_JURISDICTION_WORDS: dict[str, str] = {
+    "IN": r"\b(?:IRP|IRN|GSP|GSTN|GSTIN)\b|印度|\bIndia",
+    "IT": r"\bSdI\b|\bscarto\b|FatturaPA|意大利|\bItal",
+    "EU": r"\bPeppol\b|\bPEPPOL\b",
+    "PL": r"\bKSeF\b|波兰|\bPol(?:and|ish)\b",
+    "TW": r"台湾|臺灣|\bTaiwan|\bTurnkey\b|加值中心",
 }
+
+
+@functools.cache
+def _jurisdiction_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((j, re.compile(p)) for j, p in _JURISDICTION_WORDS.items())
 
 
 def jurisdictions_named(text: str) -> list[str]:
     """The jurisdictions (other than CN) whose platforms `text` names."""
-    return [j for j, pattern in _JURISDICTION_WORDS.items() if pattern.search(text)]
+    return [j for j, pattern in _jurisdiction_patterns() if pattern.search(text)]
 
 
 def _plan_texts(fault: Fault) -> Iterator[tuple[tuple[Any, ...], LocalizedText, tuple[str, ...]]]:

@@ -234,11 +234,16 @@ class TemplateRenderer(Renderer):
     ) -> str:
         from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
 
-        from ._limits import TemplateLimitError, render_limited
         from .text import PRIORITY_STYLES
         from .view import build_view
 
+        # the sandbox and its limits (jinja2.sandbox) load only for a custom template: only
+        # its loader and its rendering raise TemplateLimitError
+        limit_errors: tuple[type[Exception], ...] = ()
         if template_dir is not None:
+            from ._limits import TemplateLimitError, render_limited
+
+            limit_errors = (TemplateLimitError,)
             env = _sandboxed_environment(str(Path(template_dir).resolve()))
         else:
             env = _shipped_environment()
@@ -261,10 +266,10 @@ class TemplateRenderer(Renderer):
             own = (str(Path(template_dir).resolve()), str(templates_path()))
             try:
                 return render_limited(template.generate(context), lambda f: f.startswith(own))
-            except TemplateLimitError as exc:
+            except limit_errors as exc:
                 filename, line = _template_frame(exc.__traceback__)
                 raise ReportTemplateError(str(exc), filename or template.filename, line) from None
-        except TemplateLimitError as exc:  # from the loader: a link out of the directory
+        except limit_errors as exc:  # from the loader: a link out of the directory
             raise ReportTemplateError(str(exc), self.template) from None
         except TemplateSyntaxError as exc:
             raise ReportTemplateError(exc.message or str(exc), exc.filename, exc.lineno) from exc

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..kb.models import Phase
 from ..result import (
@@ -38,18 +37,19 @@ if TYPE_CHECKING:
     from ..service import Diagnoser
 
 # --- the view every template receives ------------------------------------------------------------
+# Named tuples rather than frozen dataclasses: as immutable and as readable from a template, but
+# a named tuple class is made without generating and compiling six methods, and a text report
+# defines these classes on every start of the command (some 1 ms each as dataclasses).
 
 
-@dataclass(frozen=True)
-class Tag:
+class Tag(NamedTuple):
     """A principle applied by a step: its id and localised name."""
 
     id: str
     name: str
 
 
-@dataclass(frozen=True)
-class EvidenceView:
+class EvidenceView(NamedTuple):
     """One rule that supported a fault: what went in, the rule, and its reasoning."""
 
     rule: str
@@ -58,8 +58,7 @@ class EvidenceView:
     inputs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CauseView:
+class CauseView(NamedTuple):
     """A typical cause of the fault."""
 
     kind: str
@@ -67,8 +66,7 @@ class CauseView:
     text: str
 
 
-@dataclass(frozen=True)
-class FaultView:
+class FaultView(NamedTuple):
     """A ranked candidate fault."""
 
     rank: int
@@ -84,8 +82,7 @@ class FaultView:
     causes: tuple[CauseView, ...]
 
 
-@dataclass(frozen=True)
-class ContrastLine:
+class ContrastLine(NamedTuple):
     """Clues pointing to one of two close faults."""
 
     fault_id: str
@@ -94,16 +91,14 @@ class ContrastLine:
     sentence: str
 
 
-@dataclass(frozen=True)
-class ContrastView:
+class ContrastView(NamedTuple):
     """What would tell the two leading faults apart."""
 
     intro: str
     lines: tuple[ContrastLine, ...]
 
 
-@dataclass(frozen=True)
-class StepView:
+class StepView(NamedTuple):
     """One numbered step of the plan."""
 
     number: int
@@ -111,8 +106,7 @@ class StepView:
     principles: tuple[Tag, ...]
 
 
-@dataclass(frozen=True)
-class PhaseView:
+class PhaseView(NamedTuple):
     """The steps of one phase of the emergency process."""
 
     id: str
@@ -120,8 +114,7 @@ class PhaseView:
     steps: tuple[StepView, ...]
 
 
-@dataclass(frozen=True)
-class PlanView:
+class PlanView(NamedTuple):
     """The emergency plan for the most likely fault."""
 
     fault_id: str
@@ -138,8 +131,7 @@ class PlanView:
     jurisdiction_note: str | None = None
 
 
-@dataclass(frozen=True)
-class UnrecognisedView:
+class UnrecognisedView(NamedTuple):
     """Input that matched nothing."""
 
     kind: str
@@ -148,8 +140,7 @@ class UnrecognisedView:
     reason: str
 
 
-@dataclass(frozen=True)
-class TicketView:
+class TicketView(NamedTuple):
     """What was reported, quoted as given: the id, the original text, the fields, the metrics."""
 
     id: str
@@ -158,8 +149,7 @@ class TicketView:
     metrics: tuple[tuple[str, str], ...]  # (name as in the ticket, value)
 
 
-@dataclass(frozen=True)
-class ProvenanceView:
+class ProvenanceView(NamedTuple):
     """When and from what the report was made, so that it can be made again."""
 
     generated_at: str
@@ -167,8 +157,7 @@ class ProvenanceView:
     kb_version: str | None
 
 
-@dataclass(frozen=True)
-class SetAsideView:
+class SetAsideView(NamedTuple):
     """A symptom mentioned but not taken as present: the words, and the scope that decided."""
 
     label: str  # "not taken as present"
@@ -177,8 +166,7 @@ class SetAsideView:
     why: str  # "negated by “没问题”"
 
 
-@dataclass(frozen=True)
-class ReportView:
+class ReportView(NamedTuple):
     """Everything a report template shows, localised, in the report's order."""
 
     lang: str

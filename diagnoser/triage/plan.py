@@ -7,12 +7,15 @@ import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..intake._hanzi import chinese_script, to_simplified
 from ..kb.models import Fault, Jurisdiction, LocalizedText, Step, SystemProfile, TaggedText
 from ..result import Escalation, JurisdictionBasis, Plan, PlanStep
-from .site import HOW_TO_CONFIGURE, SiteProfile, contact_values, fill
+from .contacts import HOW_TO_CONFIGURE, contact_values, fill
+
+if TYPE_CHECKING:
+    from .site import SiteProfile
 
 T = TypeVar("T", Step, TaggedText)
 
