@@ -24,6 +24,10 @@ _SENTENCE = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
 _QUESTION = re.compile(r"\?+")  # the text is NFKC-normalised: ？ is ?
 _WORDS = re.compile(r"[^\W\d_]")  # a letter or a hanzi: a sentence with words in it
 _LEAD = re.compile(r"[^a-z]*([a-z][a-z']*)")  # the first word of a clause
+# A short follow-up ask after a question, written without its question mark: "开错的数电票要走
+# 红字确认单吗？步骤是啥", "…? steps please". Few, fixed words of asking; a short sentence only.
+_FOLLOW_UP = re.compile(r"步骤|流程|怎么弄|怎么做|怎么操作|如何操作|是啥|是什么|咋弄|steps|how to")
+_FOLLOW_UP_LEN = 16
 
 
 @dataclass(frozen=True)
@@ -293,7 +297,13 @@ class Context:
             hi = cut.start() if cut is not None else len(text)
             i = bisect.bisect_left(starts, lo)
             if (i == len(starts) or starts[i] >= hi) and _WORDS.search(text, lo, hi):
-                return None  # a sentence that asks nothing: a statement
+                follow_up = (
+                    i > 0
+                    and len(text[lo:hi].strip()) <= _FOLLOW_UP_LEN
+                    and _FOLLOW_UP.search(text, lo, hi) is not None
+                )
+                if not follow_up:
+                    return None  # a sentence that asks nothing: a statement
             lo = cut.end() if cut is not None else hi
         return marker
 

@@ -1,0 +1,39 @@
+"""The leftovers of the fifth accuracy round, as families (rules/scenarios/leftovers-5.yaml):
+its no-fault tickets — how-to and follow-up questions, thanks, meanings, what comes next
+month — get no diagnosis at all, not only none of the fault they look like; and a short
+follow-up without a question mark keeps a question a question, while a report after it does
+not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+_LIST = Path(__file__).parent.parent / "rules" / "scenarios" / "leftovers-5.yaml"
+_NO_FAULTS = [
+    s["ticket"]["text"]
+    for s in yaml.safe_load(_LIST.read_text(encoding="utf-8"))["scenarios"]
+    if s["name"].startswith("nf-")
+]
+
+
+def _faults(shipped, text):
+    return [d.fault_id for d in shipped.diagnose({"text": text}).diagnoses]
+
+
+def test_the_list_holds_no_faults_for_every_family():
+    assert len(_NO_FAULTS) >= 20
+
+
+@pytest.mark.parametrize("text", _NO_FAULTS)
+def test_a_no_fault_of_the_list_gets_no_diagnosis(shipped, text):
+    assert _faults(shipped, text) == []
+
+
+def test_a_follow_up_ask_keeps_the_question_and_a_report_does_not(shipped):
+    assert _faults(shipped, "开错的数电票要走红字确认单吗？步骤是啥") == []
+    assert _faults(shipped, "开错的数电票要走红字确认单吗？一直报错，开不了") != []
+    # a long sentence is no follow-up ask even with 步骤 in it
+    assert _faults(shipped, "打印机卡纸了吗？按照说明书的步骤拆开清理以后还是一直卡纸") != []
