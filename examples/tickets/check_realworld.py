@@ -26,6 +26,8 @@ FILES = [
     "realworld-dev4.jsonl",
     "realworld-dev5.jsonl",
     "realworld-holdout3.jsonl",
+    "realworld-dev6.jsonl",
+    "realworld-dev7.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
