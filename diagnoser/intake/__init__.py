@@ -433,7 +433,8 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     # every mention in the present of each symptom (all of them only when a resolution
     # such as "已经好了" may take some back; otherwise the first one is enough)
     present: dict[str, list[tuple[int, int]]] = {}
-    every = context.has_resolution(hits)
+    asks = context.questions(hits, clauses)  # yes/no question clauses: 停用了吗？
+    every = context.has_resolution(hits) or bool(asks)
     mentioned: list[tuple[int, int]] = list(code_spans)  # symptoms' and codes' mentions
     set_aside: list[SetAside] = []
     for place, entry, slots in allowed:
@@ -491,6 +492,17 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         kept_codes = codes_now
     else:
         symptoms = {sid: source(*spans[0]) for sid, spans in present.items()}
+    if asks and (symptoms or kept_codes):  # a ticket that only asks yes/no reports nothing
+        spans = [m for sid in symptoms for m in present[sid]]
+        spans += [m for c, m in zip(codes, code_spans, strict=True) if c in kept_codes]
+        marker = context.asked_only(folded, asks, spans)
+        if marker is not None:
+            for sid, where_sid in symptoms.items():
+                set_aside.append(SetAside(sid, where_sid.quote or "", "hypothetical", marker))
+            set_aside.extend(
+                SetAside("error_code", c, "hypothetical", marker) for c, _ in kept_codes
+            )
+            symptoms, kept_codes = {}, []
     similar: list[tuple[str, Source, float]] = []
     if compiled.similar is not None:
         uncovered = _similar.uncovered_clauses(folded, clause_starts, found)

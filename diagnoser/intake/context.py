@@ -21,6 +21,9 @@ SCOPES = ("negation", "hypothetical", "history")
 _EN_GAP = re.compile(r"[\s\w'’:-]*")  # "quick question: is …" is one stretch
 _REACH = 120  # no window reaches further than this many characters
 _SENTENCE = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
+_QUESTION = re.compile(r"\?+")  # the text is NFKC-normalised: ？ is ?
+_WORDS = re.compile(r"[^\W\d_]")  # a letter or a hanzi: a sentence with words in it
+_LEAD = re.compile(r"[^a-z]*([a-z][a-z']*)")  # the first word of a clause
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,13 @@ class Context:
         self.recur = [p.lower() for _, p in _phrases(res.recur)]
         self.ask_openers = [p.lower() for _, p in _phrases(spec.asked.before)]
         self.ask_howto = [p.lower() for _, p in _phrases(spec.asked.after)]
+        self.recall_openers = [p.lower() for _, p in _phrases(spec.recalled.before)]
+        self.recall_asks = [p.lower() for _, p in _phrases(spec.recalled.after)]
+        questions = spec.questions
+        self.question_asks = [p.lower() for p in questions.asks.zh]
+        # an English yes/no question opens with its auxiliary: "is the portal down?"
+        self.question_leads = frozenset(p.lower() for p in questions.asks.en)
+        self.question_reports = [p.lower() for _, p in _phrases(questions.reports)]
         # a resolution is also a history trigger after a mention in its own clause
         # ("打印机卡纸已经修好了", "the duplicate invoice issue was sorted")
         known = {(t.phrase, t.scope, t.after) for t in self.triggers}
@@ -89,6 +99,10 @@ class Context:
             "pseudo": self.pseudo,
             "ask_openers": self.ask_openers,
             "ask_howto": self.ask_howto,
+            "recall_openers": self.recall_openers,
+            "recall_asks": self.recall_asks,
+            "question_asks": self.question_asks,
+            "question_reports": self.question_reports,
         }
         self._in_lists: dict[str, list[tuple[str, int]]] = {}
         for key, listed in self._lists.items():
@@ -106,6 +120,10 @@ class Context:
             *self.recur,
             *self.ask_openers,
             *self.ask_howto,
+            *self.recall_openers,
+            *self.recall_asks,
+            *self.question_asks,
+            *self.question_reports,
         ]
 
     def decide(
@@ -168,30 +186,116 @@ class Context:
         return None
 
     def _asked(self, hits: Hits, start: int, end: int) -> Decision | None:
-        """A how-to question told across clauses: an opener (请问) before the mention and a
-        how-to ask (应该怎么处理) after it, in the same sentence and within _REACH of it."""
-        openers = self._present(hits, "ask_openers", self.ask_openers)
+        """A question told across clauses, within _REACH of the mention: an opener (请问)
+        before it and a how-to ask (应该怎么处理) after it, in the same sentence; or a past
+        fault (上次, last month) and how to prevent it (这次要怎么预防, to prevent that from
+        happening again), in its sentence or the next, with nothing saying it is back (又)."""
+        asked = self._ask_pair(hits, start, end, "ask_openers", "ask_howto", recalled=False)
+        if asked is None:
+            asked = self._ask_pair(hits, start, end, "recall_openers", "recall_asks", recalled=True)
+        return asked
+
+    def _ask_pair(
+        self, hits: Hits, start: int, end: int, before: str, after: str, *, recalled: bool
+    ) -> Decision | None:
+        openers = self._present(hits, before, self._lists[before])
         if not openers:
             return None
-        howto = self._present(hits, "ask_howto", self.ask_howto)
+        howto = self._present(hits, after, self._lists[after])
         if not howto:
             return None
         text = hits.text
         lo, hi = max(0, start - _REACH), min(len(text), end + _REACH)
-        # the sentence around the mention: nothing of another sentence counts
+        # the sentence around the mention (and for a recalled fault the next one): nothing
+        # of another sentence counts
         for cut in _SENTENCE.finditer(text, lo, start):
             lo = cut.end()
-        after = _SENTENCE.search(text, end, hi)
-        if after is not None:
-            hi = after.start()
-        if not any(_inside(hits.starts(p), lo, start - len(p) + 1) for p in openers):
+        cut_after = _SENTENCE.search(text, end, hi)
+        if cut_after is not None and recalled:
+            cut_after = _SENTENCE.search(text, cut_after.end(), hi)
+        if cut_after is not None:
+            hi = cut_after.start()
+        if not any(self._has_word(hits, p, lo, start - len(p) + 1) for p in openers):
             return None
         for phrase in howto:
             found = hits.starts(phrase)
             i = bisect.bisect_left(found, end)
-            if i < len(found) and found[i] + len(phrase) <= hi:
+            while i < len(found) and found[i] + len(phrase) <= hi:
+                pos = found[i]
+                i += 1
+                if not _word_ok(text, pos, pos + len(phrase), has_latin(phrase)):
+                    continue
+                # "上次卡纸，这次又卡了，怎么预防" reports the jam again: it is back
+                if recalled and any(
+                    self._has_word(hits, r, lo, pos)
+                    for r in self._present(hits, "recur", self.recur)
+                ):
+                    return None
                 return Decision("hypothetical", phrase)
         return None
+
+    @staticmethod
+    def _has_word(hits: Hits, phrase: str, lo: int, hi: int) -> bool:
+        """Whether `phrase` starts in [lo, hi), as whole words when it is English."""
+        found = hits.starts(phrase)
+        latin = has_latin(phrase)
+        i = bisect.bisect_left(found, lo)
+        for pos in found[i : i + 8]:
+            if pos >= hi:
+                return False
+            if _word_ok(hits.text, pos, pos + len(phrase), latin):
+                return True
+        return False
+
+    def questions(self, hits: Hits, clauses: ClauseIndex) -> list[tuple[int, int, str]]:
+        """The yes/no question clauses of the text (start, end, what marks them), those that
+        ask whether something is so ("客户的邮箱停用了吗？", "is the IRP portal down?") and
+        say nothing that makes them a report (为什么一直, why does it keep, anyone else)."""
+        text = hits.text
+        if "?" not in text:
+            return []
+        asks = self._present(hits, "question_asks", self.question_asks)
+        reports = self._present(hits, "question_reports", self.question_reports)
+        out: list[tuple[int, int, str]] = []
+        # bounded: at most 32 question marks are looked at, each clause costs a few bisections
+        for mark in itertools.islice(_QUESTION.finditer(text), 32):
+            q = mark.start()
+            if q == 0:
+                continue
+            lo = clauses.bounds(clauses(q - 1), len(text))[0]
+            marker = next((p for p in asks if self._has_word(hits, p, lo, q)), None)
+            if marker is None:
+                lead = _LEAD.match(text, lo, q)
+                if lead is not None and lead.group(1) in self.question_leads:
+                    marker = lead.group(1)
+            if marker is None or any(self._has_word(hits, r, lo, q) for r in reports):
+                continue
+            out.append((lo, q, marker))
+        return out
+
+    @staticmethod
+    def asked_only(
+        text: str, asks: list[tuple[int, int, str]], spans: list[tuple[int, int]]
+    ) -> str | None:
+        """The marker of the yes/no questions (`questions`) when every mention `spans` lies in
+        one and every sentence of the text with words in it holds one: then the ticket only
+        asks. A mention or a sentence told outside them makes it a report, the questions
+        included ("发票额度用完了吗？一直提示超限开不了", "Is the IRP down? All fail with 504")."""
+        starts = [lo for lo, _, _ in asks]
+        marker = None
+        for start, end in spans:
+            i = bisect.bisect_right(starts, start) - 1
+            if i < 0 or end > asks[i][1]:
+                return None
+            marker = marker or asks[i][2]
+        lo = 0
+        for cut in itertools.chain(_SENTENCE.finditer(text), (None,)):
+            hi = cut.start() if cut is not None else len(text)
+            i = bisect.bisect_left(starts, lo)
+            if (i == len(starts) or starts[i] >= hi) and _WORDS.search(text, lo, hi):
+                return None  # a sentence that asks nothing: a statement
+            lo = cut.end() if cut is not None else hi
+        return marker
 
     def _triggers_of(self, hits: Hits) -> list[Trigger]:
         """The triggers this text has at all, computed once per text."""

@@ -342,6 +342,15 @@ class Asked(_Model):
     after: Phrases = Phrases.model_construct()
 
 
+class Questions(_Model):
+    """A ticket that only asks yes/no ("客户的邮箱停用了吗？", "Is the IRP portal down?")
+    reports nothing: `asks` mark such a clause (吗, 是不是; English: the auxiliary it opens
+    with), `reports` make it a report all the same (为什么, 一直, why, keeps, anyone else)."""
+
+    asks: Phrases = Phrases.model_construct()
+    reports: Phrases = Phrases.model_construct()
+
+
 class ContextFile(_Model):
     """knowledge/vocabulary/context.yaml: NegEx-style trigger lists per language."""
 
@@ -355,6 +364,9 @@ class ContextFile(_Model):
     contrast: Phrases = Phrases.model_construct()
     resolved: Resolution = Resolution.model_construct()
     asked: Asked = Asked.model_construct()
+    # a past fault and how to prevent it: "上次打印机卡纸了，这次要怎么预防？"
+    recalled: Asked = Asked.model_construct()
+    questions: Questions = Questions.model_construct()
 
 
 class SymptomFile(_Model):

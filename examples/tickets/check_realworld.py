@@ -28,6 +28,7 @@ FILES = [
     "realworld-holdout3.jsonl",
     "realworld-dev6.jsonl",
     "realworld-dev7.jsonl",
+    "realworld-holdout4.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
