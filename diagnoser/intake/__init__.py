@@ -9,7 +9,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Issue, KnowledgeBaseError, Location
 from ..facts import FactIn
@@ -32,6 +32,12 @@ if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be 
 # the literal analysis of regexes) is imported by the functions that read a text: a ticket of
 # codes, symptoms or metrics only never loads it (a short `diagnose --code` process starts
 # faster; tests/test_cli.py checks what such a process imports).
+
+# the matcher, noise and similarity modules, imported when the first vocabulary compiles (see
+# above): the readers of a text find them here rather than import them at every call
+_matcher: Any = None
+_noise: Any = None
+_similar: Any = None
 
 TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an explicit symptom
 
@@ -115,6 +121,7 @@ class _Compiled:
     index: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
     always: list[tuple[int, int]] = field(default_factory=list)  # regexes with no literal
     entries: list[_Entry] = field(default_factory=list)  # systems, then symptoms
+    literals: frozenset[str] = frozenset()  # every literal the finder looks for
     # literal → (its bits, what is filed under it): one look-up per literal of a text
     table: dict[str, tuple[int, list[tuple[int, int, int]]]] = field(default_factory=dict)
 
@@ -153,24 +160,23 @@ class _Compiled:
                 else:
                     extra = entry.need_all[j] if entry.need_all else ()
                     file(place, slot, [frozenset(need), *map(frozenset, extra)])
+        # every literal of the automaton has a row (those no candidate needs, such as context
+        # triggers, an empty one), so a text's literals are looked up without a test each
         self.table = {
             lit: (self.bits.get(lit, 0), self.index.get(lit, []))
-            for lit in {*self.bits, *self.index}
+            for lit in {*self.bits, *self.index, *self.literals}
         }
 
     def candidates(self, hits: Hits) -> list[tuple[int, _Entry, list[int]]]:
         """The entries (in order: systems, then symptoms) with the combinations and regexes
         (by slot, in order) worth trying: those whose literal sets the text all has (a
         combination lacking one cannot match, nor a regex lacking all its required ones)."""
-        table = self.table
         have = 0
         filed = []
-        for lit in hits.by_literal:
-            row = table.get(lit)
-            if row is not None:
-                have |= row[0]
-                if row[1]:
-                    filed.append(row[1])
+        for bits, under in map(self.table.__getitem__, hits.by_literal):
+            have |= bits
+            if under:
+                filed.append(under)
         chosen = set(self.always)
         for under in filed:
             for place, slot, need in under:
@@ -221,6 +227,10 @@ class Vocabulary:
         self._compiled()
 
     def _compile_all(self) -> _Compiled:
+        global _matcher, _noise, _similar
+        from . import matcher as _matcher
+        from . import noise as _noise
+        from . import similar as _similar
         from .context import Context
         from .matcher import AhoCorasickFinder, ReferenceFinder, anchor_literals, first_literals
         from .similar import SimilarIndex
@@ -253,7 +263,9 @@ class Vocabulary:
                     literals.update(extra)
         make = ReferenceFinder if self.finder == "reference" else AhoCorasickFinder
         similar = SimilarIndex(self.kb.symptoms.values()) if self.similar else None
-        return _Compiled(systems, symptoms, make(literals), context, similar or None)
+        similar = similar or None  # an index without examples is no fallback
+        found = make(literals)
+        return _Compiled(systems, symptoms, found, context, similar, literals=frozenset(literals))
 
     def _entry(
         self,
@@ -358,14 +370,12 @@ def _spans(
     With `slots` (the fast path), only those, which the candidate index chose because the
     text has every literal set they need; without, every one, each checked here (the plain
     path)."""
-    from .matcher import combination_spans
-
     n = len(entry.combinations)
     checked = slots is not None
     for slot in slots if slots is not None else range(n + len(entry.regexes)):
         if slot < n:
             comb = entry.combinations[slot]
-            for start, end in combination_spans(comb, hits, clauses, checked=checked):
+            for start, end in _matcher.combination_spans(comb, hits, clauses, checked=checked):
                 yield start, end, comb
             continue
         need = entry.needs[slot - n]
@@ -391,9 +401,6 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     text = normalise_text(raw)
     if not text:
         return TextReading("", (), (), (), ())
-    from .matcher import ClauseIndex
-    from .similar import uncovered_clauses
-
     compiled = vocab._compiled()
     codes: list[tuple[str, Source]] = []
     covered: list[tuple[int, int]] = []
@@ -403,13 +410,11 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         codes.append((code, _span(text, start, end)))
     # noise out: matching reads the clean text; `where` maps its offsets back to `text` (its
     # patterns compile with the first ticket text: a ticket of codes only never needs them)
-    from .noise import noise_spans, strip_noise
-
-    cleaned, where = strip_noise(text, noise_spans(text, covered))
+    cleaned, where = _noise.strip_noise(text, _noise.noise_spans(text, covered))
     folded = fold_case(cleaned)
     hits = compiled.finder.find(folded)
     clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(folded)]
-    clauses = ClauseIndex(clause_starts)
+    clauses = _matcher.ClauseIndex(clause_starts)
 
     def source(start: int, end: int) -> Source:
         return _span(text, where[start], where[end - 1] + 1)
@@ -500,7 +505,7 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
             symptoms, kept_codes = {}, []
     similar: list[tuple[str, Source, float]] = []
     if compiled.similar is not None:
-        uncovered = uncovered_clauses(folded, clause_starts, found)
+        uncovered = _similar.uncovered_clauses(folded, clause_starts, found)
         for s in compiled.similar.read(hits, clauses, uncovered, compiled.context):
             found.append((s.start, s.end))
             if s.symptom not in symptoms:
@@ -532,10 +537,8 @@ def _unrecognised(
     text: str, clause_starts: list[int], covered: list[tuple[int, int]]
 ) -> tuple[Unrecognised, ...]:
     """Clauses (with words left after noise was blanked) that nothing covered."""
-    from .matcher import clauses_uncovered
-
     out = []
-    for start, end in clauses_uncovered(clause_starts, covered, len(text)):
+    for start, end in _matcher.clauses_uncovered(clause_starts, covered, len(text)):
         if not _wordish().search(text, start, end):
             continue
         sep = _CLAUSE.search(text, start, end)

@@ -126,6 +126,16 @@ def _parse_part(chunk: str, terms: dict[str, tuple[str, ...]], whole: str) -> Pa
     object.__setattr__(part, "_pairs", pair_literals(part))
     # the longest a match can be: a match starting at the last first literal ends before that
     object.__setattr__(part, "_maxlen", sum(max(map(len, p.literals)) for p in pieces))
+    # a part of one piece is matched from the hits alone (part_spans_fast): its literals in
+    # the regex's order of alternatives, longest first
+    single = len(pieces) == 1 and not pieces[0].optional
+    object.__setattr__(
+        part,
+        "_order",
+        {x: i for i, x in enumerate(sorted(pieces[0].literals, key=lambda x: (-len(x), x)))}
+        if single
+        else None,
+    )
     return part
 
 
@@ -239,21 +249,61 @@ def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
     starts at one of them, so the scan finds the same leftmost-longest matches); one call into
     the regex engine instead of one per start."""
     by_literal = hits.by_literal
-    lo = hi = -1
-    for lit in part._firsts:  # type: ignore[attr-defined]
-        found = by_literal.get(lit)
-        if found:
-            if lo < 0 or found[0] < lo:
-                lo = found[0]
-            if found[-1] > hi:
-                hi = found[-1]
-    if lo < 0:
+    # the part's first literals the text has (a set operation over the few the text has, not
+    # a look-up of each of the part's)
+    present = by_literal.keys() & part._firsts  # type: ignore[attr-defined]
+    if not present:
         return []
-    regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
     text = hits.text
+    order: dict[str, int] | None = part._order  # type: ignore[attr-defined]
+    if order is not None:
+        return _piece_spans(part, present, order, by_literal, text)
+    lo = hi = -1
+    for lit in present:
+        found = by_literal[lit]
+        if lo < 0 or found[0] < lo:
+            lo = found[0]
+        if found[-1] > hi:
+            hi = found[-1]
+    regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
     # one character past the longest match, so a lookahead at its end sees the real text
     end = min(len(text), hi + part._maxlen + 1)  # type: ignore[attr-defined]
     return [m.span() for m in regex.finditer(text, lo, end)]
+
+
+def _piece_spans(
+    part: Part,
+    present: set[str],
+    order: dict[str, int],
+    by_literal: dict[str, list[int]],
+    text: str,
+) -> list[tuple[int, int]]:
+    """What the regex of a one-piece part finds, from the hits: at each start from the left,
+    the first of its alternatives (longest first) that starts there and passes the word test
+    at its end; the next match starts after it. Every match starts at a hit of one of the
+    piece's literals, and the hits are every occurrence of each, so nothing is missed."""
+    if len(present) == 1:
+        (lit,) = present
+        at = [(pos, lit) for pos in by_literal[lit]]
+    else:
+        at = sorted(
+            ((pos, lit) for lit in present for pos in by_literal[lit]),
+            key=lambda x: (x[0], order[x[1]]),
+        )
+    word_start, word_end = part.word_start, part.word_end
+    out: list[tuple[int, int]] = []
+    last = 0
+    for pos, lit in at:
+        if pos < last:  # inside the last match (its other alternatives at its start too)
+            continue
+        if word_start and pos > 0 and "a" <= text[pos - 1] <= "z":
+            continue
+        end = pos + len(lit)
+        if word_end and end < len(text) and "a" <= text[end] <= "z":
+            continue  # a shorter alternative at the same start may still pass
+        out.append((pos, end))
+        last = end
+    return out
 
 
 def could_match(combination: Combination, hits: Hits) -> bool:

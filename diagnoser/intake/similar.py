@@ -19,11 +19,13 @@ of at most MAX_CLAUSE characters, at most MAX_CANDIDATES scored per clause.
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any
 
 from ..kb.models import MIN_EXAMPLE, Symptom, SymptomKind, fold_case
 from ._hanzi import to_simplified
@@ -34,8 +36,9 @@ THRESHOLD = 0.8  # the least similarity that counts: below it a clause is merely
 MAX_CLAUSES = 32  # uncovered clauses compared per text
 MAX_CLAUSE = 160  # characters of one clause compared (the rest of a longer one is left)
 MAX_CANDIDATES = 6  # examples scored per clause, those sharing the most n-grams
-_QUESTION = frozenset("?？")
-_SENTENCE_END = frozenset("。！!\n")
+# what ends the sentence of a clause: a question mark, or another sentence end ('.' followed by
+# a space or the end of the text)
+_SENTENCE_STOP = re.compile(r"[?？。！!\n]|\.(?= |\Z)")
 
 
 def example_key(text: str) -> str:
@@ -121,6 +124,18 @@ class SimilarIndex:
                 self.examples.append(Example(symptom.id, text, key, len(g)))
                 for gram in g:
                     self._by_gram.setdefault(gram, []).append(place)
+        # the examples' n-grams in one automaton: a clause's n-grams that some example has are
+        # its occurrences of them (whether a position starts an n-gram, and which, depends on
+        # the n-gram's own characters only), found in one pass instead of the clause's every
+        # n-gram made and looked up (most uncovered clauses are names and places: few hits)
+        self._grams: Any = None
+        if self._by_gram:
+            import ahocorasick
+
+            self._grams = ahocorasick.Automaton()
+            for gram, places in self._by_gram.items():
+                self._grams.add_word(gram, (gram, places))
+            self._grams.make_automaton()
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -129,11 +144,13 @@ class SimilarIndex:
         """The example `clause` is most similar to, its score and the aligned span of the
         clause, when the score reaches the threshold."""
         clause = clause[:MAX_CLAUSE]
-        by_gram = self._by_gram
-        postings = [by_gram[g] for g in grams(clause) if g in by_gram]
+        if self._grams is None:
+            return None
+        # each n-gram once, as grams(clause) has it: {gram: its examples}
+        postings = dict(found for _, found in self._grams.iter(clause))
         if not postings:
             return None
-        shared = Counter(chain.from_iterable(postings))  # counted in C, not a Python loop
+        shared = Counter(chain.from_iterable(postings.values()))  # counted in C
         examples = self.examples
         # an example sharing under half its n-grams cannot reach the threshold's similarity
         ranked = sorted(
@@ -208,14 +225,17 @@ def _set_aside(
         return decision
     text = hits.text
     voided = []
+    seen = hits.by_literal  # the few phrases the text has are looked up, not the lists' every one
     for phrase in context.pseudo:
-        for pos in _within(hits.starts(phrase), start, end):
+        if phrase not in seen:
+            continue
+        for pos in _within(seen[phrase], start, end):
             if _whole(text, pos, pos + len(phrase), phrase):
                 voided.append((pos, pos + len(phrase)))
     for trigger in context.triggers:
-        if trigger.phrase in example:
+        if trigger.phrase not in seen or trigger.phrase in example:
             continue
-        for pos in _within(hits.starts(trigger.phrase), start, end):
+        for pos in _within(seen[trigger.phrase], start, end):
             t_end = pos + len(trigger.phrase)
             if t_end > end or not _whole(text, pos, t_end, trigger.phrase):
                 continue
@@ -228,12 +248,10 @@ def _set_aside(
 def _asks(text: str, end: int) -> bool:
     """Whether the sentence a clause ending at `end` belongs to is a question ("If the device
     gets locked, what should we do?"): the first sentence end after it is a question mark."""
-    for i in range(end, min(len(text), end + MAX_CLAUSE)):
-        if text[i] in _QUESTION:
-            return True
-        if text[i] in _SENTENCE_END or (text[i] == "." and text[i + 1 : i + 2] in ("", " ")):
-            return False
-    return False
+    # within MAX_CLAUSE characters; one character more is searched so a '.' at the window's
+    # last place still sees what follows it
+    m = _SENTENCE_STOP.search(text, end, end + MAX_CLAUSE + 1)
+    return m is not None and m.start() < end + MAX_CLAUSE and m.group() in "?？"
 
 
 def _within(found: list[int], start: int, end: int) -> list[int]:

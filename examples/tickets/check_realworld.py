@@ -1,6 +1,10 @@
 """Validate and count the real-phrasing ticket sets (realworld-dev*, realworld-holdout*).
 
 Run: python examples/tickets/check_realworld.py
+     python examples/tickets/check_realworld.py --near realworld-dev7.jsonl [--at 0.30]
+The second form lists, for every ticket of one file, its closest ticket in the other files when
+the trigram Jaccard is at least --at (default: the refusal limit): ids and scores only, so a
+writer can reword every near-copy at once without reading the other sets.
 Checks every line is a JSON object with the ticket fields, ids are unique across both files,
 `expected` holds only known fault ids, `lang` is one of zh / zh-Hant / en / mixed; prints the
 counts per language and per fault (root cause = first label), the non-faults, text lengths, and
@@ -10,6 +14,7 @@ error. Reads only the two ticket files — never the rules or the vocabulary.
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -144,7 +149,35 @@ def closest(rows: list[dict], others: list[tuple[dict, set[str]]]) -> tuple[floa
     return best
 
 
+def near(name: str, at: float) -> int:
+    """Every ticket of `name` whose closest ticket in another file scores at least `at`."""
+    path = HERE / name
+    if not path.is_file():
+        print(f"ERROR no such ticket file: {path}", file=sys.stderr)
+        return 1
+    others = [
+        (r, trigrams(r["text"]))
+        for p in sorted(HERE.glob("*.jsonl"))
+        if p.name != name
+        for r in read_texts(p)
+    ]
+    found = 0
+    for row in read_texts(path):
+        j, a, b = closest([row], others)
+        if j >= at:
+            found += 1
+            print(f"{j:.2f}  {a.split(':', 1)[1]} ~ {b}")
+    print(f"{found} ticket(s) of {name} at or above {at:.2f}")
+    return 1 if found and at >= MAX_JACCARD else 0
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--near", metavar="FILE", help="list the near-copies of one ticket file")
+    parser.add_argument("--at", type=float, default=MAX_JACCARD, help="threshold for --near")
+    args = parser.parse_args()
+    if args.near:
+        return near(Path(args.near).name, args.at)
     errors: list[str] = []
     sets = {name: load(HERE / name, errors) for name in FILES}
     ids = Counter(r.get("id") for rows in sets.values() for r in rows)
