@@ -183,6 +183,30 @@ def test_scenarios_check_what_is_included_and_excluded(kb_copy):
     assert "scenarios: 1 passed, 2 failed" in result.output
 
 
+def test_a_nothing_scenario_fails_on_any_diagnosis_and_holds_on_none(kb_copy):
+    rules, knowledge = kb_copy
+    _cases(rules)
+    _scenarios(
+        rules,
+        {"name": "a how-to", "ticket": {"text": "hello, how do I add a user?"}, "nothing": True},
+        {"name": "a jam", "ticket": {"text": "the printer jammed"}, "nothing": True},
+    )
+    result = _kb_test(rules, knowledge)
+    assert result.exit_code == 1
+    assert "scenario a jam: expected no diagnosis, got ['hardware.printer_failure'" in result.output
+    assert "scenario a how-to" not in result.output
+    assert "scenarios: 1 passed, 1 failed" in result.output
+
+
+def test_nothing_cannot_also_expect_a_fault(kb_copy):
+    rules, knowledge = kb_copy
+    _cases(rules)
+    _scenarios(rules, {**JAM_SCENARIO, "nothing": True}, file="both")
+    result = _kb_test(rules, knowledge)
+    assert result.exit_code == 1
+    assert "'nothing: true' expects no diagnosis" in result.output
+
+
 def test_a_known_gap_must_fail_and_is_reported_when_it_passes(kb_copy):
     rules, knowledge = kb_copy
     _cases(rules)

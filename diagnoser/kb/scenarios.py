@@ -34,6 +34,8 @@ class Scenario(BaseModel):
     top: str | None = Field(default=None, pattern=FAULT_ID)
     includes: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
+    # a non-fault: nothing at all may be diagnosed, not only none of the faults it looks like
+    nothing: bool = False
     known_gap: str | None = None
 
     @field_validator("includes", "excludes")
@@ -46,8 +48,14 @@ class Scenario(BaseModel):
 
     @model_validator(mode="after")
     def _expects_something(self) -> Scenario:
-        if self.top is None and not self.includes and not self.excludes:
-            raise ValueError("a scenario needs at least one of 'top', 'includes' or 'excludes'")
+        if self.top is None and not self.includes and not self.excludes and not self.nothing:
+            raise ValueError(
+                "a scenario needs at least one of 'top', 'includes', 'excludes' or 'nothing'"
+            )
+        if self.nothing and (self.top is not None or self.includes):
+            raise ValueError(
+                "'nothing: true' expects no diagnosis: it cannot have 'top' or 'includes'"
+            )
         if self.top is not None and self.top in self.excludes:
             raise ValueError(f"{self.top!r} is both the expected top and excluded")
         return self
@@ -140,6 +148,8 @@ def run_scenario(diagnoser: Diagnoser, loaded: LoadedScenario) -> CaseResult:
             f"expected {f} among the diagnoses" for f in scenario.includes if f not in ranked
         )
         problems.extend(f"{f} must not be diagnosed" for f in scenario.excludes if f in ranked)
+        if scenario.nothing and ranked:
+            problems.append(f"expected no diagnosis, got {ranked[:3]}")
     return CaseResult(
         loaded.group,
         scenario.name,
