@@ -41,3 +41,31 @@ def kb_copy(tmp_path: Path) -> tuple[Path, Path]:
     """A writable copy of the mini knowledge base: (rules, knowledge)."""
     shutil.copytree(MINI, tmp_path / "kb")
     return tmp_path / "kb" / "rules", tmp_path / "kb" / "knowledge"
+
+
+class _FailingReader:
+    """An open file whose every read fails as a dying disk does (EIO)."""
+
+    def __enter__(self) -> _FailingReader:
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+    def readline(self, limit: int = -1) -> str:
+        raise OSError(5, "Input/output error")
+
+
+@pytest.fixture
+def fail_reading(monkeypatch):
+    """`fail_reading(path)`: from now on, opening `path` gives a file whose reads fail."""
+
+    def install(path: Path) -> None:
+        real_open = Path.open
+        monkeypatch.setattr(
+            Path,
+            "open",
+            lambda self, *a, **k: _FailingReader() if self == path else real_open(self, *a, **k),
+        )
+
+    return install

@@ -57,26 +57,10 @@ def test_a_results_file_that_is_not_utf8_names_file_and_line(tmp_path):
     assert "internal error" not in result.output
 
 
-def test_a_results_file_that_fails_while_read_is_an_input_error(tmp_path, monkeypatch):
-    from pathlib import Path
-
+def test_a_results_file_that_fails_while_read_is_an_input_error(tmp_path, fail_reading):
     path = tmp_path / "results.jsonl"
     path.write_text('{"id": "a"}\n', encoding="utf-8")
-
-    class _Failing:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def readline(self, limit=-1):
-            raise OSError(5, "Input/output error")
-
-    real_open = Path.open
-    monkeypatch.setattr(
-        Path, "open", lambda self, *a, **k: _Failing() if self == path else real_open(self, *a, **k)
-    )
+    fail_reading(path)
     result = CliRunner().invoke(cli, ["kb", "learn", str(path)])
     assert result.exit_code == 4, result.output
     assert f"{path}:1: cannot read: Input/output error" in result.output

@@ -498,24 +498,10 @@ def test_by_without_a_summary_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "--summary" in result.output
 
 
-def test_command_on_a_results_file_failing_while_read_is_an_input_error(tmp_path, monkeypatch):
+def test_command_on_a_results_file_failing_while_read_is_an_input_error(tmp_path, fail_reading):
     results = write_jsonl(tmp_path / "results.jsonl", RECORDS[:2])
     out = tmp_path / "summary.html"
-
-    class _Failing:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def readline(self, limit=-1):
-            raise OSError(5, "Input/output error")
-
-    real_open = Path.open
-    monkeypatch.setattr(
-        Path, "open", lambda p, *a, **k: _Failing() if p == results else real_open(p, *a, **k)
-    )
+    fail_reading(results)
     result = CliRunner().invoke(cli, ["summary", str(results), "-o", str(out), *KB])
     assert result.exit_code == 4, result.output  # the input, not the output (6)
     assert f"{results}:1: cannot read: Input/output error" in result.stderr
