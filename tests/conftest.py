@@ -6,10 +6,14 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from diagnoser import Diagnoser
+
+if TYPE_CHECKING:
+    from diagnoser.kb.scenarios import Scenario
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
@@ -69,3 +73,15 @@ def fail_reading(monkeypatch):
         )
 
     return install
+
+
+@pytest.fixture(scope="session")
+def shipped_scenarios(shipped: Diagnoser) -> dict[str, list[Scenario]]:
+    """The shipped scenarios, parsed and validated as `kb test` reads them, by file stem."""
+    from diagnoser._resources import default_paths
+    from diagnoser.kb.scenarios import load_scenarios
+
+    groups: dict[str, list[Scenario]] = {}
+    for loaded in load_scenarios(default_paths()[0], shipped.kb.faults)[0]:
+        groups.setdefault(loaded.group, []).append(loaded.scenario)
+    return groups
