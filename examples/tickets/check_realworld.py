@@ -34,6 +34,7 @@ FILES = [
     "realworld-dev6.jsonl",
     "realworld-dev7.jsonl",
     "realworld-holdout4.jsonl",
+    "realworld-dev8.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
