@@ -35,6 +35,7 @@ FILES = [
     "realworld-dev7.jsonl",
     "realworld-holdout4.jsonl",
     "realworld-dev8.jsonl",
+    "realworld-holdout5.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
