@@ -28,6 +28,10 @@ _LEAD = re.compile(r"[^a-z]*([a-z][a-z']*)")  # the first word of a clause
 # 红字确认单吗？步骤是啥", "…? steps please". Few, fixed words of asking; a short sentence only.
 _FOLLOW_UP = re.compile(r"步骤|流程|怎么弄|怎么做|怎么操作|如何操作|是啥|是什么|咋弄|steps|how to")
 _FOLLOW_UP_LEN = 16
+# A space between two hanzi is a clause mark where people type without punctuation (LINE,
+# WeChat): "機台說沒有可用的發票號碼 是不是這期號碼沒配給這一台？" asks only after the space.
+_CLAUSE_PIECE = re.compile(r"[^,;、]+")  # the clauses of a sentence
+_HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ class Context:
         # an English yes/no question opens with its auxiliary: "is the portal down?"
         self.question_leads = frozenset(p.lower() for p in questions.asks.en)
         self.question_reports = [p.lower() for _, p in _phrases(questions.reports)]
+        self.question_asides = [p.lower() for _, p in _phrases(questions.asides)]
         # a resolution is also a history trigger after a mention in its own clause
         # ("打印机卡纸已经修好了", "the duplicate invoice issue was sorted")
         known = {(t.phrase, t.scope, t.after) for t in self.triggers}
@@ -107,6 +112,7 @@ class Context:
             "recall_asks": self.recall_asks,
             "question_asks": self.question_asks,
             "question_reports": self.question_reports,
+            "question_asides": self.question_asides,
         }
         self._in_lists: dict[str, list[tuple[str, int]]] = {}
         for key, listed in self._lists.items():
@@ -128,6 +134,7 @@ class Context:
             *self.recall_asks,
             *self.question_asks,
             *self.question_reports,
+            *self.question_asides,
         ]
 
     def decide(
@@ -267,6 +274,8 @@ class Context:
             if q == 0:
                 continue
             lo = clauses.bounds(clauses(q - 1), len(text))[0]
+            for gap in _HAN_SPACE.finditer(text, lo, q):  # bounded by the clause
+                lo = gap.end()
             marker = next((p for p in asks if self._has_word(hits, p, lo, q)), None)
             if marker is None:
                 lead = _LEAD.match(text, lo, q)
@@ -275,7 +284,40 @@ class Context:
             if marker is None or any(self._has_word(hits, r, lo, q) for r in reports):
                 continue
             out.append((lo, q, marker))
+        if out:
+            out = sorted({*out, *self._aside_sentences(hits)})
         return out
+
+    def _aside_sentences(self, hits: Hits) -> list[tuple[int, int, str]]:
+        """Sentences without a question that only say the caller asks ahead ("先问问",
+        "Planning our month-end run."), as (start, end, ""): `asked_only` counts them as asking,
+        though a mention inside one is told, not asked."""
+        text = hits.text
+        found = sorted(
+            pos
+            for phrase in self._present(hits, "question_asides", self.question_asides)
+            for pos in hits.starts(phrase)[:8]
+            if _word_ok(text, pos, pos + len(phrase), has_latin(phrase))
+        )
+        out: set[tuple[int, int, str]] = set()
+        for pos in found[:16]:
+            lo = 0
+            for cut in _SENTENCE.finditer(text, max(0, pos - _REACH), pos):
+                lo = cut.end()
+            if lo == 0 and pos > _REACH:
+                continue  # a sentence longer than any aside: it says more than that
+            cut_after = _SENTENCE.search(text, pos, min(len(text), pos + _REACH))
+            hi = cut_after.start() if cut_after is not None else len(text)
+            if hi - pos > _REACH or (cut_after is not None and "?" in cut_after.group()):
+                continue  # says more than an aside, or a question of its own: `questions` reads it
+            # every clause of the sentence asks ahead: "我还没开始开票，先问问"; one that says
+            # more ("先问问，我们这边上传全部失败") makes the sentence a statement
+            pieces = [
+                m.span() for m in _CLAUSE_PIECE.finditer(text, lo, hi) if _WORDS.search(m.group())
+            ]
+            if all(_inside(found, a, b) for a, b in pieces):
+                out.add((lo, hi, ""))
+        return sorted(out)
 
     @staticmethod
     def asked_only(
@@ -289,8 +331,8 @@ class Context:
         marker = None
         for start, end in spans:
             i = bisect.bisect_right(starts, start) - 1
-            if i < 0 or end > asks[i][1]:
-                return None
+            if i < 0 or end > asks[i][1] or not asks[i][2]:
+                return None  # told outside the questions, or in an aside sentence
             marker = marker or asks[i][2]
         lo = 0
         for cut in itertools.chain(_SENTENCE.finditer(text), (None,)):
@@ -451,8 +493,28 @@ class Context:
                     and self._voided_resolution(hits, pos, max(end, pos - _REACH))
                 ):
                     continue
+                # a past fault that is back in its sentence is present: 之前也出现过卡纸，今天又卡了
+                if trigger.scope == "history" and not trigger.after and self._back(hits, end):
+                    continue
                 return Decision(trigger.scope, trigger.phrase)
         return None
+
+    def _back(self, hits: Hits, end: int) -> bool:
+        """Whether a recurrence word (又, again, still) follows `end` in its sentence."""
+        text = hits.text
+        cut = _SENTENCE.search(text, end, min(len(text), end + _REACH))
+        hi = cut.start() if cut is not None else min(len(text), end + _REACH)
+        for phrase in self._present(hits, "recur", self.recur):
+            if phrase in self.question_asks:  # 吗, 了没 ask whether it is back: not a report
+                continue
+            found = hits.starts(phrase)
+            i = bisect.bisect_left(found, end)
+            for pos in found[i : i + 4]:
+                if pos >= hi:
+                    break
+                if _word_ok(text, pos, pos + len(phrase), has_latin(phrase)):
+                    return True
+        return False
 
     def _present(self, hits: Hits, key: str, phrases: list[str]) -> list[str]:
         """The phrases of `phrases` that occur in the text (in their order), computed once per

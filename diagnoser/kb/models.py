@@ -345,10 +345,14 @@ class Asked(_Model):
 class Questions(_Model):
     """A ticket that only asks yes/no ("客户的邮箱停用了吗？", "Is the IRP portal down?")
     reports nothing: `asks` mark such a clause (吗, 是不是; English: the auxiliary it opens
-    with), `reports` make it a report all the same (为什么, 一直, why, keeps, anyone else)."""
+    with), `reports` make it a report all the same (为什么, 一直, why, keeps, anyone else),
+    `asides` are sentences that state no fault (先问问, just asking)."""
 
     asks: Phrases = Phrases.model_construct()
     reports: Phrases = Phrases.model_construct()
+    # a sentence after the question that only says the caller asks ahead (先问问, planning our
+    # month-end run): it states nothing, the ticket still only asks
+    asides: Phrases = Phrases.model_construct()
 
 
 class ContextFile(_Model):
