@@ -34,6 +34,8 @@ FILES = [
     "realworld-dev6.jsonl",
     "realworld-dev7.jsonl",
     "realworld-holdout4.jsonl",
+    "realworld-dev8.jsonl",
+    "realworld-holdout5.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
