@@ -513,7 +513,9 @@ class _Carrying:
         if self._objects is None:
             text = self.hits.text
             found = []
-            for lit in self.compiled.objects & self.hits.by_literal.keys():
+            objects = self.compiled.objects
+            # the text's few dozen literals looked up among the objects, not the other way
+            for lit in [x for x in self.hits.by_literal if x in objects]:
                 latin = _matcher.has_latin(lit)
                 for pos in self.hits.by_literal[lit]:
                     end = pos + len(lit)
