@@ -15,7 +15,7 @@ from .intake import Intake, SetAside, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
 from .kb.index import RuleIndex
 from .kb.loader import KnowledgeBase, load_knowledge_base
-from .kb.models import RuleSpec, SymptomKind
+from .kb.models import Group, RuleSpec, SymptomKind
 from .result import (
     ContextScope,
     Diagnosis,
@@ -74,6 +74,76 @@ def _numeric_tests(kb: KnowledgeBase, index: RuleIndex) -> dict[str, list[Any]]:
 
 def _fact_order(fact: FactIn) -> tuple[str, str, str, str, float]:
     return (fact.id, type(fact.value).__name__, str(fact.value), str(fact.source), fact.cf)
+
+
+def _fact_head(fact: FactIn) -> tuple[str, str, str]:
+    return (fact.id, type(fact.value).__name__, str(fact.value))
+
+
+def sorted_facts(facts: Sequence[FactIn]) -> tuple[FactIn, ...]:
+    """The facts in their canonical order (`_fact_order`), so equal fact sets give equal runs.
+
+    Intake keeps one fact per symptom and value, so the head of the order (id, type, value)
+    almost always decides it alone; the source's text form (a tenth of a ticket's record
+    work when made for every fact) is made only when two heads tie.
+    """
+    ordered = sorted(facts, key=_fact_head)
+    if len({_fact_head(f) for f in ordered}) < len(ordered):
+        ordered.sort(key=_fact_order)
+    return tuple(ordered)
+
+
+# what intake derives from a ticket's reported_at (diagnoser/intake: take_in)
+_TIME_FACTS = ("day_of_month", "hour")
+# what a record reads from its facts beside the engine's firings (record_body, triage)
+_RECORD_READS = frozenset({"system", "error_code", "scope"})
+
+
+def _time_dependence(index: RuleIndex) -> tuple[frozenset[str], frozenset[str] | None]:
+    """Which facts the time of a ticket reaches, and when they can matter to its record.
+
+    The first set is the time facts and every symptom derived, at any depth, by a rule that
+    tests one of them (day_of_month ≥ 25 → peak_period). Only the rules testing those can
+    change with the time: the derivations among them, whose facts a record does not list, and
+    the fault rules. The second set holds, for each such fault rule, symptoms one of which a
+    ticket must have for it to fire (its own positive tests and what they are derived from),
+    None when the time facts alone may let one fire. A ticket none of whose other facts is in
+    it gets the same record with or without the time facts.
+    """
+    timed = set(_TIME_FACTS)
+    consumers: dict[str, RuleSpec] = {}
+    todo = list(timed)
+    while todo:
+        for rule_id in index.testing(todo.pop()):
+            rule = index.rules[rule_id]
+            derived = rule.then.derive
+            if derived is None:
+                consumers[rule_id] = rule
+            elif derived not in timed:
+                timed.add(derived)
+                todo.append(derived)
+    if timed & _RECORD_READS:
+        return frozenset(timed), None
+
+    def needs(item: Any) -> frozenset[str] | None:
+        """Symptoms one of which must be declared for `item` to hold (None: no such set)."""
+        if isinstance(item, Group):
+            options = [n for n in map(needs, item.all) if n is not None]
+            if item.any:
+                alternatives = [needs(i) for i in item.any]
+                if all(n is not None for n in alternatives):
+                    options.append(frozenset().union(*alternatives))  # type: ignore[arg-type]
+            return min(options, key=len) if options else None
+        reach = index.upstream([item.symptom])
+        return None if reach & timed else frozenset(reach)
+
+    wanted: set[str] = set()
+    for rule in consumers.values():
+        need = needs(rule.when)
+        if need is None:
+            return frozenset(timed), None
+        wanted |= need
+    return frozenset(timed), frozenset(wanted)
 
 
 # constructed, not validated: the value Source(kind=TEXT) would be, without building Source's
@@ -141,6 +211,9 @@ class Diagnoser:
         self._tested = self.index.tested
         self._numeric_tests = _numeric_tests(kb, self.index)
         self._representative: dict[tuple[str, Any], Any] = {}
+        # a record whose facts cannot reach a fault rule that the time can change is made
+        # without the time facts: one cache entry and engine run serve every hour and day
+        self._timed, self._time_needs = _time_dependence(self.index)
         # plain batch records keyed by the facts intake reads (see diagnose_record)
         self._record_cache: OrderedDict[tuple[Any, ...], RecordBody] = OrderedDict()
 
@@ -179,7 +252,7 @@ class Diagnoser:
         parsed = self._with_site(given, said)
         intake = take_in(parsed, self.kb, self._vocab, said)
         # a canonical order, so equal fact sets give equal runs (and may share a cache entry)
-        facts = tuple(sorted(intake.facts, key=_fact_order))
+        facts = sorted_facts(intake.facts)
         firings = self._run(self._engine_facts(facts))
         return self._conclude(
             parsed,
@@ -226,7 +299,7 @@ class Diagnoser:
         # no key by the ticket's text and fields: real backlogs hardly repeat a text, so such a
         # key costs on every ticket and crowds the cache with entries that are never hit
         intake = take_in(parsed, self.kb, self._vocab, reading)
-        facts = tuple(sorted(intake.facts, key=_fact_order))
+        facts = self._untimed(sorted_facts(intake.facts))
         said = self._facts_key(parsed, intake, facts)
         body = self._record_cache.get(said)
         if body is None:
@@ -243,6 +316,16 @@ class Diagnoser:
         if parsed.region is not None:
             record["region"] = parsed.region  # type: ignore[typeddict-unknown-key]
         return record
+
+    def _untimed(self, facts: tuple[FactIn, ...]) -> tuple[FactIn, ...]:
+        """`facts` without those the time reaches when no fault rule they can change may fire
+        (see _time_dependence): the record is the same either way."""
+        needs = self._time_needs
+        if needs is None or not any(f.id in self._timed for f in facts):
+            return facts
+        if any(f.id in needs for f in facts):
+            return facts
+        return tuple(f for f in facts if f.id not in self._timed)
 
     def _facts_key(
         self, ticket: Ticket, intake: Intake, facts: tuple[FactIn, ...]

@@ -130,3 +130,23 @@ def test_single_quotes_around_a_word_are_dropped_but_apostrophes_stay(shipped):
     text = "the provider's 'Failed' state, don't retry"
     clean, _ = strip_noise(text, noise_spans(text))
     assert clean == "the provider's Failed state, don't retry"
+
+
+def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_the_same(shipped):
+    from diagnoser.intake import normalise_text
+
+    assert normalise_text("the cash drawer doesnt open, we cant log in") == (
+        "the cash drawer doesn't open, we can't log in"
+    )
+    assert normalise_text("it doesn’t print") == "it doesn't print"
+    # words that only look like one are left alone: Kant, canteen, wonton, Don Tomas
+    assert normalise_text("Kant canteen wonton Don Tomas") == "Kant canteen wonton Don Tomas"
+    faults = {
+        text: [d.fault_id for d in shipped.diagnose({"text": text}).diagnoses][:1]
+        for text in (
+            "the cash drawer doesn't open when the sale is done",
+            "the cash drawer doesnt open when the sale is done",
+            "the cash drawer doesn’t open when the sale is done",
+        )
+    }
+    assert set(map(tuple, faults.values())) == {("hardware.terminal_failure",)}

@@ -14,6 +14,7 @@ CASES = [
     ("polite zh", noise._POLITE_ZH, noise._POLITE_ZH_BODY, 0),
     ("polite en", noise._POLITE_EN, noise._POLITE_EN_BODY, re.IGNORECASE),
     ("numbers", noise._NUMBERS, noise._NUMBERS_BODY, re.IGNORECASE),
+    ("quotes", noise._QUOTES, noise._QUOTES_BODY, 0),
 ]
 
 

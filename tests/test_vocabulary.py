@@ -70,30 +70,55 @@ def _backlog_texts() -> list[str]:
     return texts
 
 
-def test_fast_path_and_reference_path_read_every_text_alike(shipped):
+# the reference path tries every combination and regex on every text: the comparisons are split
+# in parts, which parallel test workers can take apart
+_PARTS = 3
+
+
+@pytest.fixture(scope="module")
+def both_paths(shipped) -> tuple[Vocabulary, Vocabulary]:
     fast = Vocabulary.build(shipped.kb)
     plain = Vocabulary.build(shipped.kb, finder="reference")
     assert fast.finder_name == "aho-corasick" and plain.finder_name == "reference"
-    texts = _all_texts()
-    assert len(texts) > 500
-    for text in texts:
+    return fast, plain
+
+
+@pytest.fixture(scope="module")
+def all_texts() -> list[str]:
+    return _all_texts()
+
+
+@pytest.fixture(scope="module")
+def backlog_texts() -> list[str]:
+    return _backlog_texts()
+
+
+def test_the_path_comparisons_read_enough_texts(all_texts, backlog_texts, both_paths):
+    assert len(all_texts) > 500
+    assert len(backlog_texts) > 1000 and len(set(backlog_texts)) > 0.99 * len(backlog_texts)
+    fast, _ = both_paths
+    read = sum(bool(s.symptoms or s.codes) for s in (read_text(t, fast) for t in backlog_texts))
+    assert read > 0.8 * len(backlog_texts)  # the texts do say something
+
+
+@pytest.mark.parametrize("part", range(_PARTS))
+def test_fast_path_and_reference_path_read_every_text_alike(all_texts, both_paths, part):
+    fast, plain = both_paths
+    # every _PARTS-th text from `part` on: the parts together read every text
+    for text in all_texts[part::_PARTS]:
         assert read_text(text, fast) == read_text(text, plain), text
 
 
-def test_fast_path_reads_the_benchmark_backlog_as_the_reference_path_does(shipped):
+@pytest.mark.parametrize("part", range(_PARTS))
+def test_fast_path_reads_the_benchmark_backlog_as_the_reference_path_does(
+    backlog_texts, both_paths, part
+):
     # the fast path's candidate index, its one-scan parts and its code-token set against the
     # plain path (every combination and regex tried, every token canonicalised) on the texts
     # the speed is measured on
-    fast = Vocabulary.build(shipped.kb)
-    plain = Vocabulary.build(shipped.kb, finder="reference")
-    texts = _backlog_texts()
-    assert len(texts) > 1000 and len(set(texts)) > 0.99 * len(texts)
-    read = 0
-    for text in texts:
-        said = read_text(text, fast)
-        assert said == read_text(text, plain), text
-        read += bool(said.symptoms or said.codes)
-    assert read > 0.8 * len(texts)  # the texts do say something
+    fast, plain = both_paths
+    for text in backlog_texts[part::_PARTS]:
+        assert read_text(text, fast) == read_text(text, plain), text
 
 
 def _calls(vocab: Vocabulary, text: str) -> int:

@@ -94,7 +94,8 @@ _NUMBERS = _led(
 )
 
 # quotation marks, and a single quote at a word's edge ('pending'); an apostrophe in a word stays
-_QUOTES = re.compile(r"[“”「」『』\"]|(?<![A-Za-z0-9])'|'(?![A-Za-z0-9])")
+_QUOTES_BODY = r"[“”「」『』\"]|(?<![A-Za-z0-9])'|'(?![A-Za-z0-9])"
+_QUOTES = _led("“”「」『』\"'", _QUOTES_BODY)
 _PATTERNS = (
     (_MARKUP, re.compile(r"[<&{*_`~#\[\]]|^[ \t]*(?:h[1-6]\.|[+-]|\d{1,3}\.)[ \t]", re.M)),
     (_URL, re.compile(r"https?://|www\.|@")),
@@ -115,12 +116,15 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
         text_end = head.start()
     else:
         text_end = len(text)
-    dash = _SIG_DASH.search(text, 0, text_end)
+    dash = _SIG_DASH.search(text, 0, text_end) if "--" in text else None
     if dash:
         spans.append((dash.start(), text_end, "\n"))
         text_end = dash.start()
-    for pattern in (_QUOTED_LINE, _SIG_LINE):
-        spans.extend((m.start(), m.end(), "\n") for m in pattern.finditer(text, 0, text_end))
+    # a quoted line needs its '>', a signature line its '|': a text without one has none
+    # (most texts; a substring test is far cheaper than a multi-line scan)
+    for pattern, needs in ((_QUOTED_LINE, ">"), (_SIG_LINE, "|")):
+        if needs in text:
+            spans.extend((m.start(), m.end(), "\n") for m in pattern.finditer(text, 0, text_end))
     # quotation marks around an on-screen word: dropped, so 点“打印”没反应 reads 点打印没反应
     spans.extend((m.start(), m.end(), "") for m in _QUOTES.finditer(text, 0, text_end))
     for pattern, cue in _PATTERNS:
