@@ -153,6 +153,11 @@ class Source(_Out):
     similarity: float | None = Field(
         default=None, ge=0, le=1, description="How closely it resembles it, 0 to 1 (kind text)."
     )
+    carried_from: str | None = Field(
+        default=None,
+        description="The object the phrase tells the state of, as named in an earlier clause "
+        "of the sentence (kind text): span and quote are the state's own.",
+    )
 
     @classmethod
     def ticket(cls, field: str) -> Source:
@@ -189,6 +194,10 @@ class Source(_Out):
     def similar(self, example: str, score: float) -> Source:
         """The same text source, read as resembling `example` with similarity `score`."""
         return self.model_copy(update={"similar_to": example, "similarity": round(score, 2)})
+
+    def carried(self, quote: str) -> Source:
+        """The same text source, the state of the object `quote` named in an earlier clause."""
+        return self.model_copy(update={"carried_from": quote})
 
     def bare(self) -> Source:
         """The same source without the span and quote (what a fact means, not where it was)."""

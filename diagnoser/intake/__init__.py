@@ -7,7 +7,7 @@ import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,14 @@ MAX_NEED_SET = 64  # a regex's literal set with more alternatives is left to the
 if TYPE_CHECKING:  # the loader imports intake.codes; a runtime import would be circular
     from ..kb.loader import KnowledgeBase
     from .context import Context
-    from .matcher import AhoCorasickFinder, ClauseIndex, Combination, Hits, ReferenceFinder
+    from .matcher import (
+        AhoCorasickFinder,
+        Carry,
+        ClauseIndex,
+        Combination,
+        Hits,
+        ReferenceFinder,
+    )
     from .similar import SimilarIndex
 
 # The text machinery (the matcher and its automaton, context scopes, the similarity fallback,
@@ -141,6 +148,9 @@ class _Entry:
     needs: tuple[tuple[str, ...] | None, ...]  # per regex: literals it cannot match without
     # per regex: every literal set it needs one of (the fast path's sharper test)
     need_all: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # the combinations that read as an object and its state, the object carried from an
+    # earlier clause (matcher.split_carry); slots after the regexes'
+    carries: tuple[Carry, ...] = ()
 
 
 def _rarest(groups: list[frozenset[str]]) -> frozenset[str]:
@@ -168,6 +178,9 @@ class _Compiled:
     literals: frozenset[str] = frozenset()  # every literal the finder looks for
     # literal → (its bits, what is filed under it): one look-up per literal of a text
     table: dict[str, tuple[int, list[tuple[int, int, int]]]] = field(default_factory=dict)
+    # the phrases of every object (a carried one, or one a combination opens with): a clause
+    # with one names an object of its own, and no object is carried into it or past it
+    objects: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.entries = [*self.systems, *self.symptoms]
@@ -204,6 +217,9 @@ class _Compiled:
                 else:
                     extra = entry.need_all[j] if entry.need_all else ()
                     file(place, slot, [frozenset(need), *map(frozenset, extra)])
+            for k, carry in enumerate(entry.carries):
+                slot = len(entry.combinations) + len(entry.regexes) + k
+                file(place, slot, _carry_groups(carry))
         # every literal of the automaton has a row (those no candidate needs, such as context
         # triggers, an empty one), so a text's literals are looked up without a test each
         self.table = {
@@ -234,6 +250,17 @@ class _Compiled:
                 last = place
             out[-1][2].append(slot)
         return out
+
+
+def _carry_groups(carry: Carry) -> list[frozenset[str]]:
+    """The literal sets a carry needs one of each: its object's, and its state parts' as a
+    combination's parts need them."""
+    groups = [carry.obj._firsts, carry.obj._anchor]  # type: ignore[attr-defined]
+    for part in carry.state.parts:
+        groups += [part._firsts, part._anchor]  # type: ignore[attr-defined]
+        if part._pairs is not None:  # type: ignore[attr-defined]
+            groups.append(part._pairs)  # type: ignore[attr-defined]
+    return groups
 
 
 @dataclass
@@ -280,17 +307,19 @@ class Vocabulary:
         from .similar import SimilarIndex
 
         terms = {name: tuple(p.lower() for p in t.all()) for name, t in self.kb.terms.items()}
+        context = Context(self.kb.context)
+        stops = _carry_stops(context)
         symptoms = [
             self._entry("symptom", s.id, s.match, s.patterns, terms)
             for s in sorted(self.kb.symptoms.values(), key=lambda s: s.id)
             if s.patterns.all() or s.match
         ]
+        symptoms, objects = _with_carries(symptoms, stops)
         systems = [
             self._entry("system", s.system, (), s.patterns, terms)
             for s in sorted(self.kb.systems.values(), key=lambda s: s.system)
             if s.patterns.all()
         ]
-        context = Context(self.kb.context)
         literals: set[str] = set(context.literals())
         for entry in (*symptoms, *systems):
             for comb in entry.combinations:
@@ -305,11 +334,23 @@ class Vocabulary:
             for sets in entry.need_all:
                 for extra in sets:
                     literals.update(extra)
+            for carry in entry.carries:
+                for group in _carry_groups(carry):
+                    literals.update(group)
         make = ReferenceFinder if self.finder == "reference" else AhoCorasickFinder
         similar = SimilarIndex(self.kb.symptoms.values()) if self.similar else None
         similar = similar or None  # an index without examples is no fallback
+        literals |= objects  # a clause naming one is found from the hits
         found = make(literals)
-        return _Compiled(systems, symptoms, found, context, similar, literals=frozenset(literals))
+        return _Compiled(
+            systems,
+            symptoms,
+            found,
+            context,
+            similar,
+            literals=frozenset(literals),
+            objects=objects,
+        )
 
     def _entry(
         self,
@@ -405,28 +446,193 @@ def _has_upper(pattern: str) -> bool:
     return False
 
 
+# Where an object lent to a later clause was fine before, not now: "the printer was fine
+# yesterday, today it shows offline", "税控盘昨天还好好的，今天插上去又没反应了". An object clause
+# that denies or clears its object lends it only with one of these; "打印机没问题，就是…" does
+# not. Kept with the carry it belongs to (it decides nothing else).
+_BEFORE_NOW = re.compile(
+    r"昨天|前天|之前|以前|刚才|早上|上午|上周|本来|原来|一直都|"
+    r"(?<![a-z])(?:yesterday|before|earlier|this morning|last week|until)(?![a-z])"
+)
+_SENTENCE_END = frozenset("。！？!?；;\n.")
+
+
+def _with_carries(
+    entries: list[_Entry], stops: Callable[..., bool]
+) -> tuple[list[_Entry], frozenset[str]]:
+    """The entries with their carries: combinations whose first piece names an object by
+    @terms, then those whose written first piece only uses those terms' phrases; and the
+    phrases of every object a combination opens with (carried or not: 开票软件 in a clause
+    is an object of its own even where no state of it is carried)."""
+    from dataclasses import replace
+
+    from .matcher import split_carry
+
+    by_terms = [[split_carry(c, stops) for c in e.combinations] for e in entries]
+    objects = frozenset(
+        x.strip() for found in by_terms for c in found if c for x in c.obj.pieces[0].literals
+    )
+    out = []
+    for entry, found in zip(entries, by_terms, strict=True):
+        carries = tuple(
+            c or split_carry(comb, stops, objects)
+            for c, comb in zip(found, entry.combinations, strict=True)
+        )
+        kept = tuple(c for c in carries if c is not None)
+        out.append(replace(entry, carries=kept) if kept else entry)
+    heads = {
+        x
+        for e in entries
+        for c in e.combinations
+        for head in (c.parts[0].pieces[0],)
+        # @terms, or English words written out ("connection timed out" is said of the
+        # connection, not of the GSP named before it): either names what the clause is about
+        if (head.terms or all(_matcher.has_latin(y) for y in head.literals))
+        and not head.optional
+        and not any(stops(y.strip()) for y in head.literals)
+        for x in head.literals
+        if len(x.strip()) >= 2
+    }
+    return out, frozenset(heads) | frozenset(
+        lit
+        for e in out
+        for c in e.carries
+        for lit in c.obj._firsts  # type: ignore[attr-defined]
+    )
+
+
+def _carry_stops(context: Context) -> Callable[..., bool]:
+    """Whether a phrase opens with a trigger that names no object (不能, not, 无法, 如果, 但是):
+    such a first piece is not carried (matcher.split_carry); with `state`, whether it is a
+    phrase that says something works (fine, 没问题, 正常): no state of one object in
+    particular."""
+    from .matcher import has_latin
+
+    leads = [t.phrase for t in context.triggers if not t.after and t.scope != "history"]
+    leads += context.pseudo + context.contrast
+    latin = tuple({p + " " for p in leads if has_latin(p)} | {p for p in leads if has_latin(p)})
+    cjk = tuple(p for p in leads if not has_latin(p))
+    spaced = tuple(p for p in latin if p[-1] == " ")
+    phrases = frozenset(
+        [t.phrase for t in context.triggers if t.after and t.scope == "negation"] + context.resolved
+    )
+
+    @functools.cache  # one answer per phrase: the term phrases recur across combinations
+    def stops(phrase: str, state: bool = False) -> bool:
+        if state:
+            return phrase in phrases
+        if has_latin(phrase):
+            return phrase in latin or phrase.startswith(spaced)
+        return phrase.startswith(cjk)
+
+    return stops
+
+
+class _Carrying:
+    """What one text's carries need: where its clauses join, the objects each clause names,
+    and whether an object's clause lends it (see matcher.carried_spans)."""
+
+    __slots__ = ("_objects", "clauses", "compiled", "hits", "systems")
+
+    def __init__(self, compiled: _Compiled, hits: Hits, clauses: ClauseIndex) -> None:
+        self.compiled = compiled
+        self.hits = hits
+        self.clauses = clauses
+        self._objects: list[tuple[int, int]] | None = None
+        # where the text names a system (GSP, 绿界): an object too, found before any symptom
+        self.systems: list[tuple[int, int]] = []
+
+    def joined(self, index: int) -> bool:
+        """Whether clause `index` goes on the clause before it (a comma, not a sentence end)."""
+        text = self.hits.text
+        pos = self.clauses.starts[index]
+        # the separator run before the clause: _CLAUSE's marks, at most a few characters
+        sep = pos
+        while sep > 0 and pos - sep < 8 and text[sep - 1] in "。！？!?；;，,、\n.":
+            sep -= 1
+        return not any(ch in _SENTENCE_END for ch in text[sep:pos])
+
+    def names_object(self, index: int, lo: int, hi: int) -> bool:
+        """Whether clause `index` names an object (of any carry) outside text[lo:hi]."""
+        if self._objects is None:
+            text = self.hits.text
+            found = []
+            objects = self.compiled.objects
+            # the text's few dozen literals looked up among the objects, not the other way
+            for lit in [x for x in self.hits.by_literal if x in objects]:
+                latin = _matcher.has_latin(lit)
+                for pos in self.hits.by_literal[lit]:
+                    end = pos + len(lit)
+                    if latin and (
+                        (pos > 0 and "a" <= text[pos - 1] <= "z")
+                        or (end < len(text) and "a" <= text[end] <= "z")
+                    ):
+                        continue
+                    found.append((pos, end))
+            found += self.systems
+            found.sort()
+            self._objects = found
+        start, end = self.clauses.bounds(index, len(self.hits.text))
+        i = bisect.bisect_left(self._objects, (start, -1))
+        for pos, stop in self._objects[i:]:
+            if pos >= end:
+                return False
+            if stop <= lo or pos >= hi:
+                return True
+        return False
+
+    def lends(self, start: int, end: int) -> bool:
+        """Whether the object text[start:end] is lent to a later clause: not when its own
+        clause sets it aside (如果打印机…, 打印机没问题), unless what cleared it was before
+        now (昨天还好好的, was fine yesterday)."""
+        decision = self.compiled.context.decide(self.hits, self.clauses, start, end)
+        if decision is None:
+            return True
+        if decision.scope != "negation":
+            return False
+        lo, hi = self.clauses.bounds(self.clauses(start), len(self.hits.text))
+        return _BEFORE_NOW.search(self.hits.text, lo, hi) is not None
+
+
 def _spans(
-    entry: _Entry, hits: Hits, clauses: ClauseIndex, slots: list[int] | None = None
-) -> Iterator[tuple[int, int, Combination | None]]:
+    entry: _Entry,
+    hits: Hits,
+    clauses: ClauseIndex,
+    slots: list[int] | None = None,
+    carrying: _Carrying | None = None,
+) -> Iterator[tuple[int, int, Combination | None, tuple[int, int] | None]]:
     """Where `entry` is mentioned: its combinations, then its regexes, with the combination
-    that matched (None for a regex).
+    that matched (None for a regex), then (with `carrying`) its states whose object an
+    earlier clause named, with that object's span.
 
     With `slots` (the fast path), only those, which the candidate index chose because the
     text has every literal set they need; without, every one, each checked here (the plain
     path)."""
     n = len(entry.combinations)
+    r = n + len(entry.regexes)
     checked = slots is not None
-    for slot in slots if slots is not None else range(n + len(entry.regexes)):
+    every = r + len(entry.carries) if carrying is not None else r
+    for slot in slots if slots is not None else range(every):
         if slot < n:
             comb = entry.combinations[slot]
             for start, end in _matcher.combination_spans(comb, hits, clauses, checked=checked):
-                yield start, end, comb
+                yield start, end, comb, None
+            continue
+        if slot >= r:
+            if carrying is None:
+                continue
+            carry = entry.carries[slot - r]
+            for start, end, o_start, o_end in _matcher.carried_spans(
+                carry, hits, clauses, carrying.joined, carrying.names_object, checked=checked
+            ):
+                if carrying.lends(o_start, o_end):
+                    yield start, end, carry.state, (o_start, o_end)
             continue
         need = entry.needs[slot - n]
         if not checked and need is not None and not any(hits.has(lit) for lit in need):
             continue
         for m in entry.regexes[slot - n].finditer(hits.text):
-            yield m.start(), m.end(), None
+            yield m.start(), m.end(), None, None
 
 
 def _did_you_mean(name: str, choices: frozenset[str] | set[str]) -> str | None:
@@ -481,16 +687,35 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
     every = context.has_resolution(hits) or bool(asks)
     mentioned: list[tuple[int, int]] = list(code_spans)  # symptoms' and codes' mentions
     set_aside: list[SetAside] = []
+    carrying = _Carrying(compiled, hits, clauses)
+    carried: dict[tuple[int, int], tuple[int, int]] = {}  # a state's span → its object's
+
+    def said(span: tuple[int, int]) -> Source:
+        lent = carried.get(span)
+        if lent is None:
+            return source(*span)
+        return source(*span).carried(text[where[lent[0]] : where[lent[1] - 1] + 1].strip())
+
     for place, entry, slots in allowed:
         if place < n_systems:
-            for start, end, _ in _spans(entry, hits, clauses, slots):
+            for start, end, _, _ in _spans(entry, hits, clauses, slots):
                 found.append((start, end))
+                carrying.systems.append((start, end))
                 if entry.id not in systems:
                     systems[entry.id] = source(start, end)
             continue
         # symptoms written in the text, unless their context sets them aside
         decided: SetAside | None = None
-        for start, end, comb in _spans(entry, hits, clauses, slots):
+        outright: set[tuple[int, int]] = set()  # this entry's mentions without a carry
+        for start, end, comb, lent in _spans(entry, hits, clauses, slots, carrying):
+            if lent is None:
+                outright.add((start, end))
+            else:
+                if entry.id in present or (start, end) in outright:
+                    found.append((start, end))
+                    continue  # said outright already: the carry adds nothing
+                found.append(lent)  # the object is understood too
+                carried[start, end] = lent
             found.append((start, end))  # every mention is understood, even a denied one
             if every:
                 mentioned.append((start, end))
@@ -518,7 +743,7 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         for sid, spans in present.items():
             live = [m for m in spans if _resolution_of(resolved, m) is None]
             if live:
-                symptoms[sid] = source(*live[0])
+                symptoms[sid] = said(live[0])
             else:
                 start, end = spans[0]
                 quote = text[where[start] : where[end - 1] + 1]
@@ -535,7 +760,7 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
                 set_aside.append(SetAside("error_code", code, "history", resolution))
         kept_codes = codes_now
     else:
-        symptoms = {sid: source(*spans[0]) for sid, spans in present.items()}
+        symptoms = {sid: said(spans[0]) for sid, spans in present.items()}
     if asks and (symptoms or kept_codes):  # a ticket that only asks yes/no reports nothing
         spans = [m for sid in symptoms for m in present[sid]]
         spans += [m for c, m in zip(codes, code_spans, strict=True) if c in kept_codes]

@@ -38,6 +38,7 @@ class Piece:
 
     literals: tuple[str, ...]
     optional: bool
+    terms: tuple[str, ...] = ()  # the @terms it was written with, when only those
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,15 @@ class Part:
     pieces: tuple[Piece, ...]
     word_start: bool
     word_end: bool
+
+    def __getattr__(self, name: str) -> object:
+        # a carry's parts (split_carry) compile their regex when first matched: most are
+        # never tried, and compiling them all would add a fifth to the vocabulary's compile
+        if name == "_regex":
+            compiled = self.regex()
+            object.__setattr__(self, "_regex", compiled)
+            return compiled
+        raise AttributeError(name)
 
     def regex(self) -> re.Pattern[str]:
         """The part as a regex over a finite language (alternations of escaped literals, longest
@@ -99,6 +109,7 @@ def _parse_part(chunk: str, terms: dict[str, tuple[str, ...]], whole: str) -> Pa
     pieces: list[Piece] = []
     for raw in body.split("+"):
         literals: list[str] = []
+        named: list[str] = []
         optional = False
         for alt in raw.split("|"):
             alt = alt.lower()
@@ -110,33 +121,121 @@ def _parse_part(chunk: str, terms: dict[str, tuple[str, ...]], whole: str) -> Pa
                 if ref.group(1) not in terms:
                     raise CombinationError(f"{whole!r}: unknown term @{ref.group(1)}")
                 literals.extend(terms[ref.group(1)])
+                named.append(ref.group(1))
             elif "@" in alt:
                 raise CombinationError(f"{whole!r}: {alt!r} is not a term reference (@name)")
             else:
                 literals.append(alt)
+                named.append("")
         if not literals:
             raise CombinationError(f"{whole!r}: an empty piece in {chunk!r}")
-        pieces.append(Piece(tuple(dict.fromkeys(literals)), optional))
+        only_terms = tuple(named) if named and all(named) else ()
+        pieces.append(Piece(tuple(dict.fromkeys(literals)), optional, only_terms))
     if all(p.optional for p in pieces):
         raise CombinationError(f"{whole!r}: every piece of {chunk!r} is optional")
     part = Part(tuple(pieces), word_start, word_end)
-    object.__setattr__(part, "_regex", part.regex())
+    _prepare(part)
+    return part
+
+
+def _prepare(part: Part, *, lazy: bool = False) -> None:
+    """What matching a part needs, computed once: its regex (`lazy`: on first use), first,
+    anchor and pair literals."""
+    if "_firsts" in part.__dict__:
+        return  # a part of the combination itself, prepared when it was read
+    if not lazy:
+        object.__setattr__(part, "_regex", part.regex())
     object.__setattr__(part, "_firsts", frozenset(first_literals(part)))
     object.__setattr__(part, "_anchor", frozenset(anchor_literals(part)))
     object.__setattr__(part, "_pairs", pair_literals(part))
     # the longest a match can be: a match starting at the last first literal ends before that
-    object.__setattr__(part, "_maxlen", sum(max(map(len, p.literals)) for p in pieces))
+    object.__setattr__(part, "_maxlen", sum(max(map(len, p.literals)) for p in part.pieces))
     # a part of one piece is matched from the hits alone (part_spans_fast): its literals in
     # the regex's order of alternatives, longest first
-    single = len(pieces) == 1 and not pieces[0].optional
+    single = len(part.pieces) == 1 and not part.pieces[0].optional
     object.__setattr__(
         part,
         "_order",
-        {x: i for i, x in enumerate(sorted(pieces[0].literals, key=lambda x: (-len(x), x)))}
+        {x: i for i, x in enumerate(sorted(part.pieces[0].literals, key=lambda x: (-len(x), x)))}
         if single
         else None,
     )
-    return part
+
+
+@dataclass(frozen=True)
+class Carry:
+    """A combination read as the object it names first and the state told of it after: the
+    state may stand in a later clause of the sentence, the object carried to it ("打印机，换了新纸，
+    还是打不出来", "the printer was fine yesterday, today it shows offline")."""
+
+    combination: Combination
+    obj: Part  # the object: the first part, or the first piece of a one-part combination
+    state: Combination  # the rest: what must match in the state's own clause
+
+
+MIN_CARRY = 2  # an object or a state whose shortest literal is shorter says too little alone
+
+
+def split_carry(
+    combination: Combination,
+    stops: Callable[..., bool],
+    objects: frozenset[str] | None = None,
+) -> Carry | None:
+    """The combination as object and state, when it reads as one: a first part (or the first
+    piece of a one-part combination) that is one mandatory piece written as @terms only (a
+    thing named: @printer, @tax_disk; a written word is most often a state or a verb), none
+    of whose phrases is shorter than two characters or opens with a context trigger
+    (`stops`: 不能, not, 无法 name no object), and a state whose telling pieces are two
+    characters or more (不了 or 离线, not 了) and say more than that something works
+    (`stops(x, True)`: 'fine', 正常 are said of whatever a clause is about). A single piece
+    is no object and state.
+    With `objects` (the phrases of the @terms that are objects elsewhere), a written piece
+    whose phrases are all among them is an object too ('printer +is |shows +offline')."""
+    parts = combination.parts
+    first = parts[0]
+    if len(parts) > 1:
+        if len(first.pieces) != 1:
+            return None  # 打+出来 is an act, not a thing named
+        obj = Part(first.pieces, first.word_start, first.word_end or _latin_piece(first.pieces[0]))
+        state = Combination(combination.source, parts[1:], combination.gaps[1:])
+    else:
+        if len(first.pieces) < 2 or first.pieces[0].optional:
+            return None
+        head, rest = first.pieces[0], first.pieces[1:]
+        if all(p.optional for p in rest):
+            return None
+        obj = Part((head,), first.word_start or _opens_latin(head), _latin_piece(head))
+        # the state stands alone now: a Latin word of it starts a word ('ok' not in 'looks')
+        state_part = Part(rest, True, first.word_end)
+        state = Combination(combination.source, (state_part,), ())
+    head = obj.pieces[0]
+    named = bool(head.terms) or (
+        objects is not None and all(x.strip() in objects for x in head.literals)
+    )
+    if not named or min(len(x.strip()) for x in head.literals) < MIN_CARRY:
+        return None
+    if any(stops(x.strip()) for x in head.literals):
+        return None
+
+    for part in state.parts:
+        if min(len(x) for x in anchor_literals(part)) < MIN_CARRY:
+            return None
+    for part in (obj, *state.parts):
+        _prepare(part, lazy=True)
+    if any(stops(x.strip(), True) for p in state.parts for x in p._anchor):  # type: ignore[attr-defined]
+        return None  # 'fine', 正常: said of whatever the clause is about
+    return Carry(combination, obj, state)
+
+
+def _opens_latin(piece: Piece) -> bool:
+    """Whether a literal of the piece opens with a Latin letter."""
+    return any("a" <= x[:1] <= "z" for x in piece.literals)
+
+
+def _latin_piece(piece: Piece) -> bool:
+    """Whether a piece's literals are words of Latin letters, to be matched as whole words
+    apart ('printer ' is one already: its space ends it)."""
+    return all(_LATIN.search(x) and x == x.strip() for x in piece.literals)
 
 
 class Hits:
@@ -425,3 +524,53 @@ class ClauseIndex:
 def has_latin(literal: str) -> bool:
     """Whether a literal has Latin letters (English triggers are matched as whole words)."""
     return bool(_LATIN.search(literal))
+
+
+MAX_CARRY_BACK = 3  # clauses an object is carried over at most: 打印机，换了新纸，还是打不出来
+
+
+def carried_spans(
+    carry: Carry,
+    hits: Hits,
+    clauses: ClauseIndex,
+    joined: Callable[[int], bool],
+    names_object: Callable[[int, int, int], bool],
+    *,
+    checked: bool = False,
+) -> list[tuple[int, int, int, int]]:
+    """(state start, state end, object start, object end) for each match of the carry's state
+    in a clause without its object, the object carried from the nearest clause before it that
+    names one: clauses of the same sentence (`joined(i)`: clause i goes on clause i - 1
+    across a comma, not a sentence end), at most MAX_CARRY_BACK back, none of those between
+    nor the state's own clause naming another object (`names_object(clause, lo, hi)`: an
+    object outside text[lo:hi] — the state's own words). Context is the caller's to decide.
+
+    `checked`: the candidate index knows every part can match (the fast path)."""
+    if not checked and not (
+        could_match(carry.state, hits)
+        and could_match(Combination(carry.combination.source, (carry.obj,), ()), hits)
+    ):
+        return []
+    states = combination_spans(carry.state, hits, clauses, checked=checked)
+    if not states:
+        return []
+    objects = (part_spans_fast if checked else part_spans)(carry.obj, hits)
+    if not objects:
+        return []
+    by_clause: dict[int, tuple[int, int]] = {}  # clause → its last object
+    for span in objects:
+        by_clause[clauses(span[0])] = span
+    out = []
+    for start, end in states:
+        here = clauses(start)
+        if here in by_clause or names_object(here, start, end):
+            continue  # its own clause names the object, or another one
+        back = here
+        while back > 0 and here - back < MAX_CARRY_BACK and joined(back):
+            back -= 1
+            if back in by_clause:
+                out.append((start, end, *by_clause[back]))
+                break
+            if names_object(back, 0, 0):
+                break
+    return out

@@ -1,0 +1,162 @@
+"""The carry: an object named in one clause, its state told in a later clause of the sentence
+(docs/intake.md, "Clauses and the carry"). The state's clause keeps its own context; a cleared
+or asked object lends nothing; a sentence end, a new object or distance stop the carry; both
+matcher paths carry alike."""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+from pathlib import Path
+
+import pytest
+import yaml
+
+from diagnoser.intake import Vocabulary, read_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _symptoms(shipped, text):
+    return dict(read_text(text, shipped._vocab).symptoms)
+
+
+def _faults(shipped, text):
+    return [d.fault_id for d in shipped.diagnose({"text": text}).diagnoses]
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom", "state", "obj"),
+    [
+        ("税控盘昨天还好好的，今天插上去又没反应了", "device_not_detected", "没反应", "税控盘"),
+        ("那台收銀機，開機後一直卡在開機畫面", "terminal_hardware_fault", "卡在开机画面", "收银机"),
+        ("UKey 拔了重插，还是识别不到", "device_not_detected", "识别不到", "UKey"),
+        ("打印机，今天一直离线", "printer_offline", "今天一直离线", "打印机"),
+        (
+            "the printer was fine yesterday, today it shows offline",
+            "printer_offline",
+            "shows offline",
+            "printer",
+        ),
+        # over a clause that names nothing: 重启了好几次
+        ("前台那台打印机，重启了好几次，还是脱机", "printer_offline", "还是脱机", "打印机"),
+    ],
+)
+def test_a_state_in_a_later_clause_takes_the_object_named_before_it(
+    shipped, text, symptom, state, obj
+):
+    said = read_text(text, shipped._vocab)
+    source = dict(said.symptoms)[symptom]
+    # the evidence is the state's own words, and says which object it was told of
+    assert source.quote == state and source.carried_from == obj
+    assert said.text[source.span[0] : source.span[1]] == state
+    # the object's clause was read too: it is not left as not understood
+    assert not any(obj.lower() in u.value.lower() for u in said.unrecognised)
+
+
+def test_the_carried_object_shows_in_the_json_evidence(shipped):
+    got = shipped.diagnose({"text": "那台收銀機，開機後一直卡在開機畫面"})
+    assert got.diagnoses[0].fault_id == "hardware.terminal_failure"
+    data = got.model_dump(mode="json")
+    sources = [s["source"] for s in data["symptoms"] if s["id"] == "terminal_hardware_fault"]
+    assert sources == [
+        {"kind": "text", "span": [11, 17], "quote": "卡在开机画面", "carried_from": "收银机"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "打印机换了新纸，现在没问题了",  # cleared
+        "打印机，换了色带，现在好了",
+        "UKey 拔了重插，现在可以识别了",
+        "the printer was offline this morning, after a restart it works now",
+        "打印机，如果一直显示离线该怎么办？",  # asked, hypothetical
+        "税控盘，要是插上去没反应应该怎么处理？",
+        "What should we do if the receipt printer, after an update, shows offline?",
+        "打印机，上次显示离线，这次要怎么预防？",  # recalled with a prevention ask
+        "收银机，上周卡在开机画面，后来已经修好了",  # history
+    ],
+)
+def test_the_state_clause_keeps_its_own_context(shipped, text):
+    assert _faults(shipped, text) == []
+
+
+def test_a_cleared_object_lends_nothing_and_the_next_clause_object_wins(shipped):
+    text = "打印机没问题，就是开票软件点打印没反应"
+    said = read_text(text, shipped._vocab)
+    assert all(s.carried_from is None for _, s in said.symptoms)
+    assert "printer_offline" not in dict(said.symptoms)
+    assert _faults(shipped, text)[0] == "software.program_error"
+    # said of the object now, not before: "is fine" with nothing earlier does not lend
+    said = _symptoms(shipped, "The printer is fine, but the software shows offline")
+    assert "printer_offline" not in said
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("打印机。一直离线", "a sentence end"),
+        ("The printer. Today it shows offline", "a sentence end"),
+        ("打印机，税控盘一直没反应", "a new object in the state's clause"),
+        ("打印机，税控盘插上了，还是离线", "a new object between"),
+        ("打印机，重启了，换了纸，拔了线，还是离线", "more than three clauses back"),
+    ],
+)
+def test_where_the_carry_stops(shipped, text, reason):
+    said = _symptoms(shipped, text)
+    assert not any(s.carried_from == "打印机" or s.carried_from == "printer" for s in said.values())
+    assert "printer_offline" not in said, reason
+
+
+def test_a_state_said_outright_is_not_also_carried(shipped):
+    # both clauses name the printer's state: the first says it outright
+    said = _symptoms(shipped, "打印机离线了，重启后还是离线")
+    assert said["printer_offline"].carried_from is None
+
+
+def _carry_texts() -> list[str]:
+    data = yaml.safe_load(
+        (ROOT / "rules" / "scenarios" / "carry-phrasing-6.yaml").read_text(encoding="utf-8")
+    )
+    return [s["ticket"]["text"] for s in data["scenarios"]]
+
+
+def test_both_matcher_paths_carry_alike(shipped):
+    fast = Vocabulary.build(shipped.kb)
+    plain = Vocabulary.build(shipped.kb, finder="reference")
+    texts = _carry_texts()
+    carried = 0
+    for text in texts:
+        said = read_text(text, fast)
+        assert said == read_text(text, plain), text
+        carried += any(s.carried_from for _, s in said.symptoms)
+    assert carried >= 25  # the list does exercise the carry
+
+
+def test_the_breadth_list_holds_carried_faults_and_look_alikes(shipped_scenarios):
+    scenarios = shipped_scenarios["carry-phrasing-6"]
+    no_faults = sum(s.nothing for s in scenarios)
+    assert len(scenarios) >= 60
+    assert no_faults >= len(scenarios) / 3
+    assert len(scenarios) - no_faults >= len(scenarios) / 2
+
+
+def _calls(vocab: Vocabulary, text: str) -> int:
+    profile = cProfile.Profile()
+    profile.enable()
+    read_text(text, vocab)
+    profile.disable()
+    return pstats.Stats(profile).total_calls  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.mark.parametrize(
+    "unit", ["打印机，重启后，还是离线，", "the printer, today it shows offline, "]
+)
+def test_carrying_over_a_long_text_takes_linear_work(shipped, unit):
+    vocab = Vocabulary.build(shipped.kb)
+    read_text("warm up", vocab)
+    half = unit * (20_000 // len(unit))
+    whole = unit * (40_000 // len(unit))
+    small, big = _calls(vocab, half), _calls(vocab, whole)
+    assert big < 2.5 * small, (small, big)
