@@ -22,6 +22,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 TERM_REF = re.compile(r"@([a-z][a-z0-9_]*)")
 _SEP = re.compile(r"\s+(\.\.\.|\.\.\d+)\s+")
@@ -49,14 +50,16 @@ class Part:
     word_start: bool
     word_end: bool
 
-    def __getattr__(self, name: str) -> object:
-        # a carry's parts (split_carry) compile their regex when first matched: most are
-        # never tried, and compiling them all would add a fifth to the vocabulary's compile
-        if name == "_regex":
-            compiled = self.regex()
-            object.__setattr__(self, "_regex", compiled)
-            return compiled
-        raise AttributeError(name)
+    if not TYPE_CHECKING:  # hidden from the checker: the compiled attributes stay undeclared
+
+        def __getattr__(self, name: str) -> object:
+            # a carry's parts (split_carry) compile their regex when first matched: most are
+            # never tried, and compiling them all would add a fifth to the vocabulary's compile
+            if name == "_regex":
+                compiled = self.regex()
+                object.__setattr__(self, "_regex", compiled)
+                return compiled
+            raise AttributeError(name)
 
     def regex(self) -> re.Pattern[str]:
         """The part as a regex over a finite language (alternations of escaped literals, longest
