@@ -5,8 +5,6 @@ matcher paths carry alike."""
 
 from __future__ import annotations
 
-import cProfile
-import pstats
 from pathlib import Path
 
 import pytest
@@ -140,23 +138,3 @@ def test_the_breadth_list_holds_carried_faults_and_look_alikes(shipped_scenarios
     assert len(scenarios) >= 60
     assert no_faults >= len(scenarios) / 3
     assert len(scenarios) - no_faults >= len(scenarios) / 2
-
-
-def _calls(vocab: Vocabulary, text: str) -> int:
-    profile = cProfile.Profile()
-    profile.enable()
-    read_text(text, vocab)
-    profile.disable()
-    return pstats.Stats(profile).total_calls  # type: ignore[attr-defined,no-any-return]
-
-
-@pytest.mark.parametrize(
-    "unit", ["打印机，重启后，还是离线，", "the printer, today it shows offline, "]
-)
-def test_carrying_over_a_long_text_takes_linear_work(shipped, unit):
-    vocab = Vocabulary.build(shipped.kb)
-    read_text("warm up", vocab)
-    half = unit * (20_000 // len(unit))
-    whole = unit * (40_000 // len(unit))
-    small, big = _calls(vocab, half), _calls(vocab, whole)
-    assert big < 2.5 * small, (small, big)

@@ -129,7 +129,18 @@ def _calls(vocab: Vocabulary, text: str) -> int:
     return pstats.Stats(profile).total_calls  # type: ignore[attr-defined,no-any-return]
 
 
-@pytest.mark.parametrize("unit", ["not jammed ", "没有卡纸", "printer jammed, ", "打印机卡纸了，"])
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "not jammed ",
+        "没有卡纸",
+        "printer jammed, ",
+        "打印机卡纸了，",
+        # a state carrying the object of an earlier clause, repeated
+        "打印机，重启后，还是离线，",
+        "the printer, today it shows offline, ",
+    ],
+)
 def test_long_repetitive_text_takes_linear_work(shipped, unit):
     vocab = Vocabulary.build(shipped.kb)
     read_text("warm up", vocab)
