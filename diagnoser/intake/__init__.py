@@ -194,10 +194,15 @@ class _Compiled:
             return numbered[group]
 
         def file(place: int, slot: int, groups: list[frozenset[str]]) -> None:
+            # the rarest set needs no bit: a candidate is only looked at through one of its
+            # literals. Fewer sets with a bit keep the masks short (a mask is an int as wide
+            # as its highest bit) and leave most literals with none to add.
+            rarest = _rarest(groups)
             need = 0
             for group in groups:
-                need |= bit(group)
-            for lit in _rarest(groups):
+                if group != rarest:
+                    need |= bit(group)
+            for lit in rarest:
                 self.index.setdefault(lit, []).append((place, slot, need))
 
         for place, entry in enumerate(self.entries):
@@ -234,7 +239,8 @@ class _Compiled:
         have = 0
         filed = []
         for bits, under in map(self.table.__getitem__, hits.by_literal):
-            have |= bits
+            if bits:
+                have |= bits
             if under:
                 filed.append(under)
         chosen = set(self.always)
