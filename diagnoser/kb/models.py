@@ -19,7 +19,6 @@ from pydantic import (
 )
 
 from .._text import CJK as _CJK
-from .redos import backtracking_risk
 
 FAULT_ID = r"^(software|hardware|network|operation|external)\.[a-z][a-z0-9_]*$"
 SYMPTOM_ID = r"^[a-z][a-z0-9_]*$"
@@ -53,12 +52,6 @@ class Category(_Model):
     id: Literal["software", "hardware", "network", "operation", "external"]
     name: LocalizedText
     description: LocalizedText
-
-
-class CategoryFile(_Model):
-    """knowledge/categories.yaml: the five categories."""
-
-    categories: tuple[Category, ...] = Field(min_length=1)
 
 
 class Severity(StrEnum):
@@ -303,12 +296,6 @@ class Phrases(_Model):
         return self.zh + self.en
 
 
-class VocabularyFile(_Model):
-    """A file of knowledge/vocabulary/ with term classes: synonyms declared once."""
-
-    terms: dict[str, Phrases] = Field(min_length=1)
-
-
 class Scope(_Model):
     """Triggers of one context scope: phrases before or after a mention that decide it."""
 
@@ -371,12 +358,6 @@ class ContextFile(_Model):
     # a past fault and how to prevent it: "上次打印机卡纸了，这次要怎么预防？"
     recalled: Asked = Asked.model_construct()
     questions: Questions = Questions.model_construct()
-
-
-class SymptomFile(_Model):
-    """A file of knowledge/symptoms/: a list of symptoms."""
-
-    symptoms: tuple[Symptom, ...] = Field(min_length=1)
 
 
 class ErrorCode(_Model):
@@ -443,6 +424,8 @@ class Condition(_Model):
                 re.compile(self.matches)
             except re.error as exc:
                 raise ValueError(f"matches: invalid regular expression: {exc}") from exc
+            from .redos import backtracking_risk  # validating a rule file, not every start
+
             risk = backtracking_risk(self.matches)
             if risk:  # it would run on every ticket: refused, not only linted
                 raise ValueError(f"matches: {self.matches!r}: {risk}")
@@ -576,12 +559,6 @@ class Source(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str = Field(min_length=1)
     url: str | None = None
-
-
-class SourceFile(_Model):
-    """knowledge/sources.yaml: the documents references may name."""
-
-    sources: tuple[Source, ...] = ()
 
 
 # --- contacts in plan texts ---------------------------------------------------------------------

@@ -33,7 +33,7 @@ from .labels import (
 )
 
 if TYPE_CHECKING:
-    from ..kb.loader import KnowledgeBase
+    from ..kb.knowledge import KnowledgeBase
     from ..service import Diagnoser
 
 # --- the view every template receives ------------------------------------------------------------
