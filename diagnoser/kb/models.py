@@ -1,7 +1,5 @@
 """Knowledge and rule models (pydantic v2); unknown keys are rejected everywhere."""
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 from enum import StrEnum
@@ -266,7 +264,7 @@ class Symptom(_Model):
     examples: tuple[StrictStr, ...] = ()
 
     @model_validator(mode="after")
-    def _question_for_flags(self) -> Symptom:
+    def _question_for_flags(self) -> "Symptom":
         if self.question is not None and self.kind is not SymptomKind.FLAG:
             raise ValueError("'question' is for flag symptoms only (a yes/no question)")
         if self.examples and self.kind is not SymptomKind.FLAG:
@@ -415,7 +413,7 @@ class Condition(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @model_validator(mode="after")
-    def _one_operator(self) -> Condition:
+    def _one_operator(self) -> "Condition":
         used = [op for op in OPERATORS if self.value_of(op) is not None]
         if len(used) > 1:
             raise ValueError(f"one operator per condition, got {', '.join(used)}")
@@ -482,7 +480,7 @@ class Group(_Model):
     none: tuple[Condition, ...] = ()
 
     @model_validator(mode="after")
-    def _not_empty(self) -> Group:
+    def _not_empty(self) -> "Group":
         if not (self.all or self.any):
             raise ValueError("a condition group needs at least one 'all' or 'any' item")
         return self
@@ -498,7 +496,7 @@ class Conclusion(_Model):
     because: LocalizedText
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> Conclusion:
+    def _exactly_one(self) -> "Conclusion":
         if (self.fault is None) == (self.derive is None):
             raise ValueError("'then' needs exactly one of 'fault' or 'derive'")
         if self.fault is not None and self.value is not True:
@@ -547,7 +545,7 @@ class RuleSpec(_Model):
     then: Conclusion
 
     @model_validator(mode="after")
-    def _dates(self) -> RuleSpec:
+    def _dates(self) -> "RuleSpec":
         if self.modified is not None and self.modified < self.date:
             raise ValueError("'modified' is earlier than 'date'")
         return self
@@ -588,7 +586,7 @@ class IncidentMatch(_Model):
     faults: tuple[Annotated[str, Field(pattern=FAULT_ID)], ...] = ()
 
     @model_validator(mode="after")
-    def _something(self) -> IncidentMatch:
+    def _something(self) -> "IncidentMatch":
         if not (self.codes or self.faults):
             raise ValueError("'match' needs 'codes' or 'faults'")
         return self
@@ -632,7 +630,7 @@ class IncidentRule(_Model):
     then: IncidentConclusion
 
     @model_validator(mode="after")
-    def _checks(self) -> IncidentRule:
+    def _checks(self) -> "IncidentRule":
         if "key" not in self.group_by:
             raise ValueError("'group_by' must include 'key' (the fault or the code)")
         if len(set(self.group_by)) != len(self.group_by):
