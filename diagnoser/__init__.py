@@ -15,7 +15,8 @@ if TYPE_CHECKING:
         Location,
         TicketError,
     )
-    from .kb.loader import KnowledgeBase, lint_knowledge_base, load_knowledge_base
+    from .kb.knowledge import KnowledgeBase, load_knowledge_base
+    from .kb.loader import lint_knowledge_base
     from .kb.models import Severity
     from .result import (
         SCHEMA_VERSION,
@@ -95,7 +96,7 @@ _LAZY = {
     "Issue": ".errors",
     "IssueSeverity": ".errors",
     "JurisdictionBasis": ".result",
-    "KnowledgeBase": ".kb.loader",
+    "KnowledgeBase": ".kb.knowledge",
     "KnowledgeBaseError": ".errors",
     "Location": ".errors",
     "Plan": ".result",
@@ -118,7 +119,7 @@ _LAZY = {
     "UnrecognisedReason": ".result",
     "combine": ".triage.rank",
     "lint_knowledge_base": ".kb.loader",
-    "load_knowledge_base": ".kb.loader",
+    "load_knowledge_base": ".kb.knowledge",
 }
 
 

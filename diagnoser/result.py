@@ -6,8 +6,6 @@ built by `record_body`). Both carry `schema_version`; their JSON Schemas ship in
 `diagnoser/schemas/` and `diagnoser schema` prints them.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
@@ -160,28 +158,28 @@ class Source(_Out):
     )
 
     @classmethod
-    def ticket(cls, field: str) -> Source:
+    def ticket(cls, field: str) -> "Source":
         """Given in a ticket field."""
         return construct(cls, kind=SourceKind.TICKET, field=field)
 
     @classmethod
-    def text(cls, start: int | None = None, end: int | None = None, quote: str = "") -> Source:
+    def text(cls, start: int | None = None, end: int | None = None, quote: str = "") -> "Source":
         """Found in the ticket text (optionally where, and as what phrase)."""
         span = (start, end) if start is not None and end is not None else None
         return construct(cls, kind=SourceKind.TEXT, span=span, quote=quote or None)
 
     @classmethod
-    def catalog(cls, system: str, code: str) -> Source:
+    def catalog(cls, system: str, code: str) -> "Source":
         """The catalog entry of `code` in `system`."""
         return construct(cls, kind=SourceKind.CODE, system=system, code=code)
 
     @classmethod
-    def by_rule(cls, rule: str) -> Source:
+    def by_rule(cls, rule: str) -> "Source":
         """Concluded by `rule`."""
         return construct(cls, kind=SourceKind.RULE, rule=rule)
 
     @classmethod
-    def derived(cls, field: str) -> Source:
+    def derived(cls, field: str) -> "Source":
         """Computed from the ticket field `field`."""
         return construct(cls, kind=SourceKind.DERIVED, field=field)
 
@@ -191,15 +189,15 @@ class Source(_Out):
         data: dict[str, Any] = handler(self)
         return {k: v for k, v in data.items() if v is not None}
 
-    def similar(self, example: str, score: float) -> Source:
+    def similar(self, example: str, score: float) -> "Source":
         """The same text source, read as resembling `example` with similarity `score`."""
         return self.model_copy(update={"similar_to": example, "similarity": round(score, 2)})
 
-    def carried(self, quote: str) -> Source:
+    def carried(self, quote: str) -> "Source":
         """The same text source, the state of the object `quote` named in an earlier clause."""
         return self.model_copy(update={"carried_from": quote})
 
-    def bare(self) -> Source:
+    def bare(self) -> "Source":
         """The same source without the span and quote (what a fact means, not where it was)."""
         if self.span is None and self.quote is None:
             return self
@@ -387,7 +385,7 @@ class Unrecognised(_Out):
             else (f"{text}; did you mean {self.suggestion!r}?")
         )
 
-    def record(self) -> UnrecognisedRecord:
+    def record(self) -> "UnrecognisedRecord":
         """The plain form batch records carry (the same fields)."""
         return {
             "kind": self.kind.value,

@@ -14,7 +14,7 @@ from .facts import FactIn
 from .intake import Intake, SetAside, TextReading, Vocabulary, take_in
 from .intake.codes import canonical_code
 from .kb.index import RuleIndex
-from .kb.loader import KnowledgeBase, load_knowledge_base
+from .kb.knowledge import KnowledgeBase, load_knowledge_base
 from .kb.models import Group, RuleSpec, SymptomKind
 from .result import (
     ContextScope,

@@ -379,13 +379,19 @@ def test_the_package_loads_its_parts_on_first_use():
 # what a code-only `diagnose` must not import: the text matchers (and the similarity index),
 # traditional-to-simplified, the YAML loader (the knowledge base comes from the compiled cache),
 # the encoding detector, intake's text machinery, the suggestions for unknown names, the sandbox
-# of custom templates, the site profile's models (no --site given)
+# of custom templates, the site profile's models (no --site given), the loader and its checks
+# (a warm cache holds the loaded knowledge base) and the YAML reader it uses
 _NOT_FOR_A_CODE = (
     *("ahocorasick", "rapidfuzz", "opencc", "yaml", "charset_normalizer", "difflib"),
+    *("diagnoser.kb.loader", "diagnoser.kb.redos", "diagnoser._yaml"),
     *("diagnoser.intake.matcher", "diagnoser.intake.context", "diagnoser.intake.similar"),
     *("diagnoser.intake.regexes", "diagnoser.intake.noise"),
     *("jinja2.sandbox", "diagnoser.report._limits", "diagnoser.triage.site"),
 )
+
+
+# the modules whose many classes a start defines, written without postponed annotations
+_EAGER_ANNOTATIONS = ("diagnoser.result", "diagnoser.kb.models", "diagnoser.report.view")
 
 
 @pytest.mark.parametrize(
@@ -397,10 +403,22 @@ _NOT_FOR_A_CODE = (
     ],
 )
 def test_diagnose_a_code_imports_only_what_it_needs(tmp_path, fmt, unneeded, validators):
-    """`diagnoser diagnose --code 1001` starts fast: nothing it does not use is imported, and
-    no result model builds its validator but the one the format needs."""
+    """`diagnoser diagnose --code 1001` starts fast: nothing it does not use is imported, no
+    result model builds its validator but the one the format needs, and the models' classes
+    are defined without evaluating their annotations from strings."""
     code = (
-        "import sys\n"
+        "import sys, typing\n"
+        # the model modules' annotations are objects where they are written: defining their
+        # classes compiles and evaluates no forward reference but the one a recursive type needs
+        f"eager, forward, made = {_EAGER_ANNOTATIONS!r}, [], typing.ForwardRef.__init__\n"
+        "def counted(self, arg, *args, **kwargs):\n"
+        "    frame = sys._getframe(1)\n"
+        "    while frame is not None and frame.f_code.co_name != '<module>':\n"
+        "        frame = frame.f_back\n"
+        "    if frame is not None and frame.f_globals.get('__name__') in eager:\n"
+        "        forward.append(arg)\n"
+        "    made(self, arg, *args, **kwargs)\n"
+        "typing.ForwardRef.__init__ = counted\n"
         "from diagnoser.cli import main\n"
         f"sys.argv = ['diagnoser', 'diagnose', '--code', '1001', '--format', {fmt!r}]\n"
         "try:\n"
@@ -411,6 +429,7 @@ def test_diagnose_a_code_imports_only_what_it_needs(tmp_path, fmt, unneeded, val
         "import diagnoser.result as r\n"
         "print('BUILT', *sorted(n for n, c in vars(r).items() if isinstance(c, type)"
         " and c.__module__ == r.__name__ and c.__dict__.get('__pydantic_complete__')))\n"
+        "print('FORWARD', *sorted(forward))\n"
     )
     env = {**os.environ, "DIAGNOSER_CACHE_DIR": str(tmp_path)}
     env.pop("DIAGNOSER_SITE", None)  # a desk's own profile would load the site models
@@ -421,5 +440,6 @@ def test_diagnose_a_code_imports_only_what_it_needs(tmp_path, fmt, unneeded, val
         for _ in range(2)  # the first run fills the knowledge-base cache, the second reads it
     ]
     # exit status 0: a fault was identified; then the unneeded modules that were imported
-    last = runs[-1].stdout.splitlines()[-2:]
-    assert last == ["MODULES 0", f"BUILT{validators}"], runs[-1].stdout[-2000:] + runs[-1].stderr
+    last = runs[-1].stdout.splitlines()[-3:]
+    expected = ["MODULES 0", f"BUILT{validators}", "FORWARD Group"]
+    assert last == expected, runs[-1].stdout[-2000:] + runs[-1].stderr

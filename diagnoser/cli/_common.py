@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 if TYPE_CHECKING:
-    from ..kb.loader import KnowledgeBase
+    from ..kb.knowledge import KnowledgeBase
     from ..service import Diagnoser
 
 
@@ -67,7 +67,7 @@ def kb_paths(rules: Path | None, knowledge: Path | None) -> tuple[Path, Path]:
 
 def load_kb(rules: Path | None, knowledge: Path | None) -> KnowledgeBase:
     """The knowledge base of --rules and --knowledge (the shipped one by default)."""
-    from ..kb.loader import load_knowledge_base
+    from ..kb.knowledge import load_knowledge_base
 
     return load_knowledge_base(*kb_paths(rules, knowledge))
 

@@ -22,7 +22,7 @@ from ..intake.codes import canonical_code
 from ..kb.builtin import code_rules
 from ..kb.casetest import load_cases
 from ..kb.index import RuleIndex
-from ..kb.loader import KnowledgeBase
+from ..kb.knowledge import KnowledgeBase
 from ..kb.models import Condition, ErrorCode, Fault, Group, RuleSpec, Symptom
 from ..report import detect_language
 from ..result import SCHEMA_VERSION

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kb.loader import KnowledgeBase
+from ..kb.knowledge import KnowledgeBase
 from ..result import (
     Diagnosis,
     Evidence,

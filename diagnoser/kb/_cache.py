@@ -29,7 +29,7 @@ from .._cachedir import cache_dir, enabled
 from .._files import write_atomic_bytes
 
 if TYPE_CHECKING:
-    from .loader import KnowledgeBase
+    from .knowledge import KnowledgeBase
 
 log = logging.getLogger("diagnoser.cache")
 
@@ -61,7 +61,7 @@ def _not_loaded(directory: str) -> bool:
     and the scenarios (`scenarios/` but under incidents/, whose files the incident rules are);
     see load_rules and load_incident_rules in kb/loader.py. They are more than half the files
     under rules/, and a start need not read them to know the knowledge base is the same."""
-    from .loader import CASES_DIR, INCIDENTS_DIR, SCENARIOS_DIR
+    from .knowledge import CASES_DIR, INCIDENTS_DIR, SCENARIOS_DIR
 
     parts = directory.split(os.sep)
     return parts[-1] == CASES_DIR or (parts[-1] == SCENARIOS_DIR and parts[0] != INCIDENTS_DIR)
@@ -122,7 +122,7 @@ def cached(
 
 
 def _read(path: Path, key: str) -> KnowledgeBase | None:
-    from .loader import KnowledgeBase
+    from .knowledge import KnowledgeBase
 
     try:
         data = path.read_bytes()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .models import RuleSpec
 
 if TYPE_CHECKING:
-    from .loader import KnowledgeBase
+    from .knowledge import KnowledgeBase
 
 CODE_RULE_PREFIX = "code."
 

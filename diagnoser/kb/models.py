@@ -1,7 +1,5 @@
 """Knowledge and rule models (pydantic v2); unknown keys are rejected everywhere."""
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 from enum import StrEnum
@@ -19,7 +17,6 @@ from pydantic import (
 )
 
 from .._text import CJK as _CJK
-from .redos import backtracking_risk
 
 FAULT_ID = r"^(software|hardware|network|operation|external)\.[a-z][a-z0-9_]*$"
 SYMPTOM_ID = r"^[a-z][a-z0-9_]*$"
@@ -53,12 +50,6 @@ class Category(_Model):
     id: Literal["software", "hardware", "network", "operation", "external"]
     name: LocalizedText
     description: LocalizedText
-
-
-class CategoryFile(_Model):
-    """knowledge/categories.yaml: the five categories."""
-
-    categories: tuple[Category, ...] = Field(min_length=1)
 
 
 class Severity(StrEnum):
@@ -273,7 +264,7 @@ class Symptom(_Model):
     examples: tuple[StrictStr, ...] = ()
 
     @model_validator(mode="after")
-    def _question_for_flags(self) -> Symptom:
+    def _question_for_flags(self) -> "Symptom":
         if self.question is not None and self.kind is not SymptomKind.FLAG:
             raise ValueError("'question' is for flag symptoms only (a yes/no question)")
         if self.examples and self.kind is not SymptomKind.FLAG:
@@ -301,12 +292,6 @@ class Phrases(_Model):
     def all(self) -> tuple[str, ...]:
         """Every phrase, both languages."""
         return self.zh + self.en
-
-
-class VocabularyFile(_Model):
-    """A file of knowledge/vocabulary/ with term classes: synonyms declared once."""
-
-    terms: dict[str, Phrases] = Field(min_length=1)
 
 
 class Scope(_Model):
@@ -373,12 +358,6 @@ class ContextFile(_Model):
     questions: Questions = Questions.model_construct()
 
 
-class SymptomFile(_Model):
-    """A file of knowledge/symptoms/: a list of symptoms."""
-
-    symptoms: tuple[Symptom, ...] = Field(min_length=1)
-
-
 class ErrorCode(_Model):
     """What one error code means in one system."""
 
@@ -434,7 +413,7 @@ class Condition(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @model_validator(mode="after")
-    def _one_operator(self) -> Condition:
+    def _one_operator(self) -> "Condition":
         used = [op for op in OPERATORS if self.value_of(op) is not None]
         if len(used) > 1:
             raise ValueError(f"one operator per condition, got {', '.join(used)}")
@@ -443,6 +422,8 @@ class Condition(_Model):
                 re.compile(self.matches)
             except re.error as exc:
                 raise ValueError(f"matches: invalid regular expression: {exc}") from exc
+            from .redos import backtracking_risk  # validating a rule file, not every start
+
             risk = backtracking_risk(self.matches)
             if risk:  # it would run on every ticket: refused, not only linted
                 raise ValueError(f"matches: {self.matches!r}: {risk}")
@@ -499,7 +480,7 @@ class Group(_Model):
     none: tuple[Condition, ...] = ()
 
     @model_validator(mode="after")
-    def _not_empty(self) -> Group:
+    def _not_empty(self) -> "Group":
         if not (self.all or self.any):
             raise ValueError("a condition group needs at least one 'all' or 'any' item")
         return self
@@ -515,7 +496,7 @@ class Conclusion(_Model):
     because: LocalizedText
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> Conclusion:
+    def _exactly_one(self) -> "Conclusion":
         if (self.fault is None) == (self.derive is None):
             raise ValueError("'then' needs exactly one of 'fault' or 'derive'")
         if self.fault is not None and self.value is not True:
@@ -564,7 +545,7 @@ class RuleSpec(_Model):
     then: Conclusion
 
     @model_validator(mode="after")
-    def _dates(self) -> RuleSpec:
+    def _dates(self) -> "RuleSpec":
         if self.modified is not None and self.modified < self.date:
             raise ValueError("'modified' is earlier than 'date'")
         return self
@@ -576,12 +557,6 @@ class Source(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str = Field(min_length=1)
     url: str | None = None
-
-
-class SourceFile(_Model):
-    """knowledge/sources.yaml: the documents references may name."""
-
-    sources: tuple[Source, ...] = ()
 
 
 # --- contacts in plan texts ---------------------------------------------------------------------
@@ -611,7 +586,7 @@ class IncidentMatch(_Model):
     faults: tuple[Annotated[str, Field(pattern=FAULT_ID)], ...] = ()
 
     @model_validator(mode="after")
-    def _something(self) -> IncidentMatch:
+    def _something(self) -> "IncidentMatch":
         if not (self.codes or self.faults):
             raise ValueError("'match' needs 'codes' or 'faults'")
         return self
@@ -655,7 +630,7 @@ class IncidentRule(_Model):
     then: IncidentConclusion
 
     @model_validator(mode="after")
-    def _checks(self) -> IncidentRule:
+    def _checks(self) -> "IncidentRule":
         if "key" not in self.group_by:
             raise ValueError("'group_by' must include 'key' (the fault or the code)")
         if len(set(self.group_by)) != len(self.group_by):

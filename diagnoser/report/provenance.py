@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..kb.loader import KnowledgeBase
+    from ..kb.knowledge import KnowledgeBase
 
 HASH_LENGTH = 12  # hex digits shown; enough to tell knowledge bases apart at a glance
 _SUFFIXES = (".yaml", ".yml")

@@ -1,7 +1,5 @@
 """What a report shows: `ReportView`, built once from a diagnosis and given to every template."""
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -33,7 +31,7 @@ from .labels import (
 )
 
 if TYPE_CHECKING:
-    from ..kb.loader import KnowledgeBase
+    from ..kb.knowledge import KnowledgeBase
     from ..service import Diagnoser
 
 # --- the view every template receives ------------------------------------------------------------
@@ -211,7 +209,7 @@ def _format_time(value: dt.datetime, seconds: bool = False) -> str:
 class _Describer:
     """Readable, localised names for symptoms, values and fact sources."""
 
-    def __init__(self, kb: KnowledgeBase | None, lang: str) -> None:
+    def __init__(self, kb: "KnowledgeBase | None", lang: str) -> None:
         self.kb = kb
         self.lang = lang
 
@@ -297,7 +295,7 @@ class _Describer:
 
 
 def _fault_view(
-    rank: int, fault: RankedFault, lang: str, describer: _Describer, kb: KnowledgeBase | None
+    rank: int, fault: RankedFault, lang: str, describer: _Describer, kb: "KnowledgeBase | None"
 ) -> FaultView:
     if kb is not None and fault.category in kb.categories:
         category_name = kb.categories[fault.category].name.get(lang)
@@ -416,7 +414,7 @@ def _plain(value: Any) -> str:
 def build_view(
     diagnosis: Diagnosis,
     lang: str,
-    diagnoser: Diagnoser | None = None,
+    diagnoser: "Diagnoser | None" = None,
     ticket: Ticket | None = None,
     generated_at: dt.datetime | None = None,
 ) -> ReportView:

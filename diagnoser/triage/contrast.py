@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..kb.index import RuleIndex
-from ..kb.loader import KnowledgeBase
+from ..kb.knowledge import KnowledgeBase
 from ..kb.models import Condition, LocalizedText, RuleSpec
 from ..report.labels import SCOPE_NAMES as _SCOPES
 from ..result import Diagnosis, RankedFault

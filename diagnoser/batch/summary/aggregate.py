@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from ..._text import CJK as _CJK
-from ...kb.loader import KnowledgeBase
+from ...kb.knowledge import KnowledgeBase
 from ...kb.models import LocalizedText
 from .model import (
     _SPACES,

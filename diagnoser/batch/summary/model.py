@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ...errors import DiagnoserError
-from ...kb.loader import KnowledgeBase
+from ...kb.knowledge import KnowledgeBase
 from ...kb.models import LocalizedText
 from ...report.labels import CATEGORY_NAMES as CATEGORY_NAMES  # the one table, re-exported
 from ...report.labels import SCOPE_NAMES as _SCOPES

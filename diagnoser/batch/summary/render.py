@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from ..._files import write_atomic
 from ..._text import CJK_CLASS
-from ...kb.loader import KnowledgeBase
+from ...kb.knowledge import KnowledgeBase
 from ...kb.models import LocalizedText
 from .aggregate import _EDGE_PUNCT, summarise
 from .charts import (
