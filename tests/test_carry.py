@@ -63,6 +63,26 @@ def test_the_carried_object_shows_in_the_json_evidence(shipped):
 
 
 @pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "printer offline, said of 'printer' named earlier"),
+        ("zh", "（说的是前文的“printer”）"),
+    ],
+)
+def test_every_report_says_which_object_a_carried_state_was_said_of(shipped, lang, said):
+    from diagnoser.report import Format, render
+
+    got = shipped.diagnose({"text": "the printer was fine yesterday, today it shows offline"})
+    for fmt in (Format.TEXT, Format.MARKDOWN):
+        assert said in render(got, fmt, lang, diagnoser=shipped)
+    html = render(got, Format.HTML, lang, diagnoser=shipped)
+    assert said.replace("'", "&#39;") in html
+    # a state said in the object's own clause names no earlier object
+    plain = shipped.diagnose({"text": "the printer shows offline"})
+    assert "named earlier" not in render(plain, Format.TEXT, "en", diagnoser=shipped)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "打印机换了新纸，现在没问题了",  # cleared

@@ -47,3 +47,28 @@ def test_near_names_a_missing_file(tmp_path: Path) -> None:
     done = run("--near", "no-such-set.jsonl")
     assert done.returncode == 1
     assert "no-such-set.jsonl" in done.stderr
+
+
+def test_the_indexed_closest_pair_is_the_brute_force_one() -> None:
+    import importlib.util
+    import random
+
+    spec = importlib.util.spec_from_file_location("check_realworld", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    rng = random.Random(5)
+    words = ["打印机", "脱机", "税控盘", "printer", "offline", "超时", "timeout", "发票", "上传"]
+    rows = [
+        {"id": f"r{i}", "text": "".join(rng.choice(words) for _ in range(rng.randrange(1, 5)))}
+        for i in range(60)
+    ]
+    others = [(r, mod.trigrams(r["text"])) for r in rows[30:]]
+    best = (0.0, "", "")
+    for a in rows[:30]:  # every pair, the slow way
+        ga = mod.trigrams(a["text"])
+        for b, gb in others:
+            if ga and gb and len(ga & gb) / len(ga | gb) > best[0]:
+                best = (len(ga & gb) / len(ga | gb), a["id"], b["id"])
+    assert best[0] > 0
+    assert mod.closest(rows[:30], others) == best

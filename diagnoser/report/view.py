@@ -279,6 +279,14 @@ class _Describer:
                 if zh
                 else f"text: {what}, similar to '{source.similar_to}' ({score})"
             )
+        if in_text and source.carried_from is not None:
+            # the state was read in a later clause than its object: say which object it was
+            obj = source.carried_from
+            return (
+                f"工单文字：{what}（说的是前文的“{obj}”）"
+                if zh
+                else f"text: {what}, said of '{obj}' named earlier"
+            )
         if in_text:
             zh_prefix, en_prefix = "工单文字", "text"
         elif source.field == "metrics":

@@ -18,7 +18,7 @@ import argparse
 import json
 import statistics
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -139,15 +139,37 @@ def read_texts(path: Path) -> list[dict]:
     return rows
 
 
-def closest(rows: list[dict], others: list[tuple[dict, set[str]]]) -> tuple[float, str, str]:
+def trigram_index(others: list[tuple[dict, set[str]]]) -> dict[str, list[int]]:
+    """Which of `others` hold each trigram."""
+    index: dict[str, list[int]] = defaultdict(list)
+    for k, (_, gb) in enumerate(others):
+        for g in gb:
+            index[g].append(k)
+    return index
+
+
+def closest(
+    rows: list[dict],
+    others: list[tuple[dict, set[str]]],
+    index: dict[str, list[int]] | None = None,
+) -> tuple[float, str, str]:
+    """The most similar (row, other) pair by trigram Jaccard: (score, row id, other id).
+
+    Through an inverted index of the others' trigrams, so only pairs that share a trigram are
+    scored (exact: a pair sharing none scores 0); ties go to the first pair in input order."""
+    if index is None:
+        index = trigram_index(others)
     best = (0.0, "", "")
     for a in rows:
         ga = trigrams(a["text"])
-        for b, gb in others:
-            if ga and gb:
-                j = len(ga & gb) / len(ga | gb)
-                if j > best[0]:
-                    best = (j, a["id"], b["id"])
+        shared: Counter[int] = Counter()
+        for g in ga:
+            shared.update(index.get(g, ()))
+        for k in sorted(shared):
+            inter, (b, gb) = shared[k], others[k]
+            j = inter / (len(ga) + len(gb) - inter)
+            if j > best[0]:
+                best = (j, a["id"], b["id"])
     return best
 
 
@@ -163,9 +185,9 @@ def near(name: str, at: float) -> int:
         if p.name != name
         for r in read_texts(p)
     ]
-    found = 0
+    found, index = 0, trigram_index(others)
     for row in read_texts(path):
-        j, a, b = closest([row], others)
+        j, a, b = closest([row], others, index)
         if j >= at:
             found += 1
             print(f"{j:.2f}  {a.split(':', 1)[1]} ~ {b}")
@@ -211,15 +233,7 @@ def main() -> int:
             if roots[f] < 3:
                 errors.append(f"{name}: {f} is the root cause of only {roots[f]} tickets (need 3)")
     dev, hold = sets[FILES[0]], sets[FILES[1]]
-    grams = [(r, trigrams(r["text"])) for r in hold]
-    best = (0.0, "", "")
-    for a in dev:
-        ga = trigrams(a["text"])
-        for b, gb in grams:
-            if ga and gb:
-                j = len(ga & gb) / len(ga | gb)
-                if j > best[0]:
-                    best = (j, a["id"], b["id"])
+    best = closest(dev, [(r, trigrams(r["text"])) for r in hold])
     print(f"most similar dev/holdout pair: {best[1]} ~ {best[2]} (trigram Jaccard {best[0]:.2f})")
     # Every further set is compared with every other ticket file in this folder.
     for name in FILES[2:]:
