@@ -36,6 +36,7 @@ FILES = [
     "realworld-holdout4.jsonl",
     "realworld-dev8.jsonl",
     "realworld-holdout5.jsonl",
+    "realworld-dev9.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
