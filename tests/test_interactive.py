@@ -487,7 +487,12 @@ def test_the_command_asks_the_process_questions_and_records_them_in_json():
     assert all(
         {"question", "symptom", "answer", "asked_at"} <= set(e) for e in data["consultation"]
     )
-    assert data["reported_at"].startswith(data["consultation"][0]["asked_at"][:10])
+    # a bare clock time is the latest 9:05 before the question was asked: today's, or
+    # yesterday's when asked before 9:05
+    reported = dt.datetime.fromisoformat(data["reported_at"])
+    asked = dt.datetime.fromisoformat(data["consultation"][1]["asked_at"])
+    assert (reported.hour, reported.minute) == (9, 5)
+    assert dt.timedelta(0) <= asked - reported < dt.timedelta(days=1)
     assert data["scope"] == "single_user"
     assert "Summary" in result.stderr and "Who to call:" in result.stderr
 
