@@ -272,6 +272,14 @@ def test_only_the_adapter_imports_experta():
     assert private == []
 
 
+def _by_reach(compiled, fact_sets) -> dict[frozenset[int], list[tuple]]:
+    """The fact sets grouped by the rules they can reach (one engine per group)."""
+    by_reach: dict[frozenset[int], list[tuple]] = {}
+    for facts in fact_sets:
+        by_reach.setdefault(compiled.reachable((f.id, f.value) for f in facts), []).append(facts)
+    return by_reach
+
+
 def test_engines_of_the_reachable_rules_fire_exactly_like_the_full_network(shipped, fact_sets):
     # every distinct fact set the shipped tickets give, on an engine of the rules it can reach
     # and on the full network: same firings (rule, conclusion, certainty, evidence, in order).
@@ -279,9 +287,7 @@ def test_engines_of_the_reachable_rules_fire_exactly_like_the_full_network(shipp
     compiled = shipped._compiled
     full = compiled.new_engine()
     full.prepare()
-    by_reach: dict[frozenset[int], list[tuple]] = {}
-    for facts in fact_sets:
-        by_reach.setdefault(compiled.reachable((f.id, f.value) for f in facts), []).append(facts)
+    by_reach = _by_reach(compiled, fact_sets)
     built = []
     for reach, group in by_reach.items():
         partial = compiled.new_engine()  # nothing built yet
@@ -475,9 +481,7 @@ def test_every_matcher_fires_exactly_like_experta_s_own_on_the_shipped_tickets(
     }
     for e in full.values():
         e.prepare()
-    by_reach: dict[frozenset[int], list[tuple]] = {}
-    for facts in fact_sets:
-        by_reach.setdefault(compiled.reachable((f.id, f.value) for f in facts), []).append(facts)
+    by_reach = _by_reach(compiled, fact_sets)
     for reach, group in by_reach.items():
         stock = compiled.new_engine()
         for facts in group:
