@@ -444,3 +444,33 @@ def test_yaml_alias_bombs_and_huge_files_stop_early(tmp_path):
     mapping.write_text("\n".join(lines) + "\n")
     with pytest.raises(Exception, match="aliases"):
         ColumnMap.build(map_file=mapping)
+
+
+def test_a_bad_value_names_the_column_of_a_csv_and_the_field_of_a_json_record(tmp_path):
+    """The rejection says where the value came from in the words of its format: a CSV column,
+    a JSON field (only when it is not the ticket field's own name)."""
+    rows = tmp_path / "export.csv"
+    rows.write_text("ticket,Beschreibung,cpu\nx1,the invoice printer jammed,abc\n", "utf-8")
+    _, records, _ = _run(
+        str(rows), "--map", "id=ticket", "--map", "text=Beschreibung",
+        "--map", "metrics.cpu_percent=cpu",
+    )  # fmt: skip
+    assert [r["error"] for r in records] == [
+        "metrics.cpu_percent (column 'cpu'): a number is needed, got 'abc'"
+    ]
+    lines = tmp_path / "export.jsonl"
+    lines.write_text('{"id": "a", "body": 5}\n{"id": "b", "text": 7}\n', "utf-8")
+    _, records, _ = _run(str(lines), "--map", "text=body", "--map", "text=text")
+    assert [r["error"] for r in records] == [
+        "text (field 'body'): a string expected, got int",
+        "text: a string expected, got int",
+    ]
+
+
+def test_a_header_without_an_id_column_says_what_was_looked_for(tmp_path):
+    rows = tmp_path / "export.csv"
+    rows.write_text("a,text\n1,the invoice printer jammed\n", "utf-8")
+    _, records, _ = _run(str(rows))
+    (error,) = [r["error"] for r in records]
+    assert error.startswith("id: no column of the header holds it (looked for: id, ticket_id")
+    assert error.endswith("--map id=COLUMN)")

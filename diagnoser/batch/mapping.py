@@ -286,6 +286,15 @@ class BoundMap:
         label, error = self._apply(data, ticket, warnings)
         return Mapped(ticket, label, error, warnings, extra)
 
+    def _where(self, name: str, cols: str) -> str:
+        """Where a bad value was found: the ticket field, and the input column or JSON field
+        it came from when that is another name ("text (column 'Beschreibung')")."""
+        if cols == name:
+            return name
+        kind = "column" if self.header is not None else "field"
+        shown = cols if ", " in cols else repr(cols)
+        return f"{name} ({kind} {shown})"
+
     def _apply(
         self, data: Mapping[str, Any], ticket: dict[str, Any], warnings: list[str]
     ) -> tuple[Any, str | None]:
@@ -308,7 +317,7 @@ class BoundMap:
                 try:
                     value = _multi(name, parts)
                 except ValueError as exc:
-                    return None, f"{name} (column {', '.join(used)}): {exc}"
+                    return None, f"{self._where(name, ', '.join(used))}: {exc}"
                 col = ", ".join(used)
             else:
                 for col in cols:
@@ -321,9 +330,9 @@ class BoundMap:
                 value = _convert(name, value)
             except ValueError as exc:
                 if name == "reported_at" and not isinstance(exc, _Fatal):
-                    warnings.append(f"{name} (column {col!r}): {exc}; left out")
+                    warnings.append(f"{self._where(name, col)}: {exc}; left out")
                     continue
-                return None, f"{name} (column {col!r}): {exc}"
+                return None, f"{self._where(name, col)}: {exc}"
             if name == "label":
                 label = value
             elif value is not None:
@@ -337,12 +346,20 @@ class BoundMap:
                 try:
                     metrics[metric] = _number(value)
                 except ValueError as exc:
-                    return None, f"metrics.{metric} (column {col!r}): {exc}"
+                    return None, f"{self._where('metrics.' + metric, col)}: {exc}"
             if metrics:
                 ticket["metrics"] = metrics
         ticket_id = ticket.get("id")
         if ticket_id is None:
-            return None, f"id: missing (columns tried: {', '.join(self.fields['id'])})"
+            if self.header is None:
+                return None, f"id: missing (fields tried: {', '.join(self.fields['id'])})"
+            if self.fields["id"]:
+                return None, f"id: missing (columns tried: {', '.join(self.fields['id'])})"
+            looked = ", ".join(self.cmap.fields["id"])
+            return (
+                None,
+                f"id: no column of the header holds it (looked for: {looked}; --map id=COLUMN)",
+            )
         return label, None
 
 
@@ -388,7 +405,7 @@ def _multi(name: str, parts: list[Any]) -> Any:
         texts = []
         for item in items:
             if not isinstance(item, str):
-                raise ValueError(f"text expected, got {type(item).__name__}")
+                raise ValueError(f"a string expected, got {type(item).__name__}")
             texts.append(html_to_text(_check_text(item)))
         return _check_text("\n".join(t for t in texts if t))
     out: list[str] = []
