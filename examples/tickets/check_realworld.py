@@ -39,6 +39,7 @@ FILES = [
     "realworld-holdout6.jsonl",
     "realworld-dev9.jsonl",
     "realworld-dev10.jsonl",
+    "realworld-dev11.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
