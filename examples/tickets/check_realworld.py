@@ -38,6 +38,8 @@ FILES = [
     "realworld-holdout5.jsonl",
     "realworld-holdout6.jsonl",
     "realworld-dev9.jsonl",
+    "realworld-dev10.jsonl",
+    "realworld-dev11.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
