@@ -38,6 +38,7 @@ FILES = [
     "realworld-holdout5.jsonl",
     "realworld-holdout6.jsonl",
     "realworld-dev9.jsonl",
+    "realworld-holdout7.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
