@@ -40,6 +40,7 @@ FILES = [
     "realworld-dev9.jsonl",
     "realworld-dev10.jsonl",
     "realworld-dev11.jsonl",
+    "realworld-dev12.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
