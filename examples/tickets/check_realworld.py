@@ -41,6 +41,7 @@ FILES = [
     "realworld-dev10.jsonl",
     "realworld-dev11.jsonl",
     "realworld-holdout7.jsonl",
+    "realworld-dev12.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
