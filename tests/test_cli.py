@@ -484,3 +484,16 @@ def test_the_installed_command_skips_the_teardown_only_after_finish(
 
 def _without_time(report: str) -> str:
     return re.sub(r'"generated_at": "[^"]*"|Generated: [^·]*', "", report)
+
+
+def test_the_collector_stays_off_for_a_one_shot_command_only():
+    import gc
+
+    try:
+        gc.disable()  # as run() leaves it until the command is known
+        assert run("diagnose", "--code", "1001", *KB).exit_code == 0
+        assert not gc.isenabled()
+        assert run("codes", *KB).exit_code == 0
+        assert gc.isenabled()
+    finally:
+        gc.enable()
