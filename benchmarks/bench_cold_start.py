@@ -4,9 +4,11 @@ Run: python benchmarks/bench_cold_start.py [--runs N] [--baseline DIR]
 Every command runs N times, interleaved, in one run; prints the medians of the wall-clock time,
 their ratio to a bare python, and the median CPU time (user + system) of the process, the steadier
 figure on a shared, loaded machine. The knowledge-base cache is measured warm (the usual case: the
-first run of a version fills it) and off (DIAGNOSER_CACHE=0, what every start cost before the
-cache). `--baseline DIR` adds the same command run from another source tree (e.g. a worktree of
-an older commit: `git worktree add --detach /tmp/base main`), side by side in the same run.
+first run of a version fills it), cold (an empty cache directory at every run: the first start
+of a new version, which loads the files and fills the cache) and off (DIAGNOSER_CACHE=0, what
+every start cost before the cache). `--baseline DIR` adds the same commands run from another
+source tree (e.g. a worktree of an older commit: `git worktree add --detach /tmp/base main`),
+side by side in the same run; both run as `python -m diagnoser`, the installed command's entry.
 
 Two reference lines give the floor of the chosen stack: a bare process that imports pydantic
 (with BaseModel), jinja2, click and experta and does nothing else — what any start of ours
@@ -26,6 +28,10 @@ import sys
 import tempfile
 import time
 
+# a ticket's own words (intake's text machinery loads with it): a printer that will not print
+TEXT = "开票时打印机不出纸，提示错误代码1001"
+COLD = os.path.join(tempfile.gettempdir(), f"diagnoser-bench-cold-{os.getpid()}")
+
 # the stack alone, in a bare process: experta needs collections.Mapping while its frozendict 1.2
 # is first imported (what diagnoser/engine/_experta.py does); pydantic.BaseModel loads the part
 # of pydantic every model needs
@@ -36,7 +42,10 @@ _FLOOR = (
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall-clock seconds, CPU seconds of the child) of one run of `cmd`."""
+    """(wall-clock seconds, CPU seconds of the child) of one run of `cmd`; a cache directory
+    named COLD in `env` is emptied first."""
+    if env.get("DIAGNOSER_CACHE_DIR") == COLD:
+        shutil.rmtree(COLD, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -63,6 +72,7 @@ def main() -> None:
     # bytecode written by the first run, as an installed package has it
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     warm = {**env, "DIAGNOSER_CACHE_DIR": cache}
+    cold = {**env, "DIAGNOSER_CACHE_DIR": COLD}
     off = {**warm, "DIAGNOSER_CACHE": "0"}
     commands = {
         "python -c 'import json'": ([sys.executable, "-c", "import json"], warm),
@@ -75,18 +85,20 @@ def main() -> None:
             warm,
         ),
         "diagnose --code 1001 (cache warm)": ([exe, "diagnose", "--code", "1001"], warm),
+        "diagnose --code 1001 (cache cold)": ([exe, "diagnose", "--code", "1001"], cold),
         "diagnose --code 1001 (DIAGNOSER_CACHE=0)": ([exe, "diagnose", "--code", "1001"], off),
         "diagnose --code 1001 --format json (cache warm)": (
             [exe, "diagnose", "--code", "1001", "--format", "json"],
             warm,
         ),
+        "diagnose --text '...' (cache warm)": ([exe, "diagnose", "--text", TEXT], warm),
     }
     if args.baseline:
         # both from source through the same entry, so that only the tree differs
-        entry = [sys.executable, "-c", "from diagnoser.cli import main; main()"]
+        entry = [sys.executable, "-m", "diagnoser"]
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         for label, tree in (("this tree", here), ("baseline", args.baseline)):
-            # PYTHONSAFEPATH: `python -c` would otherwise put the current directory (a source
+            # PYTHONSAFEPATH: `python -m` would otherwise put the current directory (a source
             # tree itself, when run from one) before PYTHONPATH, and import that tree instead
             env = {**warm, "PYTHONPATH": os.path.abspath(tree), "PYTHONSAFEPATH": "1"}
             for fmt in ("text", "json"):
@@ -94,6 +106,10 @@ def main() -> None:
                     [*entry, "diagnose", "--code", "1001", "--format", fmt],
                     env,
                 )
+            commands[f"diagnose --text '...', {label} (cache warm)"] = (
+                [*entry, "diagnose", "--text", TEXT],
+                env,
+            )
     try:
         for cmd, env in commands.values():  # fills the cache, compiles the bytecode
             timed(cmd, env)
@@ -103,6 +119,7 @@ def main() -> None:
                 times[name].append(timed(cmd, env))
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(COLD, ignore_errors=True)
     bare = times["python -c 'import json'"]
     base = statistics.median(wall for wall, _ in bare)
     base_cpu = statistics.median(cpu for _, cpu in bare)

@@ -1,5 +1,5 @@
 """`python -m diagnoser ...`: the `diagnoser` command without its installed script."""
 
-from .cli import main
+from .cli import run
 
-main()
+run()

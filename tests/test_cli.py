@@ -443,3 +443,57 @@ def test_diagnose_a_code_imports_only_what_it_needs(tmp_path, fmt, unneeded, val
     last = runs[-1].stdout.splitlines()[-3:]
     expected = ["MODULES 0", f"BUILT{validators}", "FORWARD Group"]
     assert last == expected, runs[-1].stdout[-2000:] + runs[-1].stderr
+
+
+_ENDS = (
+    "import atexit, sys\n"
+    "atexit.register(print, 'TEARDOWN', file=sys.stderr)\n"
+    "from diagnoser.cli import run\n"
+    "sys.argv = ['diagnoser', *sys.argv[1:]]\n"
+    "run()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "teardown"),
+    [
+        # diagnose ends at once after flushing its report: the atexit hook never runs
+        (["diagnose", "--code", "1001", "--format", "json", *KB], 0, False),
+        (["diagnose", "--code", "no-such-code", *KB], 1, False),
+        # the other commands, and every error, end the ordinary way
+        (["codes", *KB], 0, True),
+        (["diagnose", "--code", "1001", "--format", "xml"], 2, True),
+    ],
+)
+def test_the_installed_command_skips_the_teardown_only_after_finish(
+    tmp_path, args, status, teardown
+):
+    env = {**os.environ, "DIAGNOSER_CACHE_DIR": str(tmp_path)}
+    env.pop("DIAGNOSER_SITE", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _ENDS, *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == status, done.stderr
+    assert ("TEARDOWN" in done.stderr) is teardown, done.stderr
+    # what reached the pipe is the whole output, as click's runner sees it
+    expected = run(*args)
+    assert expected.exit_code == status
+    if status in (0, 1):
+        assert _without_time(done.stdout) == _without_time(expected.stdout)
+
+
+def _without_time(report: str) -> str:
+    return re.sub(r'"generated_at": "[^"]*"|Generated: [^·]*', "", report)
+
+
+def test_the_collector_stays_off_for_a_one_shot_command_only():
+    import gc
+
+    try:
+        gc.disable()  # as run() leaves it until the command is known
+        assert run("diagnose", "--code", "1001", *KB).exit_code == 0
+        assert not gc.isenabled()
+        assert run("codes", *KB).exit_code == 0
+        assert gc.isenabled()
+    finally:
+        gc.enable()

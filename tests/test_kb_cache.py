@@ -108,6 +108,26 @@ def test_a_corrupt_entry_is_ignored_and_rebuilt(cache, kb_copy, parses, damage):
     assert parses == []
 
 
+@pytest.mark.parametrize("truncated", [False, True])
+@pytest.mark.parametrize("collecting", [True, False])
+def test_reading_an_entry_leaves_the_collector_as_it_was(cache, kb_copy, truncated, collecting):
+    import gc
+
+    rules, knowledge = kb_copy
+    load_knowledge_base(rules, knowledge)
+    if truncated:  # the right header, half a pickle: the read fails inside pickle.loads
+        (entry,) = _entries(cache)
+        data = entry.read_bytes()
+        entry.write_bytes(data[: len(data) // 2])
+    try:
+        if not collecting:
+            gc.disable()
+        load_knowledge_base(rules, knowledge)
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable()
+
+
 def test_diagnoser_cache_0_turns_it_off(cache, kb_copy, parses, monkeypatch):
     monkeypatch.setenv("DIAGNOSER_CACHE", "0")
     rules, knowledge = kb_copy

@@ -1,5 +1,5 @@
 """`python -m diagnoser.cli ...`: the `diagnoser` command without its installed script."""
 
-from . import main
+from . import run
 
-main()
+run()

@@ -44,6 +44,21 @@ EXIT_INTERRUPTED = Exit.INTERRUPTED
 EXIT_INTERNAL = Exit.INTERNAL
 
 
+class Finished(SystemExit):
+    """The end of a command that leaves nothing for the interpreter's teardown to do: no
+    thread, child process, temporary file or open output (everything it wrote is flushed).
+
+    An ordinary SystemExit to every caller (click's test runner, `main()`); the installed
+    command (`run()` in cli/__init__.py) then ends the process at once rather than free each of
+    the some 40,000 objects a start has made, one by one, a sixth of a `diagnose` process.
+    """
+
+
+def finish(code: int) -> NoReturn:
+    """End a command that started nothing the teardown must stop (see Finished)."""
+    raise Finished(int(code))
+
+
 def fail(message: str, code: int) -> NoReturn:
     """One error line on stderr (`diagnoser: error: ...`), then exit with `code`."""
     click.echo(f"diagnoser: error: {message}", err=True)

@@ -16,6 +16,7 @@ trusted as the user's own files are.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import os
@@ -132,11 +133,18 @@ def _read(path: Path, key: str) -> KnowledgeBase | None:
     if not data.startswith(header):
         log.debug("cache entry %s is not for this key: ignored", path)
         return None
+    # the collector off while the some 25,000 containers of an entry are made: every 700 start
+    # a collection, every tenth of those traverses what was unpickled so far, all of it kept
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         kb = pickle.loads(data[len(header) :])
     except Exception as exc:  # a truncated or foreign entry is rebuilt, never trusted half
         log.debug("cache entry %s unreadable (%s): rebuilt", path, exc)
         return None
+    finally:
+        if collecting:
+            gc.enable()
     return kb if isinstance(kb, KnowledgeBase) else None
 
 
