@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from diagnoser import Ticket
-from diagnoser.intake import take_in
+from diagnoser.intake import read_text, take_in
 from diagnoser.intake.noise import noise_spans, strip_noise
 from diagnoser.result import Source
 from diagnoser.result import UnrecognisedReason as Why
@@ -150,3 +152,61 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         )
     }
     assert set(map(tuple, faults.values())) == {("hardware.terminal_failure",)}
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom"),
+    [
+        # the place is dark, the backup power or a breaker gone
+        ("no lights in the entire building since noon, tills are dead", "power_outage"),
+        ("the inverter died around 2 and the counter pcs went off", "power_outage"),
+        ("our RCD keeps tripping when the kettle is on", "power_outage"),
+        # the cable cut, told verb first
+        ("the builders cut through our network cable this morning", "network_down"),
+        # the line or the modem going up and down by itself
+        ("router keeps rebooting on its own every few minutes", "link_flapping"),
+        # the till or PC itself
+        ("the back office laptop powers up but the screen stays black", "terminal_hardware_fault"),
+        ("till 3 keeps auto restarting since the afternoon", "terminal_hardware_fault"),
+        ("the billing app quits whenever we add a discount line", "app_crash"),
+        # the provider named, which one, then its state
+        ("the GSP we signed up with last year is down again", "intermediary_failing"),
+        # a login from elsewhere while nobody was in
+        ("someone signed in from a russian ip at 3am, no one was awake", "odd_login"),
+        # one sale, two documents
+        ("the job ran twice and the same sale got two invoices", "same_invoice_twice"),
+        ("clicked Submit twice on the slow screen and got two e-invoices", "same_invoice_twice"),
+        # what the platform tells, in English
+        ("the portal says this GSTIN isn't enabled for e-invoicing", "invoice_type_not_approved"),
+        ("the till shows offline issuing time exceeded", "offline_limit_exceeded"),
+        ("SMP lookup returns NXDOMAIN for the buyer", "receiver_not_registered"),
+    ],
+)
+def test_english_phrasings_of_faults(shipped, text, symptom):
+    assert symptom in dict(read_text(text, shipped._vocab).symptoms)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # cleared and closed
+        "The paper jam was cleared by your technician, you may close this.",
+        # asked ahead, nothing broken
+        "Could you explain how the UPS should shut the server down in a power cut?"
+        " No issue now, just planning.",
+    ],
+)
+def test_english_non_faults_give_nothing(shipped, text):
+    assert not shipped.diagnose({"text": text}).diagnoses
+
+
+def test_a_storm_of_requests_is_no_weather(shipped):
+    said = dict(
+        read_text(
+            "the gateway blocked us after a retry storm from our batch job", shipped._vocab
+        ).symptoms
+    )
+    assert "natural_disaster" not in said
+    assert "natural_disaster" in dict(
+        read_text("a storm knocked out the shop", shipped._vocab).symptoms
+    )
