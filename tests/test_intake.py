@@ -180,6 +180,19 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("the portal says this GSTIN isn't enabled for e-invoicing", "invoice_type_not_approved"),
         ("the till shows offline issuing time exceeded", "offline_limit_exceeded"),
         ("SMP lookup returns NXDOMAIN for the buyer", "receiver_not_registered"),
+        # blocked, told verb first, of our own address
+        ("the provider banned our public ip yesterday", "api_blocked"),
+        ("since noon the gateway is rejecting all our requests", "api_blocked"),
+        # the disk, in a database's or a checker's words
+        ("chkdsk reports bad clusters on the data volume", "disk_failure"),
+        # GST: a sale inside the state goes out as IGST
+        ("our local sales are charged IGST instead of CGST and SGST", "config_wrong"),
+        ("same-state customers get IGST on every bill", "config_wrong"),
+        # the paper forms' numbers against the system's
+        ("the forms start at 0200 but the till expects 0198", "invoice_number_mismatch"),
+        ("the pre-numbered stock went in upside down", "invoice_number_mismatch"),
+        # the link at its cap
+        ("the uplink has been flat at the cap all afternoon", "network_slow"),
     ],
 )
 def test_english_phrasings_of_faults(shipped, text, symptom):
