@@ -193,6 +193,14 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("the pre-numbered stock went in upside down", "invoice_number_mismatch"),
         # the link at its cap
         ("the uplink has been flat at the cap all afternoon", "network_slow"),
+        # the platform's channel, the provider's status page, the tracks not fetched
+        ("the SdI channel stopped answering an hour ago", "platform_error"),
+        ("our billing vendor put up a status page saying partial outage", "intermediary_failing"),
+        ("nobody fetched this period's e-invoice number tracks", "stock_not_loaded"),
+        # what the other side says of our document, a damaged company file
+        ("the access point says the XML is not well formed", "validation_rule_error"),
+        ("Tally shows Error in Data when opening the company", "db_corrupted"),
+        ("we upgraded the signing library to the latest version on monday", "after_upgrade"),
     ],
 )
 def test_english_phrasings_of_faults(shipped, text, symptom):
