@@ -201,6 +201,14 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("the access point says the XML is not well formed", "validation_rule_error"),
         ("Tally shows Error in Data when opening the company", "db_corrupted"),
         ("we upgraded the signing library to the latest version on monday", "after_upgrade"),
+        # effects only: the screen that never moves on, the blank bill, billing as the act
+        ("the screen is stuck on processing since five minutes", "slow_response"),
+        ("the save button keeps loading forever", "slow_response"),
+        ("the receipt print is coming blank", "faint_print"),
+        ("no billing happening at counter 4 since lunch", "cannot_issue"),
+        ("the billing software is not opening today", "crash_on_startup"),
+        # a pasted HTTP status
+        ("POST /invoices answered HTTP 422 for the whole batch", "validation_rule_error"),
     ],
 )
 def test_english_phrasings_of_faults(shipped, text, symptom):
@@ -215,6 +223,9 @@ def test_english_phrasings_of_faults(shipped, text, symptom):
         # asked ahead, nothing broken
         "Could you explain how the UPS should shut the server down in a power cut?"
         " No issue now, just planning.",
+        # fixed already, or only asked how to set it
+        "our bills went out as IGST instead of CGST last month, we fixed it already",
+        "How do we set IGST for inter-state sales in the new ERP?",
     ],
 )
 def test_english_non_faults_give_nothing(shipped, text):
