@@ -209,6 +209,11 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("the billing software is not opening today", "crash_on_startup"),
         # a pasted HTTP status
         ("POST /invoices answered HTTP 422 for the whole batch", "validation_rule_error"),
+        # the job sent, nothing comes of it; the invoices never get there; a GSTIN not active
+        ("we press print and the receipt printer does nothing", "print_failure"),
+        ("the print command goes out but nothing happens", "print_failure"),
+        ("since 11 the bills are not reaching the IRP", "upload_failure"),
+        ("buyer GSTIN is not active says the portal", "taxpayer_risk_flagged"),
     ],
 )
 def test_english_phrasings_of_faults(shipped, text, symptom):
