@@ -214,6 +214,10 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("the print command goes out but nothing happens", "print_failure"),
         ("since 11 the bills are not reaching the IRP", "upload_failure"),
         ("buyer GSTIN is not active says the portal", "taxpayer_risk_flagged"),
+        # mixed zh/en: a Chinese word or two between the English ones
+        ("我们的 GSP 又 down 了", "intermediary_failing"),
+        ("装了 the latest version 以后一直报错", "after_upgrade"),
+        ("db server 今天早上又 down 了", "server_down"),
     ],
 )
 def test_english_phrasings_of_faults(shipped, text, symptom):
