@@ -218,6 +218,12 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("我们的 GSP 又 down 了", "intermediary_failing"),
         ("装了 the latest version 以后一直报错", "after_upgrade"),
         ("db server 今天早上又 down 了", "server_down"),
+        # the object before its state, with a word or a place between
+        ("the label printer is always not connected after lunch", "printer_offline"),
+        ("the invoicing app shows a blank preview for every bill", "blank_preview"),
+        ("the C drive of the billing server is full since friday", "disk_full_message"),
+        ("the host has been unreachable for an hour", "cannot_connect"),
+        ("after the pos update the tax button disappeared", "after_upgrade"),
     ],
 )
 def test_english_phrasings_of_faults(shipped, text, symptom):
