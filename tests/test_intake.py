@@ -224,6 +224,11 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("the C drive of the billing server is full since friday", "disk_full_message"),
         ("the host has been unreachable for an hour", "cannot_connect"),
         ("after the pos update the tax button disappeared", "after_upgrade"),
+        # shop and helpdesk English
+        ("the e-invoices are not uploading since yesterday", "upload_failure"),
+        ("about forty IRNs stuck in the queue", "upload_failure"),
+        ("bill numbers skipped from 0410 to 0415 today", "invoice_number_mismatch"),
+        ("the billing software keeps closing by itself", "app_crash"),
     ],
 )
 def test_english_phrasings_of_faults(shipped, text, symptom):
@@ -241,6 +246,8 @@ def test_english_phrasings_of_faults(shipped, text, symptom):
         # fixed already, or only asked how to set it
         "our bills went out as IGST instead of CGST last month, we fixed it already",
         "How do we set IGST for inter-state sales in the new ERP?",
+        # a planned shutdown is no crash
+        "the server shuts down automatically every night for the backup, as planned",
     ],
 )
 def test_english_non_faults_give_nothing(shipped, text):
