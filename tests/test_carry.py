@@ -127,6 +127,36 @@ def test_where_the_carry_stops(shipped, text, reason):
     assert "printer_offline" not in said, reason
 
 
+@pytest.mark.parametrize(
+    ("text", "symptom", "obj"),
+    [
+        # what happened before, not what fails: after, since, update, patch, upgrade
+        ("the till printer, after the windows update, shows offline", "printer_offline", "printer"),
+        ("our invoice printer, after the patch, is offline again", "printer_offline", "printer"),
+        ("the printer, since the upgrade on friday, shows offline", "printer_offline", "printer"),
+        ("打印机，从 update 之后一直脱机", "printer_offline", "打印机"),
+        # a count names nothing: it is said of what was done to the object
+        ("the receipt printer, restarted it twice, still offline", "printer_offline", "printer"),
+        (
+            "the tax UKey, replugged it three times, still not detected",
+            "device_not_detected",
+            "tax UKey",
+        ),
+    ],
+)
+def test_a_circumstance_or_a_count_between_does_not_stop_the_carry(shipped, text, symptom, obj):
+    source = _symptoms(shipped, text)[symptom]
+    assert source.carried_from == obj
+
+
+def test_a_connection_named_between_is_an_object_of_its_own(shipped):
+    # "connection timed out" is said of the connection, not of the GSP named before it
+    text = "SAP can't reach the GSP endpoint, connection timed out after 30s every time"
+    said = _symptoms(shipped, text)
+    assert all(s.carried_from != "GSP" for s in said.values())
+    assert _faults(shipped, text)[0] == "network.disconnected"
+
+
 def test_a_state_said_outright_is_not_also_carried(shipped):
     # both clauses name the printer's state: the first says it outright
     said = _symptoms(shipped, "打印机离线了，重启后还是离线")

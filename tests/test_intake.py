@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from diagnoser import Ticket
-from diagnoser.intake import take_in
+from diagnoser.intake import read_text, take_in
 from diagnoser.intake.noise import noise_spans, strip_noise
 from diagnoser.result import Source
 from diagnoser.result import UnrecognisedReason as Why
@@ -150,3 +152,115 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         )
     }
     assert set(map(tuple, faults.values())) == {("hardware.terminal_failure",)}
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom"),
+    [
+        # the place is dark, the backup power or a breaker gone
+        ("no lights in the entire building since noon, tills are dead", "power_outage"),
+        ("the inverter died around 2 and the counter pcs went off", "power_outage"),
+        ("our RCD keeps tripping when the kettle is on", "power_outage"),
+        # the cable cut, told verb first
+        ("the builders cut through our network cable this morning", "network_down"),
+        # the line or the modem going up and down by itself
+        ("router keeps rebooting on its own every few minutes", "link_flapping"),
+        # the till or PC itself
+        ("the back office laptop powers up but the screen stays black", "terminal_hardware_fault"),
+        ("till 3 keeps auto restarting since the afternoon", "terminal_hardware_fault"),
+        ("the billing app quits whenever we add a discount line", "app_crash"),
+        # the provider named, which one, then its state
+        ("the GSP we signed up with last year is down again", "intermediary_failing"),
+        # a login from elsewhere while nobody was in
+        ("someone signed in from a russian ip at 3am, no one was awake", "odd_login"),
+        # one sale, two documents
+        ("the job ran twice and the same sale got two invoices", "same_invoice_twice"),
+        ("clicked Submit twice on the slow screen and got two e-invoices", "same_invoice_twice"),
+        # what the platform tells, in English
+        ("the portal says this GSTIN isn't enabled for e-invoicing", "invoice_type_not_approved"),
+        ("the till shows offline issuing time exceeded", "offline_limit_exceeded"),
+        ("SMP lookup returns NXDOMAIN for the buyer", "receiver_not_registered"),
+        # blocked, told verb first, of our own address
+        ("the provider banned our public ip yesterday", "api_blocked"),
+        ("since noon the gateway is rejecting all our requests", "api_blocked"),
+        # the disk, in a database's or a checker's words
+        ("chkdsk reports bad clusters on the data volume", "disk_failure"),
+        # GST: a sale inside the state goes out as IGST
+        ("our local sales are charged IGST instead of CGST and SGST", "config_wrong"),
+        ("same-state customers get IGST on every bill", "config_wrong"),
+        # the paper forms' numbers against the system's
+        ("the forms start at 0200 but the till expects 0198", "invoice_number_mismatch"),
+        ("the pre-numbered stock went in upside down", "invoice_number_mismatch"),
+        # the link at its cap
+        ("the uplink has been flat at the cap all afternoon", "network_slow"),
+        # the platform's channel, the provider's status page, the tracks not fetched
+        ("the SdI channel stopped answering an hour ago", "platform_error"),
+        ("our billing vendor put up a status page saying partial outage", "intermediary_failing"),
+        ("nobody fetched this period's e-invoice number tracks", "stock_not_loaded"),
+        # what the other side says of our document, a damaged company file
+        ("the access point says the XML is not well formed", "validation_rule_error"),
+        ("Tally shows Error in Data when opening the company", "db_corrupted"),
+        ("we upgraded the signing library to the latest version on monday", "after_upgrade"),
+        # effects only: the screen that never moves on, the blank bill, billing as the act
+        ("the screen is stuck on processing since five minutes", "slow_response"),
+        ("the save button keeps loading forever", "slow_response"),
+        ("the receipt print is coming blank", "faint_print"),
+        ("no billing happening at counter 4 since lunch", "cannot_issue"),
+        ("the billing software is not opening today", "crash_on_startup"),
+        # a pasted HTTP status
+        ("POST /invoices answered HTTP 422 for the whole batch", "validation_rule_error"),
+        # the job sent, nothing comes of it; the invoices never get there; a GSTIN not active
+        ("we press print and the receipt printer does nothing", "print_failure"),
+        ("the print command goes out but nothing happens", "print_failure"),
+        ("since 11 the bills are not reaching the IRP", "upload_failure"),
+        ("buyer GSTIN is not active says the portal", "taxpayer_risk_flagged"),
+        # mixed zh/en: a Chinese word or two between the English ones
+        ("我们的 GSP 又 down 了", "intermediary_failing"),
+        ("装了 the latest version 以后一直报错", "after_upgrade"),
+        ("db server 今天早上又 down 了", "server_down"),
+        # the object before its state, with a word or a place between
+        ("the label printer is always not connected after lunch", "printer_offline"),
+        ("the invoicing app shows a blank preview for every bill", "blank_preview"),
+        ("the C drive of the billing server is full since friday", "disk_full_message"),
+        ("the host has been unreachable for an hour", "cannot_connect"),
+        ("after the pos update the tax button disappeared", "after_upgrade"),
+        # shop and helpdesk English
+        ("the e-invoices are not uploading since yesterday", "upload_failure"),
+        ("about forty IRNs stuck in the queue", "upload_failure"),
+        ("bill numbers skipped from 0410 to 0415 today", "invoice_number_mismatch"),
+        ("the billing software keeps closing by itself", "app_crash"),
+    ],
+)
+def test_english_phrasings_of_faults(shipped, text, symptom):
+    assert symptom in dict(read_text(text, shipped._vocab).symptoms)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # cleared and closed
+        "The paper jam was cleared by your technician, you may close this.",
+        # asked ahead, nothing broken
+        "Could you explain how the UPS should shut the server down in a power cut?"
+        " No issue now, just planning.",
+        # fixed already, or only asked how to set it
+        "our bills went out as IGST instead of CGST last month, we fixed it already",
+        "How do we set IGST for inter-state sales in the new ERP?",
+        # a planned shutdown is no crash
+        "the server shuts down automatically every night for the backup, as planned",
+    ],
+)
+def test_english_non_faults_give_nothing(shipped, text):
+    assert not shipped.diagnose({"text": text}).diagnoses
+
+
+def test_a_storm_of_requests_is_no_weather(shipped):
+    said = dict(
+        read_text(
+            "the gateway blocked us after a retry storm from our batch job", shipped._vocab
+        ).symptoms
+    )
+    assert "natural_disaster" not in said
+    assert "natural_disaster" in dict(
+        read_text("a storm knocked out the shop", shipped._vocab).symptoms
+    )

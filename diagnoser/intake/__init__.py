@@ -491,13 +491,14 @@ def _with_carries(
         for e in entries
         for c in e.combinations
         for head in (c.parts[0].pieces[0],)
-        # @terms, or English words written out ("connection timed out" is said of the
-        # connection, not of the GSP named before it): either names what the clause is about
+        # @terms, or English words written out that are objects' phrases ("connection timed
+        # out" is said of the connection, not of the GSP named before it); a written word
+        # that names no object (after, since, update, is) tells a circumstance or a state
         if (head.terms or all(_matcher.has_latin(y) for y in head.literals))
         and not head.optional
         and not any(stops(y.strip()) for y in head.literals)
         for x in head.literals
-        if len(x.strip()) >= 2
+        if len(x.strip()) >= 2 and (head.terms or x.strip() in objects)
     }
     return out, frozenset(heads) | frozenset(
         lit
