@@ -102,6 +102,38 @@ _PAIRS = [
         "Closing this: the upload errors stopped after the patch",
         "After the patch the upload errors are back, nothing goes through",
     ),
+    (
+        "how-to",
+        "How do I stop the printer from jamming when the roll is almost empty?",
+        "How come the printer keeps jamming? It happened five times today",
+    ),
+    (
+        "how-to",
+        "What's the best way to handle a paper jam during peak hours?",
+        "Paper jam again during peak hours, the printer stops every few receipts",
+    ),
+    (
+        "how-to",
+        "Out of curiosity, what causes the 'invalid signature' error?",
+        "Every invoice is rejected with an invalid signature error since this morning",
+    ),
+    ("how-to", "點樣處理卡紙？部機而家冇事，只係想知", "部機又卡紙，打唔到單，點算？"),
+    ("thanks and closure", "上星期部打印機壞咗，已經換咗新嘅，多謝", "部打印機壞咗，打唔到單"),
+    (
+        "maintenance notice",
+        "[Scheduled] Maintenance of the e-way bill portal",
+        "The e-way bill portal is under maintenance and we cannot generate any bill",
+    ),
+    (
+        "thanks and closure",
+        "Problem solved: the certificate was renewed and the signing error is gone",
+        "The certificate was renewed but the signing error is still there",
+    ),
+    (
+        "thanks and closure",
+        "The printer jam issue is solved, please close",
+        "The printer jam is not solved, it jams again",
+    ),
     ("hypothetical", "如果停电了怎么办？", "停电了，开不了票"),
     (
         "pricing",
