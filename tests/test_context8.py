@@ -134,6 +134,8 @@ _PAIRS = [
         "The printer jam issue is solved, please close",
         "The printer jam is not solved, it jams again",
     ),
+    ("thanks and closure", "多谢，上传失败嘅问题已经好返", "上傳已經好返，但係打印機又卡紙"),
+    ("resolved alert", "[已恢复] upload timeout on store 08", "FYI 门店08 现在上传一直超时"),
     ("hypothetical", "如果停电了怎么办？", "停电了，开不了票"),
     (
         "pricing",
