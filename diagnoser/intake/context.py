@@ -32,6 +32,12 @@ _FOLLOW_UP_LEN = 16
 # WeChat): "機台說沒有可用的發票號碼 是不是這期號碼沒配給這一台？" asks only after the space.
 _CLAUSE_PIECE = re.compile(r"[^,;、]+")  # the clauses of a sentence
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+# what may stand before a label at the start of its sentence: "[", "【", "** ", spaces
+_LABEL_LEAD = re.compile(r"[^\w]{0,8}")
+# and what ends a label: a colon, a dash, a closing bracket ("Feature request: …", "[RESOLVED]")
+_LABEL_END = re.compile(r"\s{0,2}[:\-–—\])】|>]")
+# a label written with its colon may follow a short name of who posts it: "加值中心公告：…"
+_LABEL_NAMED = 8
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,12 @@ class Context:
         self.question_leads = frozenset(p.lower() for p in questions.asks.en)
         self.question_reports = [p.lower() for _, p in _phrases(questions.reports)]
         self.question_asides = [p.lower() for _, p in _phrases(questions.asides)]
+        # labels that open a sentence ("[resolved]", "feature request:"), with their scope
+        self.label_scope: dict[str, str] = {}
+        for name in ("history", "hypothetical"):
+            for _, phrase in _phrases(getattr(spec.labels, name)):
+                self.label_scope.setdefault(phrase.lower(), name)
+        self.labels = list(self.label_scope)
         # a resolution is also a history trigger after a mention in its own clause
         # ("打印机卡纸已经修好了", "the duplicate invoice issue was sorted")
         known = {(t.phrase, t.scope, t.after) for t in self.triggers}
@@ -113,6 +125,7 @@ class Context:
             "question_asks": self.question_asks,
             "question_reports": self.question_reports,
             "question_asides": self.question_asides,
+            "labels": self.labels,
         }
         self._in_lists: dict[str, list[tuple[str, int]]] = {}
         for key, listed in self._lists.items():
@@ -135,6 +148,7 @@ class Context:
             *self.question_asks,
             *self.question_reports,
             *self.question_asides,
+            *self.labels,
         ]
 
     def decide(
@@ -165,6 +179,8 @@ class Context:
             decision = self._gap_negation(hits, combination, start, end)
         if decision is None:
             decision = self._asked(hits, start, end)
+        if decision is None:
+            decision = self._labelled(hits, start)
         memo[key] = decision
         return decision
 
@@ -205,6 +221,40 @@ class Context:
         if asked is None:
             asked = self._ask_pair(hits, start, end, "recall_openers", "recall_asks", recalled=True)
         return asked
+
+    def _labelled(self, hits: Hits, start: int) -> Decision | None:
+        """A label that opens the mention's sentence, within _REACH before it: "[RESOLVED]
+        invoice-api latency high", "Feature request: bulk cancel, one by one takes forever",
+        "维护通知：下周二凌晨升级，届时暂停上传" report nothing in that sentence."""
+        labels = self._present(hits, "labels", self.labels)
+        if not labels:
+            return None
+        text = hits.text
+        lo = reach = max(0, start - _REACH)
+        for cut in _SENTENCE.finditer(text, reach, start):
+            lo = cut.end()
+        if lo == reach and reach > 0:
+            return None  # the sentence opens further back than any label reaches
+        lead = _LABEL_LEAD.match(text, lo, start)
+        first = lead.end() if lead is not None else lo
+        for phrase in labels:
+            found = hits.starts(phrase)
+            i = bisect.bisect_left(found, lo)
+            # (the name may be part of the mention: 加值中心 is the provider that posts)
+            named = phrase[-1] == ":"
+            limit = max(first, lo + _LABEL_NAMED) if named else first
+            if i < len(found) and found[i] <= limit and (named or found[i] <= start):
+                pos = found[i]
+                t_end = pos + len(phrase)
+                if not _word_ok(text, pos, t_end, has_latin(phrase)):
+                    continue
+                # a label is set off as one: "Feature request: …", not "feature request aside, …"
+                if phrase[-1] not in ":]】" and _LABEL_END.match(text, t_end) is None:
+                    continue
+                # "Cleared: the jam, and it jams again": back in its sentence, it is present
+                if not self._back(hits, t_end):
+                    return Decision(self.label_scope[phrase], phrase)
+        return None
 
     def _ask_pair(
         self, hits: Hits, start: int, end: int, before: str, after: str, *, recalled: bool

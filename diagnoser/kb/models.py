@@ -340,6 +340,16 @@ class Questions(_Model):
     asides: Phrases = Phrases.model_construct()
 
 
+class Labels(_Model):
+    """Labels that open a sentence and say what it is, not a report: a resolved alert
+    ("[RESOLVED] …", "【已恢复】…") is past, a feature request or a maintenance notice
+    ("Feature request: …", "维护通知：…") supposes. Every mention after one in its sentence
+    is set aside."""
+
+    hypothetical: Phrases = Phrases.model_construct()
+    history: Phrases = Phrases.model_construct()
+
+
 class ContextFile(_Model):
     """knowledge/vocabulary/context.yaml: NegEx-style trigger lists per language."""
 
@@ -356,6 +366,8 @@ class ContextFile(_Model):
     # a past fault and how to prevent it: "上次打印机卡纸了，这次要怎么预防？"
     recalled: Asked = Asked.model_construct()
     questions: Questions = Questions.model_construct()
+    # a sentence opened by a label ("[RESOLVED]", "Feature request:") reports nothing
+    labels: Labels = Labels.model_construct()
 
 
 class ErrorCode(_Model):
