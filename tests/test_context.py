@@ -242,10 +242,18 @@ def test_the_phrases_a_text_has_are_those_asking_each_phrase_finds(shipped):
     ]
     seen = set()
     for text in texts:
-        hits = compiled.finder.find(fold_case(normalise_text(text)))
+        folded = fold_case(normalise_text(text))
+        hits = compiled.finder.find(folded)
         for key, phrases in context._lists.items():
             found = context._present(hits, key, phrases)
             assert found == [p for p in phrases if hits.has(p)], (text, key)
             if found:
                 seen.add(key)
+        # the triggers come from the same one pass over the text's literals, whichever is
+        # asked first: every trigger whose phrase the text has, in the list's order
+        triggers = [t for t in context.triggers if hits.has(t.phrase)]
+        assert context._triggers_of(hits) == triggers, text
+        first = compiled.finder.find(folded)
+        assert context._triggers_of(first) == triggers, text
+        assert context._present(first, "resolved", context.resolved) == hits.memo["resolved"]
     assert seen == set(context._lists)  # every list had a phrase in some text

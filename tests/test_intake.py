@@ -264,3 +264,29 @@ def test_a_storm_of_requests_is_no_weather(shipped):
     assert "natural_disaster" in dict(
         read_text("a storm knocked out the shop", shipped._vocab).symptoms
     )
+
+
+def test_spans_apart_are_painted_as_every_span_character_by_character_is():
+    """strip_noise paints spans apart from each other slice by slice: random texts and spans
+    (apart, touching, nested, repeated, empty; every filler) give what painting each character
+    in turn gives, and what the whole strip does with the character-by-character painting."""
+    import itertools
+    import random
+
+    from diagnoser.intake import noise
+
+    rng = random.Random(5)
+    took_slices = 0
+    for _ in range(3000):
+        text = "".join(rng.choice("ab 打\n.") for _ in range(rng.randrange(0, 30)))
+        spans = []
+        for _ in range(rng.randrange(0, 6)):
+            start = rng.randrange(0, len(text) + 1)
+            end = rng.randrange(start, min(len(text), start + 8) + 1)
+            spans.append((start, end, rng.choice(["", " ", "\n"])))
+        expected = noise._painted_by_char(text, spans)
+        assert noise._painted(text, spans) == expected, (text, spans)
+        ordered = sorted(spans)
+        if all(b[0] >= a[1] for a, b in itertools.pairwise(ordered)):
+            took_slices += 1
+    assert took_slices > 1000  # the slice path was exercised, not only the fallback

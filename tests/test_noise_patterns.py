@@ -35,3 +35,35 @@ def test_lookahead_patterns_match_like_their_bodies(name, fast, body, flags):
         assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
     agree()
+
+
+CUES = [  # name, pattern, its cue, and what texts are made of: the pattern's body
+    ("markup", noise._MARKUP, noise._PATTERNS[0][1], noise._MARKUP.pattern, 0),
+    ("urls", noise._URL, noise._PATTERNS[1][1], noise._URL.pattern, 0),
+    ("numbers", noise._NUMBERS, noise._PATTERNS[2][1], noise._NUMBERS_BODY, re.IGNORECASE),
+    ("polite zh", noise._POLITE_ZH, noise._PATTERNS[3][1], noise._POLITE_ZH_BODY, 0),
+    ("polite en", noise._POLITE_EN, noise._PATTERNS[4][1], noise._POLITE_EN_BODY, re.IGNORECASE),
+    ("quotes", noise._QUOTES, noise._QUOTE_CUE, noise._QUOTES_BODY, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern", "cue", "body", "flags"), CUES, ids=[c[0] for c in CUES]
+)
+def test_a_cue_finds_something_wherever_its_pattern_matches(name, pattern, cue, body, flags):
+    """A pattern is only scanned when its cue finds something: on texts made of the pattern's
+    own matches (every alternative), cut short and in random surroundings, each stretch the
+    pattern matches holds a cue match, so no text that the pattern would clean is left as it
+    is."""
+    assert pattern in [p for p, _ in noise._PATTERNS] + [noise._QUOTES]
+
+    @settings(max_examples=400, deadline=None)
+    @given(_texts(body, flags))
+    def covered(text: str) -> None:
+        for m in pattern.finditer(text):
+            # the cue sees the whole text (line starts, the character before), as noise_spans
+            # runs it, and must find something from the match's start on, inside the match
+            found = cue.search(text, m.start())
+            assert found is not None and found.start() < max(m.end(), m.start() + 1), (text, m)
+
+    covered()

@@ -109,8 +109,12 @@ def normalise_text(text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
     if "\u2019" in text:
         text = text.replace("\u2019", "'")
-    text = _restore_nt(text)
-    return _SPACES.sub(" ", to_simplified(text)).strip()
+    text = to_simplified(_restore_nt(text))
+    # only a run of two spaces or a tab, CR, form feed or vertical tab changes: most texts
+    # have none, and a few substring tests are cheaper than the substitution's copy
+    if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
 
 
 @dataclass(frozen=True)

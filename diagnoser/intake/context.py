@@ -131,6 +131,12 @@ class Context:
         for key, listed in self._lists.items():
             for i, text in enumerate(listed):
                 self._in_lists.setdefault(text, []).append((key, i))
+        # both tables in one row per phrase: a text's literals are looked up once for the
+        # triggers and every list (_index), not once per table
+        self._rows: dict[str, tuple[list[int], list[tuple[str, int]]]] = {
+            phrase: (self._by_phrase.get(phrase, []), self._in_lists.get(phrase, []))
+            for phrase in {*self._by_phrase, *self._in_lists}
+        }
 
     def literals(self) -> list[str]:
         """Every phrase the automaton must find for context decisions."""
@@ -403,10 +409,29 @@ class Context:
         """The triggers this text has at all, computed once per text."""
         present = hits.memo.get("triggers")
         if present is None:
-            index = self._by_phrase
-            found_at = sorted(i for lit in hits.by_literal if lit in index for i in index[lit])
-            present = hits.memo["triggers"] = [self.triggers[i] for i in found_at]
+            self._index(hits)
+            present = hits.memo["triggers"]
         return present  # type: ignore[return-value]
+
+    def _index(self, hits: Hits) -> None:
+        """The triggers the text has (memo "triggers") and, for every phrase list, its phrases
+        the text has in the list's order (memo by the list's key): one pass over the text's
+        literals (a few dozen), one look-up each, rather than one pass per table."""
+        rows = self._rows
+        found_at: list[int] = []
+        places: dict[str, list[int]] = {}
+        for lit in hits.by_literal:
+            row = rows.get(lit)
+            if row is not None:
+                found_at += row[0]
+                for name, i in row[1]:
+                    places.setdefault(name, []).append(i)
+        found_at.sort()
+        memo = hits.memo
+        memo["triggers"] = [self.triggers[i] for i in found_at]
+        for name, listed in self._lists.items():
+            where = places.get(name)
+            memo[name] = [listed[i] for i in sorted(where)] if where else []
 
     def has_resolution(self, hits: Hits) -> bool:
         """Whether the text has any resolution word ("已经好了", "fixed now") at all."""
@@ -490,6 +515,9 @@ class Context:
         return False
 
     def _decide(self, hits: Hits, clauses: ClauseIndex, start: int, end: int) -> Decision | None:
+        triggers = self._triggers_of(hits)
+        if not triggers:  # contrasts and pseudo-triggers only bound triggers: none, no scope
+            return None
         text = hits.text
         lo, hi = clauses.bounds(clauses(start), len(text))
         # a contrast ends the scope: only what stands between the contrasts around the mention
@@ -507,7 +535,7 @@ class Context:
                     break
         near_lo, near_hi = max(lo, start - _REACH), min(hi, end + _REACH)
         voided = self._pseudo_spans(hits, near_lo, near_hi)
-        for trigger in self._triggers_of(hits):
+        for trigger in triggers:
             size = len(trigger.phrase)
             found = hits.starts(trigger.phrase)
             if not found:
@@ -574,14 +602,7 @@ class Context:
         if found is None:
             if self._lists.get(key) is not phrases:  # a list of no key: ask phrase by phrase
                 return [p for p in phrases if hits.has(p)]
-            places: dict[str, list[int]] = {name: [] for name in self._lists}
-            in_lists = self._in_lists
-            for lit in hits.by_literal:
-                for name, i in in_lists.get(lit, ()):
-                    places[name].append(i)
-            for name, where in places.items():
-                listed = self._lists[name]
-                hits.memo[name] = [listed[i] for i in sorted(where)]
+            self._index(hits)
             found = hits.memo[key]
         return found  # type: ignore[return-value]
 

@@ -96,8 +96,22 @@ _NUMBERS = _led(
 # quotation marks, and a single quote at a word's edge ('pending'); an apostrophe in a word stays
 _QUOTES_BODY = r"[“”「」『』\"]|(?<![A-Za-z0-9])'|'(?![A-Za-z0-9])"
 _QUOTES = _led("“”「」『』\"'", _QUOTES_BODY)
+# each match of _QUOTES starts with one of these (its lookahead): a text without any is not
+# scanned (a class search runs in C, where the pattern tries its lookahead at every position)
+_QUOTE_CUE = re.compile("[“”「」『』\"']")
+# the cue of each pattern: what every match of it has (tests/test_noise_patterns.py checks
+# that the cue finds something wherever its pattern does). The markup cue asks for each
+# alternative's opening pair ('<' and a letter, '&' and a letter or '#', '**', '](' …), not a
+# lone mark: "ticket #1234" or a single '*' or '_' wakes no markup scan
 _PATTERNS = (
-    (_MARKUP, re.compile(r"[<&{*_`~#\[\]]|^[ \t]*(?:h[1-6]\.|[+-]|\d{1,3}\.)[ \t]", re.M)),
+    (
+        _MARKUP,
+        re.compile(
+            r"<[a-zA-Z/!]|&[a-z#]|\{[cnqp]|\*\*|__|~~|`|\[|\]\("
+            r"|^[ \t]*(?:h[1-6]\.|#|[*+-][ \t]|\d{1,3}\.[ \t])",
+            re.M,
+        ),
+    ),
     (_URL, re.compile(r"https?://|www\.|@")),
     (_NUMBERS, re.compile(r"\d")),
     (_POLITE_ZH, re.compile(r"[好谢您麻请急求感辛拜客老师各在多尽]")),
@@ -126,7 +140,8 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
         if needs in text:
             spans.extend((m.start(), m.end(), "\n") for m in pattern.finditer(text, 0, text_end))
     # quotation marks around an on-screen word: dropped, so 点“打印”没反应 reads 点打印没反应
-    spans.extend((m.start(), m.end(), "") for m in _QUOTES.finditer(text, 0, text_end))
+    if _QUOTE_CUE.search(text, 0, text_end):
+        spans.extend((m.start(), m.end(), "") for m in _QUOTES.finditer(text, 0, text_end))
     for pattern, cue in _PATTERNS:
         if cue.search(text, 0, text_end):  # a cheap look first: most texts have no markup
             spans.extend((m.start(), m.end(), " ") for m in pattern.finditer(text, 0, text_end))
@@ -144,6 +159,46 @@ def _overlaps(start: int, end: int, kept: list[tuple[int, int]]) -> bool:
 _WS_RUN = re.compile(r"[ \n]{2,}")
 
 
+def _painted(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, list[int]]:
+    """`text` with each span painted over by its filler (one per character, none for ""), and
+    for each character left its offset in `text`. Spans apart from each other (most texts:
+    a date, a number, a greeting) are painted slice by slice; overlapping ones character by
+    character (`_painted_by_char`, where the order of painting decides)."""
+    order = sorted(spans)
+    for (_, end, _), (start, _, _) in itertools.pairwise(order):
+        if start < end:
+            return _painted_by_char(text, spans)
+    pieces: list[str] = []
+    where: list[int] = []
+    last = 0
+    for start, end, filler in order:
+        if start >= end:
+            continue
+        pieces.append(text[last:start])
+        where.extend(range(last, start))
+        if filler:
+            pieces.append(filler * (end - start))
+            where.extend(range(start, end))
+        last = end
+    pieces.append(text[last:])
+    where.extend(range(last, len(text)))
+    return "".join(pieces), where
+
+
+def _painted_by_char(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, list[int]]:
+    """What `_painted` gives, for any spans: a newline filler wins over any other; of the
+    others, the later span wins."""
+    chars = list(text)
+    for start, end, filler in spans:
+        if filler != "\n":
+            chars[start:end] = [filler] * (end - start)
+    for start, end, filler in spans:
+        if filler == "\n":
+            chars[start:end] = ["\n"] * (end - start)
+    where = list(itertools.compress(range(len(chars)), chars))  # the characters kept
+    return "".join(chars), where
+
+
 def strip_noise(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[str, list[int]]:
     """`text` without the noise spans, each replaced by its filler (a space, or a newline that
     keeps clauses apart), runs of spaces collapsed; and for each character of the result, its
@@ -155,16 +210,7 @@ def strip_noise(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[str, 
     spans = list(spans)
     if not spans:  # the usual case: intake's text has its spaces collapsed already
         return text, list(range(len(text)))
-    chars = list(text)
-    # a newline filler wins over any other; of the others, the later span wins
-    for start, end, filler in spans:
-        if filler != "\n":
-            chars[start:end] = [filler] * (end - start)
-    for start, end, filler in spans:
-        if filler == "\n":
-            chars[start:end] = ["\n"] * (end - start)
-    where = list(itertools.compress(range(len(chars)), chars))  # the characters kept
-    painted = "".join(chars)
+    painted, where = _painted(text, spans)
     out: list[str] = []
     at: list[int] = []
     last = 0
