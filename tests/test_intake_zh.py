@@ -26,6 +26,23 @@ READS = [
     # Cantonese forms of the same states
     ("開票軟件開唔到", "crash_on_startup"),
     ("個開票系統打唔開", "crash_on_startup"),
+    ("開票系統死咗機，郁唔到", "system_frozen"),
+    ("開票程式一開就彈走", "app_crash"),
+    ("收銀機黑晒屏，開唔返", "terminal_hardware_fault"),
+    ("成間舖冇晒網", "network_down"),
+    ("條網線斷咗", "network_down"),
+    ("個網一時得一時唔得", "intermittent_connection"),
+    ("個網慢到爆", "network_slow"),
+    ("主機瓜咗，所有收銀機都連唔到", "server_down"),
+    ("硬碟壞咗", "disk_failure"),
+    ("登入唔到，話密碼唔啱", "cannot_login"),
+    ("登入唔到，話密碼唔啱", "wrong_password"),
+    ("稅局平台上唔到", "platform_error"),
+    ("加值中心個系統死咗，上傳唔到", "intermediary_failing"),
+    ("加值中心個系統死咗，上傳唔到", "upload_failure"),
+    ("資料庫壞咗", "db_corrupted"),
+    ("以前嘅發票睇唔到", "data_lost"),
+    ("印表機甩咗線", "printer_offline"),
 ]
 
 # texts with the same words that report nothing
@@ -33,6 +50,10 @@ NOTHING = [
     "上周断过一次网，后来已经恢复了",
     "请问打不开开票软件一般是什么原因？",
     "服务器硬盘报警的时候该怎么处理？",
+    # Cantonese denials and thanks
+    "打印機冇卡紙，只係想問點樣換色帶",
+    "唔係斷網，網絡冇問題",
+    "網絡冇事，打印機冇事，謝謝",
 ]
 
 
