@@ -47,12 +47,21 @@ READS = [
     ("載具號碼格式不對，上傳失敗", "validation_rule_error"),
     ("手機條碼格式錯誤", "validation_rule_error"),
     ("列印格式跑掉了", "print_misaligned"),
+    # mixed zh/en: a few hanzi or spaces between an English object and its state
+    ("更新到 latest version 以后就打不开", "after_upgrade"),
+    ("店里 wifi 又断了", "network_down"),
+    ("网络 down 了一上午", "network_down"),
+    ("网速超级 slow", "network_slow"),
+    ("password 一直提示错误", "wrong_password"),
+    ("POS 机开机一直卡在 logo", "terminal_hardware_fault"),
+    ("开票软件点开票按钮就卡住不动", "system_frozen"),
 ]
 
 # (text, a symptom it must not read)
 NOT_READ = [
     ("載具號碼格式不對", "print_misaligned"),
     ("购方识别号格式不对", "print_misaligned"),
+    ("网络没 down，是打印机坏了", "network_down"),
 ]
 
 # texts with the same words that report nothing
