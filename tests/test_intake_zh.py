@@ -55,6 +55,29 @@ READS = [
     ("password 一直提示错误", "wrong_password"),
     ("POS 机开机一直卡在 logo", "terminal_hardware_fault"),
     ("开票软件点开票按钮就卡住不动", "system_frozen"),
+    # the receiver's mailbox or registration gone, Cantonese and Taiwan
+    ("寄俾客嘅 email 全部彈返轉頭，話個信箱停用咗", "receiver_gone"),
+    ("傳給買方失敗，回覆說對方沒有登記接收", "receiver_gone"),
+    # printing: blank paper, a stop halfway, a printer that "seems" broken (好似)
+    ("張單印出嚟一片空白", "faint_print"),
+    ("感熱紙發票印到一半就停", "paper_jam"),
+    ("部打印機好似壞咗", "printer_offline"),
+    # a server host's fan and lamps, Cantonese
+    ("嗰部主機風扇唔轉、燈都唔著", "server_down"),
+    # files encrypted for a ransom, Cantonese
+    ("啲檔案加密咗 要俾錢先解", "cyber_attack"),
+    # the platform's and the value-added centre's own words
+    ("数电平台一上午都在报请求失败", "platform_error"),
+    ("系统提示稍后再试", "platform_error"),
+    ("發票在加值中心後台一直是待上傳", "intermediary_down"),
+    ("問了加值中心才承認他們的上傳排程壞了一陣子", "intermediary_failing"),
+    # the link's bandwidth eaten by something named between
+    ("頻寬被監視器上傳吃光", "network_slow"),
+    # calls blocked for their volume; a void past its period; a full drive (槽 in Taiwan)
+    ("我們的 IP 呼叫量異常", "rate_limited"),
+    ("平台说调用次数太多 接口权限先停了", "api_blocked"),
+    ("系統說已超過作廢期限", "red_invoice_failure"),
+    ("發票主機 D 槽剩 0 MB", "disk_full_message"),
 ]
 
 # (text, a symptom it must not read)
@@ -73,6 +96,9 @@ NOTHING = [
     "打印機冇卡紙，只係想問點樣換色帶",
     "唔係斷網，網絡冇問題",
     "網絡冇事，打印機冇事，謝謝",
+    # a coming stop asked about ahead; how to apply for more numbers
+    "下周园区要检修线路停电半天 到时候药店收银还能不能开票 先问问",
+    "請問下一期字軌要怎麼申請增加本數？這期還夠用",
 ]
 
 
