@@ -78,6 +78,7 @@ READS = [
     ("平台说调用次数太多 接口权限先停了", "api_blocked"),
     ("系統說已超過作廢期限", "red_invoice_failure"),
     ("發票主機 D 槽剩 0 MB", "disk_full_message"),
+    ("开票软件里的药品编码一个都不剩", "local_data_damaged"),
 ]
 
 # (text, a symptom it must not read)
