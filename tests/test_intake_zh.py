@@ -79,6 +79,25 @@ READS = [
     ("系統說已超過作廢期限", "red_invoice_failure"),
     ("發票主機 D 槽剩 0 MB", "disk_full_message"),
     ("开票软件里的药品编码一个都不剩", "local_data_damaged"),
+    # terminal, printer, disk and array, Cantonese and Taiwan
+    ("收銀機個 mon 成日黑咗", "terminal_hardware_fault"),
+    ("部打印機成日食紙", "paper_jam"),
+    ("主機硬碟亮橘燈", "disk_failure"),
+    ("RAID 顯示降級", "disk_failure"),
+    # the network all down, the router's lamps (灯号) out
+    ("門市網路全斷", "network_down"),
+    ("路由器燈號全滅", "network_down"),
+    # API keys and fields, Taiwan words
+    ("加值中心說我們呼叫太頻繁", "rate_limited"),
+    ("把我們的 API 金鑰停權了", "api_blocked"),
+    ("說品名欄位不能空白", "validation_rule_error"),
+    ("上傳後被平台退回", "invoice_rejected"),
+    # login, settings, program, memory
+    ("工商憑證的 PIN 碼忘記了，登不進平台", "forgot_password"),
+    ("工商憑證的 PIN 碼忘記了，登不進平台", "cannot_login"),
+    ("上傳位址還是舊的", "config_wrong"),
+    ("Windows 更新後發票系統就打不開了", "crash_on_startup"),
+    ("主機記憶體一直飆到九成以上", "high_memory"),
 ]
 
 # (text, a symptom it must not read)
