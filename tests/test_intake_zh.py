@@ -98,6 +98,9 @@ READS = [
     ("上傳位址還是舊的", "config_wrong"),
     ("Windows 更新後發票系統就打不開了", "crash_on_startup"),
     ("主機記憶體一直飆到九成以上", "high_memory"),
+    # part of each character missing; a network that crawls, said with 得要死
+    ("针式打印机打出来的字缺了一截", "faint_print"),
+    ("一到中午网就卡得要死", "network_slow"),
 ]
 
 # (text, a symptom it must not read)
