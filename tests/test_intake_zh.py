@@ -101,6 +101,8 @@ READS = [
     # part of each character missing; a network that crawls, said with 得要死
     ("针式打印机打出来的字缺了一截", "faint_print"),
     ("一到中午网就卡得要死", "network_slow"),
+    # a Cantonese question beside a report: the report keeps the mention
+    ("大平台係咪掛咗？我哋全部上傳唔到", "platform_error"),
 ]
 
 # (text, a symptom it must not read)
@@ -122,6 +124,10 @@ NOTHING = [
     # a coming stop asked about ahead; how to apply for more numbers
     "下周园区要检修线路停电半天 到时候药店收银还能不能开票 先问问",
     "請問下一期字軌要怎麼申請增加本數？這期還夠用",
+    # a Cantonese yes/no question alone, and a Cantonese resolution
+    "大平台係咪掛咗？",
+    "部打印機係咪壞咗？",
+    "昨日個網斷咗一陣，而家已經好返",
 ]
 
 
