@@ -103,6 +103,8 @@ READS = [
     ("一到中午网就卡得要死", "network_slow"),
     # a Cantonese question beside a report: the report keeps the mention
     ("大平台係咪掛咗？我哋全部上傳唔到", "platform_error"),
+    # old data the new version will not take
+    ("升级以后，以前的资料汇入不了", "version_conflict"),
 ]
 
 # (text, a symptom it must not read)
@@ -128,6 +130,8 @@ NOTHING = [
     "大平台係咪掛咗？",
     "部打印機係咪壞咗？",
     "昨日個網斷咗一陣，而家已經好返",
+    # what can still be done while an outage lasts, asked without a question mark
+    "断网的时候还能不能离线开票",
 ]
 
 
