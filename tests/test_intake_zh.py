@@ -105,6 +105,17 @@ READS = [
     ("大平台係咪掛咗？我哋全部上傳唔到", "platform_error"),
     # old data the new version will not take
     ("升级以后，以前的资料汇入不了", "version_conflict"),
+    # more Cantonese: faint print, a till that switches itself off, a flickering screen, the
+    # device not recognised (state first), a forgotten password, stock used up, data gone,
+    # a server that does not react
+    ("打印機啲字好淡，睇唔清", "faint_print"),
+    ("部收銀機成日自己熄機", "terminal_hardware_fault"),
+    ("收銀機部mon閃吓閃吓", "terminal_hardware_fault"),
+    ("部電腦認唔到個稅控盤", "device_not_detected"),
+    ("个密码唔记得咗", "forgot_password"),
+    ("發票用晒，仲未領新嘅", "invoices_used_up"),
+    ("啲發票資料冇晒", "data_lost"),
+    ("伺服器冇反應", "server_down"),
 ]
 
 # (text, a symptom it must not read)
