@@ -116,6 +116,10 @@ READS = [
     ("發票用晒，仲未領新嘅", "invoices_used_up"),
     ("啲發票資料冇晒", "data_lost"),
     ("伺服器冇反應", "server_down"),
+    ("服务器那边没反应", "server_down"),
+    # the state before the platform or the provider named
+    ("上不去税局网站", "platform_error"),
+    ("今天一直连不上加值中心", "intermediary_failing"),
 ]
 
 # (text, a symptom it must not read)
@@ -123,6 +127,8 @@ NOT_READ = [
     ("載具號碼格式不對", "print_misaligned"),
     ("购方识别号格式不对", "print_misaligned"),
     ("网络没 down，是打印机坏了", "network_down"),
+    # a login that fails names no platform outage: the caller's own network may be down
+    ("税务ukey也登录不了电子税务局", "platform_error"),
 ]
 
 # texts with the same words that report nothing
