@@ -1,0 +1,178 @@
+"""Chinese phrasing classes: word orders, split verbs, mixed zh/en, Cantonese and Taiwan words.
+
+Each class is given a few phrasings of its own; the fast matcher must read each of them as the
+reference path does, and the non-faults that share their words must stay undiagnosed."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnoser.intake import Vocabulary, read_text
+
+# (text, a symptom it must read)
+READS = [
+    # a verb and its object split by an aspect word: 断过网, 断了网
+    ("之前也断过网，今天又断了", "network_down"),
+    ("店里上午断了两次网", "network_down"),
+    # the state before the program named: V-不-V + object
+    ("一直打不开开票软件", "crash_on_startup"),
+    ("早上启动不了开票系统", "crash_on_startup"),
+    # the server, then its state a clause later or across a time phrase
+    ("開票伺服器，早上起來就當機了", "server_down"),
+    ("server 从昨晚开始就 down 了", "server_down"),
+    ("服务器今早开始就挂了", "server_down"),
+    ("服务器硬盘，昨天开始一直报警", "disk_failure"),
+    ("硬碟，今天開機後一直告警", "disk_failure"),
+    # Cantonese forms of the same states
+    ("開票軟件開唔到", "crash_on_startup"),
+    ("個開票系統打唔開", "crash_on_startup"),
+    ("開票系統死咗機，郁唔到", "system_frozen"),
+    ("開票程式一開就彈走", "app_crash"),
+    ("收銀機黑晒屏，開唔返", "terminal_hardware_fault"),
+    ("成間舖冇晒網", "network_down"),
+    ("條網線斷咗", "network_down"),
+    ("個網一時得一時唔得", "intermittent_connection"),
+    ("個網慢到爆", "network_slow"),
+    ("主機瓜咗，所有收銀機都連唔到", "server_down"),
+    ("硬碟壞咗", "disk_failure"),
+    ("登入唔到，話密碼唔啱", "cannot_login"),
+    ("登入唔到，話密碼唔啱", "wrong_password"),
+    ("稅局平台上唔到", "platform_error"),
+    ("加值中心個系統死咗，上傳唔到", "intermediary_failing"),
+    ("加值中心個系統死咗，上傳唔到", "upload_failure"),
+    ("資料庫壞咗", "db_corrupted"),
+    ("以前嘅發票睇唔到", "data_lost"),
+    ("印表機甩咗線", "printer_offline"),
+    # Taiwan: a malformed carrier or donation code; a layout said of the print stays the print's
+    ("載具號碼格式不對，上傳失敗", "validation_rule_error"),
+    ("手機條碼格式錯誤", "validation_rule_error"),
+    ("列印格式跑掉了", "print_misaligned"),
+    # mixed zh/en: a few hanzi or spaces between an English object and its state
+    ("更新到 latest version 以后就打不开", "after_upgrade"),
+    ("店里 wifi 又断了", "network_down"),
+    ("网络 down 了一上午", "network_down"),
+    ("网速超级 slow", "network_slow"),
+    ("password 一直提示错误", "wrong_password"),
+    ("POS 机开机一直卡在 logo", "terminal_hardware_fault"),
+    ("开票软件点开票按钮就卡住不动", "system_frozen"),
+    # the receiver's mailbox or registration gone, Cantonese and Taiwan
+    ("寄俾客嘅 email 全部彈返轉頭，話個信箱停用咗", "receiver_gone"),
+    ("傳給買方失敗，回覆說對方沒有登記接收", "receiver_gone"),
+    # printing: blank paper, a stop halfway, a printer that "seems" broken (好似)
+    ("張單印出嚟一片空白", "faint_print"),
+    ("感熱紙發票印到一半就停", "paper_jam"),
+    ("部打印機好似壞咗", "printer_offline"),
+    # a server host's fan and lamps, Cantonese
+    ("嗰部主機風扇唔轉、燈都唔著", "server_down"),
+    # files encrypted for a ransom, Cantonese
+    ("啲檔案加密咗 要俾錢先解", "cyber_attack"),
+    # the platform's and the value-added centre's own words
+    ("数电平台一上午都在报请求失败", "platform_error"),
+    ("系统提示稍后再试", "platform_error"),
+    ("發票在加值中心後台一直是待上傳", "intermediary_down"),
+    ("問了加值中心才承認他們的上傳排程壞了一陣子", "intermediary_failing"),
+    # the link's bandwidth eaten by something named between
+    ("頻寬被監視器上傳吃光", "network_slow"),
+    # calls blocked for their volume; a void past its period; a full drive (槽 in Taiwan)
+    ("我們的 IP 呼叫量異常", "rate_limited"),
+    ("平台说调用次数太多 接口权限先停了", "api_blocked"),
+    ("系統說已超過作廢期限", "red_invoice_failure"),
+    ("發票主機 D 槽剩 0 MB", "disk_full_message"),
+    ("开票软件里的药品编码一个都不剩", "local_data_damaged"),
+    # terminal, printer, disk and array, Cantonese and Taiwan
+    ("收銀機個 mon 成日黑咗", "terminal_hardware_fault"),
+    ("部打印機成日食紙", "paper_jam"),
+    ("主機硬碟亮橘燈", "disk_failure"),
+    ("RAID 顯示降級", "disk_failure"),
+    # the network all down, the router's lamps (灯号) out
+    ("門市網路全斷", "network_down"),
+    ("路由器燈號全滅", "network_down"),
+    # API keys and fields, Taiwan words
+    ("加值中心說我們呼叫太頻繁", "rate_limited"),
+    ("把我們的 API 金鑰停權了", "api_blocked"),
+    ("說品名欄位不能空白", "validation_rule_error"),
+    ("上傳後被平台退回", "invoice_rejected"),
+    # login, settings, program, memory
+    ("工商憑證的 PIN 碼忘記了，登不進平台", "forgot_password"),
+    ("工商憑證的 PIN 碼忘記了，登不進平台", "cannot_login"),
+    ("上傳位址還是舊的", "config_wrong"),
+    ("Windows 更新後發票系統就打不開了", "crash_on_startup"),
+    ("主機記憶體一直飆到九成以上", "high_memory"),
+    # part of each character missing; a network that crawls, said with 得要死
+    ("针式打印机打出来的字缺了一截", "faint_print"),
+    ("一到中午网就卡得要死", "network_slow"),
+    # a Cantonese question beside a report: the report keeps the mention
+    ("大平台係咪掛咗？我哋全部上傳唔到", "platform_error"),
+    # old data the new version will not take
+    ("升级以后，以前的资料汇入不了", "version_conflict"),
+    # more Cantonese: faint print, a till that switches itself off, a flickering screen, the
+    # device not recognised (state first), a forgotten password, stock used up, data gone,
+    # a server that does not react
+    ("打印機啲字好淡，睇唔清", "faint_print"),
+    ("部收銀機成日自己熄機", "terminal_hardware_fault"),
+    ("收銀機部mon閃吓閃吓", "terminal_hardware_fault"),
+    ("部電腦認唔到個稅控盤", "device_not_detected"),
+    ("个密码唔记得咗", "forgot_password"),
+    ("發票用晒，仲未領新嘅", "invoices_used_up"),
+    ("啲發票資料冇晒", "data_lost"),
+    ("伺服器冇反應", "server_down"),
+    ("服务器那边没反应", "server_down"),
+    # the state before the platform or the provider named
+    ("上不去税局网站", "platform_error"),
+    ("今天一直连不上加值中心", "intermediary_failing"),
+]
+
+# (text, a symptom it must not read)
+NOT_READ = [
+    ("載具號碼格式不對", "print_misaligned"),
+    ("购方识别号格式不对", "print_misaligned"),
+    ("网络没 down，是打印机坏了", "network_down"),
+    # a login that fails names no platform outage: the caller's own network may be down
+    ("税务ukey也登录不了电子税务局", "platform_error"),
+]
+
+# texts with the same words that report nothing
+NOTHING = [
+    "上周断过一次网，后来已经恢复了",
+    "请问打不开开票软件一般是什么原因？",
+    "服务器硬盘报警的时候该怎么处理？",
+    # Cantonese denials and thanks
+    "打印機冇卡紙，只係想問點樣換色帶",
+    "唔係斷網，網絡冇問題",
+    "網絡冇事，打印機冇事，謝謝",
+    # a coming stop asked about ahead; how to apply for more numbers
+    "下周园区要检修线路停电半天 到时候药店收银还能不能开票 先问问",
+    "請問下一期字軌要怎麼申請增加本數？這期還夠用",
+    # a Cantonese yes/no question alone, and a Cantonese resolution
+    "大平台係咪掛咗？",
+    "部打印機係咪壞咗？",
+    "昨日個網斷咗一陣，而家已經好返",
+    # what can still be done while an outage lasts, asked without a question mark
+    "断网的时候还能不能离线开票",
+]
+
+
+@pytest.fixture(scope="module")
+def both_paths(shipped) -> tuple[Vocabulary, Vocabulary]:
+    return Vocabulary.build(shipped.kb), Vocabulary.build(shipped.kb, finder="reference")
+
+
+@pytest.mark.parametrize(("text", "symptom"), READS)
+def test_a_chinese_phrasing_reads_its_symptom(shipped, text, symptom):
+    assert symptom in {s.id for s in shipped.diagnose({"text": text}).symptoms}
+
+
+@pytest.mark.parametrize(("text", "symptom"), NOT_READ)
+def test_a_chinese_phrasing_does_not_read_a_look_alike(shipped, text, symptom):
+    assert symptom not in {s.id for s in shipped.diagnose({"text": text}).symptoms}
+
+
+@pytest.mark.parametrize("text", NOTHING)
+def test_the_same_words_in_a_non_fault_give_nothing(shipped, text):
+    assert not shipped.diagnose({"text": text}).diagnoses
+
+
+def test_fast_and_reference_paths_read_these_phrasings_alike(both_paths):
+    fast, plain = both_paths
+    for text in [t for t, _ in READS + NOT_READ] + NOTHING:
+        assert read_text(text, fast) == read_text(text, plain), text
