@@ -195,7 +195,7 @@ def _long_lived() -> Iterator[None]:
     The objects are mostly the Diagnoser's (its knowledge base, rules and vocabulary: some
     hundreds of thousands), alive for the whole run. A batch makes many short-lived
     containers per ticket, so the collector runs often, and each of its full passes walked
-    all of those objects again: about a third of a worker's CPU outside intake. Forked
+    all of those objects again (about 3 % of a batch's CPU over all processes). Forked
     workers inherit the frozen set, and their passes no longer write to the pages they share
     with the main process. A set frozen by someone else is left as it is.
     """
