@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from diagnoser.batch import BatchConfig, ColumnMap, InputError, run_batch
 from diagnoser.batch.mapping import html_to_text
 from diagnoser.batch.readers import read_records
-from diagnoser.batch.runner import iter_records, state_path
+from diagnoser.batch.runner import iter_records, iter_results, state_path
 from diagnoser.cli import cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -329,6 +329,30 @@ def test_one_and_two_workers_give_identical_output(tmp_path):
         outs.append(out.read_text(encoding="utf-8"))
     assert outs[0] == outs[1]
     assert len(outs[0].splitlines()) == 2 * len(lines.splitlines()) + 1
+
+
+def test_a_run_keeps_the_collector_off_what_it_holds_and_hands_it_back(tmp_path):
+    import gc
+
+    lines = (FIXTURES.parent.parent / "examples" / "tickets" / "tickets.jsonl").read_text(
+        encoding="utf-8"
+    )
+    path = tmp_path / "t.jsonl"
+    path.write_text(lines, encoding="utf-8")
+    frozen = []
+    config = BatchConfig([str(path)], workers=1, chunk_size=40)
+    for chunk in iter_results(config):
+        frozen.append(gc.get_freeze_count())
+        assert chunk
+    assert len(frozen) > 1 and min(frozen) > 0  # the Diagnoser is out of the collector's passes
+    assert gc.get_freeze_count() == 0  # and back in them once the run is over
+    gc.freeze()  # a set frozen by the caller is the caller's: left frozen, never thawed
+    try:
+        before = gc.get_freeze_count()
+        list(iter_records(config))
+        assert gc.get_freeze_count() >= before
+    finally:
+        gc.unfreeze()
 
 
 def test_batch_records_agree_with_diagnose(shipped):

@@ -539,3 +539,21 @@ def test_the_direct_matcher_refuses_patterns_it_does_not_evaluate():
     )
     with pytest.raises(UnsupportedPattern, match="TEST"):
         cls()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["offline", "", 3, 97.5, True, None, [1, 2], {"a": [1]}, ("t", 1)],
+)
+def test_symptom_facts_built_directly_equal_experta_built_ones(value):
+    from diagnoser.engine import SymptomFact
+    from diagnoser.result import Source
+
+    for source in (Source.by_rule("r1"), None):
+        given = SymptomFact(id="s", value=value, cf=0.5, source=source)
+        made = SymptomFact.of("s", value, 0.5, source)
+        assert type(made) is SymptomFact
+        assert list(made.items()) == list(given.items())
+        assert [type(v) for v in made.values()] == [type(v) for v in given.values()]
+        assert vars(made) == vars(given)
+        assert made == given and hash(made) == hash(given)

@@ -35,3 +35,5 @@ intercepted_binops; arg
 
 # experta and sqlite3 call or read these by name
 _._diagnoser_network; _.__signature__; _._activate; _._update_agenda; _.row_factory
+# experta's Fact reads it (its name-mangled private defaults); SymptomFact.of sets it
+_._Fact__defaults
