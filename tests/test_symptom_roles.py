@@ -130,13 +130,21 @@ def shipped_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return root / "rules", root / "knowledge"
 
 
-def test_the_issuing_rule_names_no_cause_symptom_by_hand():
+@pytest.mark.parametrize(
+    ("path", "written"),
+    [
+        # only the routing to other rules is written out: a platform named, a region or city
+        (ISSUING_RULE, ["scope", "system"]),
+        # one user alone is no platform's doing
+        ("external/platform-cannot-issue-unexplained.yaml", ["scope"]),
+    ],
+)
+def test_the_cannot_issue_rules_name_no_cause_symptom_by_hand(path, written):
     rules, _ = default_paths()
-    data, _lines = load_yaml(rules / ISSUING_RULE)
+    data, _lines = load_yaml(rules / path)
     none = data["when"]["none"]
     assert {"role": "cause"} in none
-    # only the routing to other rules is written out: a platform named, a region or city
-    assert sorted(i["symptom"] for i in none if "symptom" in i) == ["scope", "system"]
+    assert sorted(i["symptom"] for i in none if "symptom" in i) == written
 
 
 @pytest.mark.parametrize(
