@@ -35,6 +35,7 @@ from .triage import assess, triage, triage_band, widest_scope
 from .triage.plan import build_plan, choose_jurisdictions, given_jurisdictions
 from .triage.rank import (
     Candidate,
+    code_preference,
     derived_facts,
     rank,
     ranked_faults,
@@ -426,7 +427,12 @@ class Diagnoser:
 
     def _rank(self, firings: list[Firing]) -> tuple[list[Candidate], list[FactIn]]:
         """(fault id, combined certainty, supporting firings) best first, and the derived facts."""
-        ranked = rank(firings, min_certainty=self.min_certainty, max_results=self.max_results)
+        ranked = rank(
+            firings,
+            min_certainty=self.min_certainty,
+            max_results=self.max_results,
+            prefer=code_preference(firings, self.kb.code_meanings),
+        )
         return ranked, derived_facts(firings, self.rules)
 
     def _conclude(

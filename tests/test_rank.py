@@ -7,7 +7,7 @@ import pytest
 from diagnoser.engine import Firing
 from diagnoser.facts import FactIn
 from diagnoser.result import Source
-from diagnoser.triage.rank import combine, derived_facts, rank, ranked_faults
+from diagnoser.triage.rank import code_preference, combine, derived_facts, rank, ranked_faults
 
 TEXT = FactIn("paper_jam", True, 0.9, Source.text(0, 6, "jammed"))
 
@@ -104,3 +104,35 @@ def test_ranked_faults_carry_the_fault_s_catalog_entry_and_each_rule_s_reason(sh
         rule.then.because,
     )
     assert [(s.id, s.certainty) for s in evidence.symptoms] == [("paper_jam", 0.9)]
+
+
+def _code_fact(fault: str, code: str, system: str) -> FactIn:
+    return FactIn(
+        "code_fault", fault, 0.75, Source.model_construct(kind="code", code=code, system=system)
+    )
+
+
+def test_a_tie_between_the_faults_of_one_code_goes_to_the_one_the_catalog_lists_first(shipped):
+    # 5070350 (ECPay, no usable invoice track): invoice_stock_exhausted, then config_error
+    stock, config = "operation.invoice_stock_exhausted", "operation.config_error"
+    firings = [
+        Firing(f"code.{f}", f, None, 0.75, (_code_fact(f, "5070350", "taiwan_einvoice"),))
+        for f in (config, stock)
+    ]
+    prefer = code_preference(firings, shipped.kb.code_meanings)
+    assert prefer == {stock: 0, config: 1}
+    assert [c.fault_id for c in rank(firings, prefer=prefer)] == [stock, config]
+    # without the catalog's order, the tie falls to the fault id
+    assert [c.fault_id for c in rank(firings)] == [config, stock]
+    # a stronger fault still ranks first whatever the catalog's order
+    stronger = [*firings, fire("config-rule", config, 0.5)]
+    assert rank(stronger, prefer=prefer)[0].fault_id == config
+
+
+def test_the_whole_diagnosis_follows_the_catalog_order_on_a_tie(shipped):
+    got = shipped.diagnose({"text": "ECPay returns 5070350 when issuing"})
+    assert [d.fault_id for d in got.diagnoses][:2] == [
+        "operation.invoice_stock_exhausted",
+        "operation.config_error",
+    ]
+    assert got.diagnoses[0].certainty == got.diagnoses[1].certainty

@@ -31,6 +31,7 @@ from .models import (
     ContextFile,
     ErrorCode,
     Fault,
+    Group,
     IncidentRule,
     LocalizedText,
     Patterns,
@@ -44,6 +45,7 @@ from .models import (
     Step,
     Symptom,
     SymptomKind,
+    SymptomRole,
     SystemProfile,
     TaggedText,
     _Model,
@@ -97,6 +99,7 @@ BUILTIN_SYMPTOMS: tuple[Symptom, ...] = (
     Symptom.model_construct(
         id="code_fault",
         kind=SymptomKind.VALUE,
+        role=SymptomRole.CAUSE,  # a fault the catalog documents for a code the ticket gives
         name=_lt("错误代码指向的故障", "fault documented for an error code"),
     ),
     Symptom.model_construct(
@@ -372,7 +375,7 @@ class _Loader:
         self.terms = terms
         symptoms = self.load_symptoms()
         systems = self.load_systems()
-        rules = self.load_rules()
+        rules = self.expand_roles(self.load_rules(), symptoms)
         self.check_vocabulary(terms, symptoms)
         sources = self.load_sources()
         incident_rules = self.load_incident_rules()
@@ -593,6 +596,79 @@ class _Loader:
     def load_rules(self) -> dict[str, RuleSpec]:
         paths = _yaml_files(self.rules_root, skip=(CASES_DIR, INCIDENTS_DIR, SCENARIOS_DIR))
         return self.load_by_id(paths, RuleSpec, "rule")
+
+    def expand_roles(
+        self, rules: dict[str, RuleSpec], symptoms: dict[str, Symptom]
+    ) -> dict[str, RuleSpec]:
+        """Each `none: - role: R` becomes one `none` condition per symptom of role R.
+
+        The symptoms come in the order they are declared (built-in facts first). Left out: the
+        rule's own derived symptom (a rule is never stopped by what it concludes), the symptoms
+        the rule tests for being there (a rule that needs print_failure is not stopped by it),
+        and a symptom the group already lists. A written condition that the role covers anyway,
+        and a role no symptom has, are reported.
+        """
+        out: dict[str, RuleSpec] = {}
+        for rid, rule in rules.items():
+            if not _has_roles(rule.when):
+                out[rid] = rule
+                continue
+            lines = self.lines[f"rule:{rid}"]
+            keep = {*_positive(rule.when), *([rule.then.derive] if rule.then.derive else [])}
+            when = self._expand_group(rule.when, ("when",), symptoms, keep, lines)
+            out[rid] = rule.model_copy(update={"when": when})
+        return out
+
+    def _expand_group(
+        self,
+        group: Group,
+        path: tuple[str | int, ...],
+        symptoms: dict[str, Symptom],
+        keep: set[str],
+        lines: LineMap,
+    ) -> Group:
+        def nested(items: tuple[Condition | Group, ...], key: str) -> tuple[Condition | Group, ...]:
+            return tuple(
+                self._expand_group(item, (*path, key, i), symptoms, keep, lines)
+                if isinstance(item, Group)
+                else item
+                for i, item in enumerate(items)
+            )
+
+        update: dict[str, Any] = {"all": nested(group.all, "all"), "any": nested(group.any, "any")}
+        if group.none_roles:
+            roles = set(group.none_roles)
+            written = {c.symptom for c in group.none if c.operator == "present"}
+            for i, cond in enumerate(group.none):
+                known = symptoms.get(cond.symptom)
+                if cond.operator == "present" and known and known.effective_role in roles:
+                    self.issues.append(
+                        Issue(
+                            lines.at((*path, "none", i, "symptom")),
+                            f"{cond.symptom!r} is a {known.effective_role.value} symptom: "
+                            f"'role: {known.effective_role.value}' covers it already",
+                            severity=IssueSeverity.WARNING,
+                            code="redundant",
+                        )
+                    )
+            added = tuple(
+                Condition.model_construct(symptom=sid)
+                for sid, symptom in symptoms.items()
+                if symptom.effective_role in roles and sid not in keep and sid not in written
+            )
+            if not added:
+                self.issues.append(
+                    Issue(
+                        lines.at((*path, "none")),
+                        "no symptom has the role "
+                        + ", ".join(sorted(r.value for r in roles))
+                        + ": the condition tests nothing",
+                        severity=IssueSeverity.WARNING,
+                        code="unused",
+                    )
+                )
+            update["none"] = (*group.none, *added)
+        return group.model_copy(update=update)
 
     def load_incident_rules(self) -> dict[str, IncidentRule]:
         root = self.rules_root / INCIDENTS_DIR
@@ -897,6 +973,20 @@ class _Loader:
 
 SOURCES_PREFIX = "docs/sources.md#"
 _SOURCE_REF = r"^docs/sources\.md#(?P<id>[^\s()]+)(?:\s|$)"  # compiled by re on first use
+
+
+def _has_roles(group: Group) -> bool:
+    return bool(group.none_roles) or any(
+        isinstance(item, Group) and _has_roles(item) for item in (*group.all, *group.any)
+    )
+
+
+def _positive(group: Group) -> Iterator[str]:
+    for item in (*group.all, *group.any):
+        if isinstance(item, Group):
+            yield from _positive(item)
+        else:
+            yield item.symptom
 
 
 def reference_problem(ref: str, sources: dict[str, Source]) -> str | None:

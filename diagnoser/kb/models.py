@@ -170,6 +170,19 @@ class SymptomKind(StrEnum):
     VALUE = "value"
 
 
+class SymptomRole(StrEnum):
+    """What a symptom says about a fault, for rules that ask whether anything else was said.
+
+    cause: it names or points at a cause (a device, a quota, the network, a rejection, a code);
+    context: it says only when, where or how widely, or restates that something fails.
+    A flag is a cause unless it is declared context; metrics and values are context (their
+    derived flags, such as high_cpu, carry the cause).
+    """
+
+    CAUSE = "cause"
+    CONTEXT = "context"
+
+
 class Patterns(_Model):
     """Regular expressions (case-insensitive) that recognise a symptom or system in ticket text."""
 
@@ -249,6 +262,8 @@ class Symptom(_Model):
     id: str = Field(pattern=SYMPTOM_ID)
     name: LocalizedText
     kind: SymptomKind = SymptomKind.FLAG
+    # None: a flag is a cause, a metric or value context (see SymptomRole and `effective_role`)
+    role: SymptomRole | None = None
     unit: str | None = None
     description: LocalizedText | None = None
     patterns: Patterns = Patterns.model_construct()
@@ -262,6 +277,13 @@ class Symptom(_Model):
     # how people say it, in a few whole phrasings: a clause no term matched is compared with
     # these by diagnoser/intake/similar.py (the similarity fallback); knowledge, not tickets
     examples: tuple[StrictStr, ...] = ()
+
+    @property
+    def effective_role(self) -> SymptomRole:
+        """The declared role, or the default of the symptom's kind."""
+        if self.role is not None:
+            return self.role
+        return SymptomRole.CAUSE if self.kind is SymptomKind.FLAG else SymptomRole.CONTEXT
 
     @model_validator(mode="after")
     def _question_for_flags(self) -> "Symptom":
@@ -485,11 +507,33 @@ Item = Annotated[
 
 
 class Group(_Model):
-    """all: every item holds; any: at least one holds; none: no item holds."""
+    """all: every item holds; any: at least one holds; none: no item holds.
+
+    A `none:` item may name a role instead of a symptom (`- role: cause`): no symptom of that
+    role may hold. The loader expands it into one condition per such symptom
+    (`expand_roles`), so every symptom declared later with that role counts without an edit to
+    the rule; `none_roles` keeps what was written.
+    """
 
     all: tuple[Item, ...] = ()
     any: tuple[Item, ...] = ()
     none: tuple[Condition, ...] = ()
+    none_roles: tuple[SymptomRole, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _role_items(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("none"), list):
+            return data
+        roles = [
+            item["role"]
+            for item in data["none"]
+            if isinstance(item, dict) and set(item) == {"role"}
+        ]
+        if not roles:
+            return data
+        kept = [i for i in data["none"] if not (isinstance(i, dict) and set(i) == {"role"})]
+        return {**data, "none": kept, "none_roles": [*data.get("none_roles", ()), *roles]}
 
     @model_validator(mode="after")
     def _not_empty(self) -> "Group":

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..facts import FactIn
-from ..kb.models import Fault, RuleSpec
+from ..kb.models import ErrorCode, Fault, RuleSpec
 from ..result import Evidence, RankedFault, Source, SymptomRef
 
 if TYPE_CHECKING:  # the engine's plain result type; importing the engine here would load experta
@@ -31,14 +31,19 @@ class Candidate(NamedTuple):
 
 
 def rank(
-    firings: Iterable[Firing], *, min_certainty: float = 0.0, max_results: int | None = None
+    firings: Iterable[Firing],
+    *,
+    min_certainty: float = 0.0,
+    max_results: int | None = None,
+    prefer: Mapping[str, int] | None = None,
 ) -> list[Candidate]:
     """The faults the firings conclude, best first.
 
     Each rule counts once per fault, with its strongest firing (a rule that fires on two pieces
     of evidence is not two independent rules); the rules of a fault combine MYCIN-style. Faults
-    below `min_certainty` are left out; ties are broken by fault id, so equal inputs rank alike;
-    at most `max_results` are kept.
+    below `min_certainty` are left out; ties are broken by `prefer` (lower first: where the
+    error-code catalog lists the fault, see `code_preference`), then by fault id, so equal
+    inputs rank alike; at most `max_results` are kept.
     """
     best: dict[str, dict[str, Firing]] = {}
     for firing in firings:
@@ -54,8 +59,33 @@ def rank(
         certainty = round(combine(f.certainty for f in supporting), 4)
         if certainty >= min_certainty:
             ranked.append(Candidate(fault_id, certainty, supporting))
-    ranked.sort(key=lambda c: (-c.certainty, c.fault_id))
+    order = prefer or {}
+    last = len(order)
+    ranked.sort(key=lambda c: (-c.certainty, order.get(c.fault_id, last), c.fault_id))
     return ranked if max_results is None else ranked[:max_results]
+
+
+def code_preference(
+    firings: Iterable[Firing], meanings: Callable[[str], list[tuple[str, ErrorCode]]]
+) -> dict[str, int]:
+    """fault id → its best place in the fault lists of the catalog entries the firings used.
+
+    A catalog entry lists its faults most likely first ("5070350: no usable invoice track" →
+    invoice_stock_exhausted, then config_error), and every fault of an entry gets the entry's
+    one certainty; on a tie the fault listed first ranks first, not the one whose id sorts
+    first. `meanings` is the knowledge base's `code_meanings`.
+    """
+    out: dict[str, int] = {}
+    for firing in firings:
+        for fact in firing.evidence:
+            source = fact.source
+            if fact.id != "code_fault" or source.code is None:
+                continue
+            for system, entry in meanings(source.code):
+                if system == source.system and fact.value in entry.faults:
+                    place = entry.faults.index(fact.value)
+                    out[fact.value] = min(place, out.get(fact.value, place))
+    return out
 
 
 def derived_facts(firings: Iterable[Firing], rules: Mapping[str, RuleSpec]) -> list[FactIn]:
