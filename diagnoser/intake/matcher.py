@@ -53,8 +53,9 @@ class Part:
     if not TYPE_CHECKING:  # hidden from the checker: the compiled attributes stay undeclared
 
         def __getattr__(self, name: str) -> object:
-            # a carry's parts (split_carry) compile their regex when first matched: most are
-            # never tried, and compiling them all would add a fifth to the vocabulary's compile
+            # a part compiles its regex when first matched: most are never tried by a text,
+            # and compiling all of them up front was most of the first text's cost (about
+            # 2,500 regexes: over a second for a one-ticket `diagnose --text`)
             if name == "_regex":
                 compiled = self.regex()
                 object.__setattr__(self, "_regex", compiled)
@@ -137,7 +138,7 @@ def _parse_part(chunk: str, terms: dict[str, tuple[str, ...]], whole: str) -> Pa
     if all(p.optional for p in pieces):
         raise CombinationError(f"{whole!r}: every piece of {chunk!r} is optional")
     part = Part(tuple(pieces), word_start, word_end)
-    _prepare(part)
+    _prepare(part, lazy=True)  # its regex compiled when first tried: most parts never are
     return part
 
 
