@@ -374,17 +374,22 @@ class Vocabulary:
         from .regexes import required_literal_sets, required_literals
 
         where = self.kb.location(kind, ident) or Location(f"{kind} {ident}")
-        problem = patterns.check()
-        if problem:
-            raise KnowledgeBaseError([Issue(where, f"{kind} {ident!r}: patterns.{problem}")])
+        # each pattern compiled alone, as it is used: a bad one is named by its place
+        # (Patterns.check, which the loader runs, would compile every pattern a second time)
+        regexes = []
+        for lang in ("zh", "en"):
+            for i, p in enumerate(getattr(patterns, lang)):
+                try:
+                    regexes.append(re.compile(p, re.IGNORECASE if _has_upper(p) else 0))
+                except re.error as exc:
+                    problem = f"{lang}[{i}]: invalid regular expression: {exc}"
+                    raise KnowledgeBaseError(
+                        [Issue(where, f"{kind} {ident!r}: patterns.{problem}")]
+                    ) from None
         try:
             combinations = tuple(parse_combination(m, terms) for m in match)
         except CombinationError as exc:
             raise KnowledgeBaseError([Issue(where, f"{kind} {ident!r}: match: {exc}")]) from None
-        regexes = []
-        for p in patterns.all():
-            flags = re.IGNORECASE if _has_upper(p) else 0
-            regexes.append(re.compile(p, flags))
         needs = tuple(required_literals(p) for p in patterns.all())
         need_all = tuple(
             tuple(

@@ -192,7 +192,7 @@ class Patterns(_Model):
     def check(self) -> str | None:
         """Why these patterns cannot be compiled, or None when they can.
 
-        Compiles the two alternations intake uses (so re's cache serves them again there);
+        Compiles the patterns as two alternations (Chinese and other; they must combine);
         only when one fails is each pattern compiled alone to name the culprit.
         """
         if not self.all():
