@@ -203,6 +203,28 @@ def test_unchecked_patterns_are_reported_when_first_needed(kb_copy):
         d.diagnose({"text": "printer jammed"})
 
 
+def test_a_rule_that_reads_the_raw_text_is_a_warning_naming_its_line(kb_copy):
+    """A rule on `text` makes every ticket's facts unique, so a batch shares no engine run:
+    lint says so where the condition is, and the knowledge base still loads."""
+    rules, knowledge = kb_copy
+    _edit(
+        rules / "hardware/printer-print-failure.yaml",
+        "    - symptom: print_failure\n",
+        "    - symptom: print_failure\n    - symptom: text\n      matches: '卡纸'\n",
+    )
+    issues = lint_knowledge_base(rules, knowledge)
+    (warning,) = [i for i in issues if i.code == "raw-text"]
+    assert warning.severity is Severity.WARNING
+    assert "printer-print-failure.yaml:" in str(warning) and "raw text" in warning.message
+    Diagnoser.from_paths(rules=rules, knowledge=knowledge)
+
+
+def test_the_shipped_rules_read_no_raw_text():
+    from diagnoser._resources import default_paths
+
+    assert not [i for i in lint_knowledge_base(*default_paths()) if i.code == "raw-text"]
+
+
 @pytest.mark.parametrize(
     "pattern",
     ["(a+)+$", "(a|a)*b", "(x*y?)*$", r"(\w+\s?)+$", "(ax|[a-z]x)*y"],

@@ -903,6 +903,17 @@ class _Loader:
                     )
                 )
                 continue
+            if cond.symptom == "text":
+                self.issues.append(
+                    Issue(
+                        where,
+                        "the rule reads the ticket's raw text: every ticket's facts then differ, "
+                        "so no result is shared between tickets (a batch runs the engine for "
+                        "each); name what it looks for as a symptom's match instead",
+                        severity=IssueSeverity.WARNING,
+                        code="raw-text",
+                    )
+                )
             op = cond.operator
             if op in ("gt", "gte", "lt", "lte") and symptom.kind is not SymptomKind.METRIC:
                 self.issues.append(
