@@ -207,6 +207,20 @@ _PEAK = (
 CPU: list[float] = []  # CPU seconds of every timed command, in order
 
 
+def old_environment(tree: Path) -> dict[str, str]:
+    """The environment that runs an older checkout: its tree first on the path, and no current
+    directory (PYTHONSAFEPATH; `python -c` started from this project would otherwise put it
+    first and import this tree instead). Checked: the old process must import the old tree."""
+    env = {**os.environ, "PYTHONPATH": str(tree.resolve()), "PYTHONSAFEPATH": "1"}
+    where = subprocess.run(
+        [sys.executable, "-c", "import diagnoser; print(diagnoser.__file__)"],
+        check=True, capture_output=True, text=True, env=env,
+    ).stdout.strip()  # fmt: skip
+    if not Path(where).resolve().is_relative_to(tree.resolve()):
+        raise SystemExit(f"--old {tree}: its process imports {where}, not that tree")
+    return env
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(seconds, peak resident MB of the largest process) of one command; its CPU seconds
     (all its processes) are appended to CPU."""
@@ -396,7 +410,7 @@ def main() -> None:
         old_batch = [sys.executable, "-c", "from diagnoser.cli import main; main()"]
         old_batch += ["batch", "-q", "--workers", str(args.workers)]
         if args.old:
-            old_env = {**os.environ, "PYTHONPATH": str(args.old.resolve())}
+            old_env = old_environment(args.old)
         runs, old_runs, old_cpu = [], [], []
         for _ in range(args.runs):  # in turn, so a machine whose load changes treats both alike
             runs.append(timed([*batch, str(backlog), "-o", str(tmp / "out.jsonl")]))

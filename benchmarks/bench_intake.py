@@ -172,7 +172,8 @@ print((time.process_time() - s) / len(texts) * 1e6)
 
 def one_pass(path: Path, texts: list[str]) -> float:
     """CPU µs per text of one pass of the diagnoser checked out at `path`, in a subprocess."""
-    env = {**os.environ, "PYTHONPATH": str(path)}
+    # PYTHONSAFEPATH: `python -c` run from this project would put it first on the path
+    env = {**os.environ, "PYTHONPATH": str(path), "PYTHONSAFEPATH": "1"}
     done = subprocess.run(
         [sys.executable, "-c", PASS_SCRIPT, str(path)],
         input=json.dumps(texts),
