@@ -148,6 +148,47 @@ _PAIRS = [
         "Reminder: the certificate renewal deadline is the end of the month",
         "The certificate has expired and signing fails",
     ),
+    # a label covers its whole sentence, however long, not only the words near it
+    (
+        "feature request",
+        "Feature request: please add a bulk cancel button to the invoice list, because at month"
+        " end our accounting team has to cancel dozens of invoices one by one, and with each one"
+        " the portal is very slow",
+        "The portal is very slow with each invoice we cancel one by one at month end, please"
+        " check it, our accounting team is waiting",
+    ),
+    (
+        "feature request",
+        "功能建议：希望发票列表页面可以增加批量作废的按钮，因为我们财务部门每周都要一张一张地手工"
+        "作废几十张发票，而且每张都要重新核对一遍购买方信息和金额，再逐张打印作废凭证交给主管签字"
+        "存档，整个流程下来要花掉整整一个下午，每一张作废的时候系统都很慢",
+        "我们财务部门每周都要手工作废几十张发票，每一张作废的时候系统都很慢",
+    ),
+    # a how-to question, then a statement that the fault is here now: a report
+    (
+        "how-to",
+        "请问打印机卡纸了应该怎么处理？现在没问题，先问问",
+        "请问打印机卡纸了应该怎么处理？现在完全打不了",
+    ),
+    (
+        "how-to",
+        "How do I clear a paper jam without tearing the roll? No issue now, just planning.",
+        "How do I clear a paper jam without tearing the roll? Right now the printer is jammed.",
+    ),
+    # when a planned stop is, asked
+    ("schedule question", "电子税务局几点开始维护？", "电子税务局在维护，开不了票"),
+    (
+        "schedule question",
+        "When is the IRP maintenance window?",
+        "The IRP is under maintenance right now and we cannot generate any IRN",
+    ),
+    # a planned stop announced, what it means while it lasts
+    ("maintenance notice", "下周三凌晨升级，期间暂停开票", "高峰期间开票很慢"),
+    (
+        "maintenance notice",
+        "The GSP upgrade is on Sunday night; during the window invoicing is paused",
+        "During peak hours invoicing is very slow",
+    ),
 ]
 
 

@@ -38,6 +38,7 @@ _LABEL_LEAD = re.compile(r"[^\w]{0,8}")
 _LABEL_END = re.compile(r"\s{0,2}[:\-–—\])】|>]")
 # a label written with its colon may follow a short name of who posts it: "加值中心公告：…"
 _LABEL_NAMED = 8
+_MARKS = ",;、"  # clause marks a trigger may be written with ("的时候,应该怎么", ",期间")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Context:
         self.recur = [p.lower() for _, p in _phrases(res.recur)]
         self.ask_openers = [p.lower() for _, p in _phrases(spec.asked.before)]
         self.ask_howto = [p.lower() for _, p in _phrases(spec.asked.after)]
+        self.ask_stated = [p.lower() for _, p in _phrases(spec.asked.stated)]
         self.recall_openers = [p.lower() for _, p in _phrases(spec.recalled.before)]
         self.recall_asks = [p.lower() for _, p in _phrases(spec.recalled.after)]
         questions = spec.questions
@@ -120,6 +122,7 @@ class Context:
             "pseudo": self.pseudo,
             "ask_openers": self.ask_openers,
             "ask_howto": self.ask_howto,
+            "ask_stated": self.ask_stated,
             "recall_openers": self.recall_openers,
             "recall_asks": self.recall_asks,
             "question_asks": self.question_asks,
@@ -149,6 +152,7 @@ class Context:
             *self.recur,
             *self.ask_openers,
             *self.ask_howto,
+            *self.ask_stated,
             *self.recall_openers,
             *self.recall_asks,
             *self.question_asks,
@@ -171,6 +175,7 @@ class Context:
         parts, before the part it denies: "接口没有报错", "the ERP did not fail".
         Nothing further than _REACH from the mention can decide it, so the decision is a
         function of that window: a text that repeats itself is decided once per distinct window.
+        Only a label opening the sentence (_labelled) reaches further, to the sentence start.
         """
         text = hits.text
         lo = max(0, start - _REACH)
@@ -179,16 +184,46 @@ class Context:
         memo: dict[tuple[int, int, str, str], Decision | None]
         memo = hits.memo.setdefault("decided", {})  # type: ignore[assignment]
         if key in memo:
-            return memo[key]
-        decision = self._decide(hits, clauses, start, end)
-        if decision is None and combination is not None and len(combination.parts) > 1:
-            decision = self._gap_negation(hits, combination, start, end)
-        if decision is None:
-            decision = self._asked(hits, start, end)
-        if decision is None:
-            decision = self._labelled(hits, start)
-        memo[key] = decision
-        return decision
+            decision = memo[key]
+        else:
+            decision = self._decide(hits, clauses, start, end)
+            if decision is None and combination is not None and len(combination.parts) > 1:
+                decision = self._gap_negation(hits, combination, start, end)
+            if decision is None:
+                decision = self._asked(hits, start, end)
+            if (
+                decision is not None
+                and decision.scope == "hypothetical"
+                and self._stated(hits, end)
+            ):
+                decision = None
+            memo[key] = decision
+        # a label reaches back to the start of its sentence, beyond the window: not memoised
+        return decision if decision is not None else self._labelled(hits, start)
+
+    def _stated(self, hits: Hits, end: int) -> bool:
+        """Whether the mention's sentence is a question and the sentence right after it, within
+        _REACH, a statement that says the fault is here now: "请问打印机卡纸了应该怎么处理？
+        现在完全打不了" asks what to do about a jam it has. An aside (先问问, no issue now) or a
+        second question states nothing."""
+        stated = self._present(hits, "ask_stated", self.ask_stated)
+        if not stated:
+            return False
+        text = hits.text
+        hi = min(len(text), end + _REACH)
+        cut = _SENTENCE.search(text, end, hi)
+        if cut is None or "?" not in cut.group():
+            return False
+        lo = cut.end()
+        cut_after = _SENTENCE.search(text, lo, hi)
+        if cut_after is not None:
+            if "?" in cut_after.group():
+                return False
+            hi = cut_after.start()
+        asides = self._present(hits, "question_asides", self.question_asides)
+        if any(self._has_word(hits, p, lo, hi) for p in asides):
+            return False
+        return any(self._has_word(hits, p, lo, hi) for p in stated)
 
     def _gap_negation(
         self, hits: Hits, combination: Combination, start: int, end: int
@@ -229,18 +264,21 @@ class Context:
         return asked
 
     def _labelled(self, hits: Hits, start: int) -> Decision | None:
-        """A label that opens the mention's sentence, within _REACH before it: "[RESOLVED]
+        """A label that opens the mention's sentence, however long: "[RESOLVED]
         invoice-api latency high", "Feature request: bulk cancel, one by one takes forever",
         "维护通知：下周二凌晨升级，届时暂停上传" report nothing in that sentence."""
         labels = self._present(hits, "labels", self.labels)
         if not labels:
             return None
         text = hits.text
-        lo = reach = max(0, start - _REACH)
-        for cut in _SENTENCE.finditer(text, reach, start):
-            lo = cut.end()
-        if lo == reach and reach > 0:
-            return None  # the sentence opens further back than any label reaches
+        # the start of the mention's sentence, however long it is: a label covers all of it
+        # ("Feature request: …, because at month end …, the portal is slow"); the sentence
+        # starts are found once per text, each mention costs a bisection
+        starts: list[int] | None = hits.memo.get("sentences")  # type: ignore[assignment]
+        if starts is None:
+            starts = [0] + [m.end() for m in _SENTENCE.finditer(text)]
+            hits.memo["sentences"] = starts
+        lo = starts[bisect.bisect_right(starts, start) - 1]
         lead = _LABEL_LEAD.match(text, lo, start)
         first = lead.end() if lead is not None else lo
         for phrase in labels:
@@ -543,8 +581,11 @@ class Context:
             if trigger.after:
                 window = range(bisect.bisect_left(found, end), bisect.bisect_left(found, near_hi))
             else:
+                # a before trigger written with the clause mark that opens the mention's
+                # clause (",期间") starts on that mark, just before the clause
+                first = near_lo - 1 if trigger.phrase[:1] in _MARKS else near_lo
                 window = range(
-                    bisect.bisect_left(found, near_lo), bisect.bisect_right(found, start - size)
+                    bisect.bisect_left(found, first), bisect.bisect_right(found, start - size)
                 )
             # nearest first; further ones are outside the window anyway
             order = list(window)[-8:] if not trigger.after else list(window)[:8]

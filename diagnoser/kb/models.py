@@ -347,6 +347,9 @@ class Asked(_Model):
 
     before: Phrases = Phrases.model_construct()
     after: Phrases = Phrases.model_construct()
+    # in a statement right after the how-to question, the fault said to be here now
+    # ("…应该怎么处理？现在完全打不了"): the mention is a report after all
+    stated: Phrases = Phrases.model_construct()
 
 
 class Questions(_Model):
