@@ -239,6 +239,7 @@ def test_the_phrases_a_text_has_are_those_asking_each_phrase_finds(shipped):
         "上次打印机卡纸了，这次要怎么预防？为什么一直提示证书过期？",
         "税局系统是不是挂了？先问问",
         "[RESOLVED] 502 errors on the e-invoice API",
+        "请问打印机卡纸了应该怎么处理？现在完全打不了",
     ]
     seen = set()
     for text in texts:
