@@ -133,6 +133,9 @@ READS = [
     # a .NET message quoted short, a buyer's PEC mailbox full
     ("save fails with object reference not set", "program_bug"),
     ("the buyer's pec mailbox is full", "receiver_gone"),
+    # cannot issue with the invoice kind named
+    ("下午開不了專票", "cannot_issue"),
+    ("一直开不出数电票", "cannot_issue"),
 ]
 
 # (text, a symptom it must not read)
