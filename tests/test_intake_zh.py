@@ -120,6 +120,22 @@ READS = [
     # the state before the platform or the provider named
     ("上不去税局网站", "platform_error"),
     ("今天一直连不上加值中心", "intermediary_failing"),
+    # memory full said as 爆滿, a frozen screen as 卡到不動, data gone without 了
+    ("收銀機記憶體爆滿，很慢", "high_memory"),
+    ("開票畫面卡到不動", "system_frozen"),
+    ("重灌之後商品資料全部不見", "data_lost"),
+    # the tax device not found, in Cantonese
+    ("金稅盤插咗上去都話搵唔到", "device_not_detected"),
+    # English chat shorthand: a net that is choked or crawling, a line that comes n goes
+    ("shop net choked since noon, uploads stall", "network_slow"),
+    ("the net is up but crawling", "network_slow"),
+    ("wifi comes n goes all afternoon", "intermittent_connection"),
+    # a .NET message quoted short, a buyer's PEC mailbox full
+    ("save fails with object reference not set", "program_bug"),
+    ("the buyer's pec mailbox is full", "receiver_gone"),
+    # cannot issue with the invoice kind named
+    ("下午開不了專票", "cannot_issue"),
+    ("一直开不出数电票", "cannot_issue"),
 ]
 
 # (text, a symptom it must not read)
