@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -89,15 +88,10 @@ def sorted_facts(facts: Sequence[FactIn]) -> tuple[FactIn, ...]:
     almost always decides it alone; the source's text form (a tenth of a ticket's record
     work when made for every fact) is made only when two heads tie.
     """
-    heads = list(map(_fact_head, facts))  # each head made once, for the sort and the tie test
-    if len(set(heads)) < len(heads):
-        return tuple(sorted(facts, key=_fact_order))
-    # no two heads tie, so the sort never compares the facts themselves, and it is stable
-    # as sorted(facts, key=_fact_head) is
-    return tuple(fact for _, fact in sorted(zip(heads, facts, strict=True), key=_FIRST))
-
-
-_FIRST = operator.itemgetter(0)
+    ordered = sorted(facts, key=_fact_head)
+    if len({_fact_head(f) for f in ordered}) < len(ordered):
+        ordered.sort(key=_fact_order)
+    return tuple(ordered)
 
 
 # what intake derives from a ticket's reported_at (diagnoser/intake: take_in)
