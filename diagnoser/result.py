@@ -7,6 +7,7 @@ built by `record_body`). Both carry `schema_version`; their JSON Schemas ship in
 """
 
 import datetime as dt
+import operator
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import (
@@ -131,6 +132,10 @@ class SourceKind(StrEnum):
 class Source(_Out):
     """Where a fact came from: a ticket field, a span of the text, a catalogued code, a rule."""
 
+    # its hash, made on first use: sources are keys (within facts) of the service's caches, and
+    # pydantic's own hash of a frozen model hashes every field again on each look-up
+    __slots__ = ("_hash",)
+
     kind: SourceKind
     field: str | None = Field(
         default=None, description="The ticket field given or derived from (kinds ticket, derived)."
@@ -203,6 +208,16 @@ class Source(_Out):
             return self
         return self.model_copy(update={"span": None, "quote": None})
 
+    def __hash__(self) -> int:
+        # the value pydantic's hash gives (its fields in order), kept: the model is frozen. A
+        # copy (model_copy, pickling) does not carry the slot and makes its own
+        try:
+            return self._hash  # type: ignore[attr-defined,no-any-return]
+        except AttributeError:
+            value = hash(_SOURCE_FIELDS(self.__dict__))
+            _set(self, "_hash", value)
+            return value
+
     def __str__(self) -> str:
         """A compact, stable form: 'ticket:symptoms', 'text@3-7', 'code:sys/1001', 'rule:x'."""
         kind = self.kind.value
@@ -213,6 +228,9 @@ class Source(_Out):
         if self.kind is SourceKind.TEXT:
             return f"text@{self.span[0]}-{self.span[1]}" if self.span else "text"
         return f"{kind}:{self.field}" if self.field else kind
+
+
+_SOURCE_FIELDS = operator.itemgetter(*Source.model_fields)
 
 
 class SymptomRef(_Out):

@@ -96,3 +96,29 @@ def test_facts_whose_heads_tie_are_ordered_by_their_sources(swap):
     b = FactIn("system", "generic", 0.8, Source.derived("reported_at"))
     facts = [b, a] if swap else [a, b]
     assert sorted_facts(facts) == tuple(sorted(facts, key=_fact_order))
+
+
+def test_a_sources_kept_hash_is_that_of_its_fields_and_not_carried_by_a_copy():
+    import pickle
+
+    from diagnoser.result import Source
+
+    fields = list(Source.model_fields)
+    made = [
+        Source.text(3, 7, "down"),
+        Source.text(),
+        Source.ticket("symptoms"),
+        Source.catalog("generic", "1001"),
+        Source.by_rule("r1"),
+        Source.text(3, 7, "down").similar("offline", 0.9).carried("printer"),
+    ]
+    for source in made:
+        by_fields = hash(tuple(source.__dict__[f] for f in fields))
+        assert hash(source) == hash(source) == by_fields
+        rebuilt = Source.model_validate(source.model_dump())
+        assert rebuilt == source and hash(rebuilt) == by_fields
+        assert hash(pickle.loads(pickle.dumps(source))) == by_fields
+    spanned = Source.text(3, 7, "down")
+    hash(spanned)  # kept on the instance: a copy with other fields must not inherit it
+    assert hash(spanned.bare()) == hash(Source.text()) != hash(spanned)
+    assert hash(spanned.similar("offline", 0.9)) != hash(spanned)
