@@ -41,6 +41,16 @@ _LABEL_NAMED = 8
 _MARKS = ",;、"  # clause marks a trigger may be written with ("的时候,应该怎么", ",期间")
 
 
+def _sentence_starts(hits: Hits) -> list[int]:
+    """Where each sentence of the text starts (0 and after every sentence end), found once per
+    text: labels and resolutions both reach back to the start of their sentence."""
+    starts: list[int] | None = hits.memo.get("sentences")  # type: ignore[assignment]
+    if starts is None:
+        starts = [0] + [m.end() for m in _SENTENCE.finditer(hits.text)]
+        hits.memo["sentences"] = starts
+    return starts
+
+
 @dataclass(frozen=True)
 class Trigger:
     """One trigger phrase of a scope, with how far it reaches."""
@@ -272,12 +282,9 @@ class Context:
             return None
         text = hits.text
         # the start of the mention's sentence, however long it is: a label covers all of it
-        # ("Feature request: …, because at month end …, the portal is slow"); the sentence
-        # starts are found once per text, each mention costs a bisection
-        starts: list[int] | None = hits.memo.get("sentences")  # type: ignore[assignment]
-        if starts is None:
-            starts = [0] + [m.end() for m in _SENTENCE.finditer(text)]
-            hits.memo["sentences"] = starts
+        # ("Feature request: …, because at month end …, the portal is slow"); each mention
+        # costs a bisection
+        starts = _sentence_starts(hits)
         lo = starts[bisect.bisect_right(starts, start) - 1]
         lead = _LABEL_LEAD.match(text, lo, start)
         first = lead.end() if lead is not None else lo
@@ -492,8 +499,7 @@ class Context:
         phrases = self._present(hits, "resolved", self.resolved)
         if not phrases:
             return []
-        sentence_starts = [0] + [m.end() for m in _SENTENCE.finditer(text)]
-        sentences = ClauseIndex(sentence_starts)
+        sentences = ClauseIndex(_sentence_starts(hits))
         mention_starts = sorted(s for s, _ in mentions)
         recur = self._present(hits, "recur", self.recur)
         # each resolution costs a few bisections: a text repeating "fixed now" stays linear
