@@ -42,6 +42,7 @@ FILES = [
     "realworld-dev11.jsonl",
     "realworld-holdout7.jsonl",
     "realworld-dev12.jsonl",
+    "realworld-holdout8.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
