@@ -43,6 +43,7 @@ FILES = [
     "realworld-holdout7.jsonl",
     "realworld-dev12.jsonl",
     "realworld-dev13.jsonl",
+    "realworld-holdout8.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
