@@ -137,9 +137,15 @@ def shipped_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         (ISSUING_RULE, ["scope", "system"]),
         # one user alone is no platform's doing
         ("external/platform-cannot-issue-unexplained.yaml", ["scope"]),
+        # the weak "nothing explains it" rules: the platform's signs, and a peak for slowness
+        ("software/program-error-unexplained.yaml", ["other_merchants_affected", "scope"]),
+        (
+            "software/resource-slow-unexplained.yaml",
+            ["other_merchants_affected", "peak_period", "scope"],
+        ),
     ],
 )
-def test_the_cannot_issue_rules_name_no_cause_symptom_by_hand(path, written):
+def test_the_unexplained_rules_name_no_cause_symptom_by_hand(path, written):
     rules, _ = default_paths()
     data, _lines = load_yaml(rules / path)
     none = data["when"]["none"]
@@ -166,3 +172,31 @@ def test_a_new_cause_symptom_stops_the_issuing_rule_without_an_edit(shipped_copy
     ticket = {"text": "开不了票", "symptoms": ["receipt_roll_soaked"]}
     assert _fired(diagnoser, ticket, rule) is fires
     assert (rules / ISSUING_RULE).read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("rule", "text"),
+    [
+        ("program-error-unexplained", "网络没问题，就是开票软件一打开就闪退"),
+        ("program-error-unexplained", "printer prints a test page, the invoicing app crashes"),
+        ("resource-slow-unexplained", "the billing app is very slow, the portal works fine"),
+        ("resource-slow-unexplained", "开票软件很卡，网络是正常的"),
+    ],
+)
+def test_what_still_works_names_no_cause(rule, text):
+    """A network, printer or portal said to work rules a cause out; it explains nothing."""
+    assert _fired(Diagnoser(), {"text": text}, rule)
+
+
+@pytest.mark.parametrize(
+    ("rule", "text"),
+    [
+        (
+            "program-error-unexplained",
+            "the invoicing app shows an error and the same invoice went out twice",
+        ),
+        ("resource-slow-unexplained", "开票软件很卡，同一张票开了两张"),
+    ],
+)
+def test_a_cause_the_old_hand_lists_missed_stops_the_unexplained_rules(rule, text):
+    assert not _fired(Diagnoser(), {"text": text}, rule)
