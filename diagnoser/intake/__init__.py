@@ -212,13 +212,9 @@ class _Compiled:
         for place, entry in enumerate(self.entries):
             for i, comb in enumerate(entry.combinations):
                 # every part needs one of the literals it can start with, one of its anchor
-                # piece's (a match of the part contains one) and of its pair literals
-                groups = []
-                for part in comb.parts:
-                    groups += [part._firsts, part._anchor]  # type: ignore[attr-defined]
-                    if part._pairs is not None:  # type: ignore[attr-defined]
-                        groups.append(part._pairs)  # type: ignore[attr-defined]
-                file(place, i, groups)
+                # piece's (a match of the part contains one) and of its pair literals: the
+                # sets of them that are not vague (matcher.combination_groups)
+                file(place, i, _matcher.combination_groups(comb.parts))
             for j, need in enumerate(entry.needs):
                 slot = len(entry.combinations) + j
                 if need is None:
@@ -265,11 +261,7 @@ class _Compiled:
 def _carry_groups(carry: Carry) -> list[frozenset[str]]:
     """The literal sets a carry needs one of each: its object's, and its state parts' as a
     combination's parts need them."""
-    groups = [carry.obj._firsts, carry.obj._anchor]  # type: ignore[attr-defined]
-    for part in carry.state.parts:
-        groups += [part._firsts, part._anchor]  # type: ignore[attr-defined]
-        if part._pairs is not None:  # type: ignore[attr-defined]
-            groups.append(part._pairs)  # type: ignore[attr-defined]
+    groups: list[frozenset[str]] = _matcher.combination_groups((carry.obj, *carry.state.parts))
     return groups
 
 
@@ -313,7 +305,7 @@ class Vocabulary:
         from . import noise as _noise
         from . import similar as _similar
         from .context import Context
-        from .matcher import AhoCorasickFinder, ReferenceFinder, anchor_literals, first_literals
+        from .matcher import AhoCorasickFinder, ReferenceFinder, combination_groups
         from .similar import SimilarIndex
 
         terms = {name: tuple(p.lower() for p in t.all()) for name, t in self.kb.terms.items()}
@@ -333,12 +325,11 @@ class Vocabulary:
         literals: set[str] = set(context.literals())
         for entry in (*symptoms, *systems):
             for comb in entry.combinations:
-                # only the literals a part can start with are looked up in the hits: a part
-                # is matched where one of them starts (the rest of it by an anchored regex)
-                for part in comb.parts:
-                    literals.update(first_literals(part))
-                    literals.update(anchor_literals(part))
-                    literals.update(part._pairs or ())  # type: ignore[attr-defined]
+                # only the literal sets the candidate index files a combination under are
+                # looked up in the hits: a part is matched around the hits of its first
+                # literals or its anchor's (the rest of it by a regex over that stretch)
+                for group in combination_groups(comb.parts):
+                    literals.update(group)
             for need in entry.needs:
                 literals.update(need or ())
             for sets in entry.need_all:
@@ -395,7 +386,7 @@ class Vocabulary:
             tuple(
                 x
                 for x in required_literal_sets(p)
-                if len(x) <= MAX_NEED_SET and min(map(len, x)) >= 2
+                if len(x) <= MAX_NEED_SET and min(map(len, x)) >= 2 and not _matcher.vague(x)
             )
             for p in patterns.all()
         )
