@@ -7,7 +7,7 @@ import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -238,7 +238,11 @@ class _Compiled:
         combination lacking one cannot match, nor a regex lacking all its required ones)."""
         have = 0
         filed = []
-        for bits, under in map(self.table.__getitem__, hits.by_literal):
+        # the finder's rows are this table's (attached in _compile_all)
+        rows: Iterable[tuple[int, list[tuple[int, int, int]]]] = (
+            hits.rows if hits.rows is not None else map(self.table.__getitem__, hits.by_literal)
+        )
+        for bits, under in rows:
             if bits:
                 have |= bits
             if under:
@@ -343,7 +347,7 @@ class Vocabulary:
         similar = similar or None  # an index without examples is no fallback
         literals |= objects  # a clause naming one is found from the hits
         found = make(literals)
-        return _Compiled(
+        compiled = _Compiled(
             systems,
             symptoms,
             found,
@@ -352,6 +356,9 @@ class Vocabulary:
             literals=frozenset(literals),
             objects=objects,
         )
+        if isinstance(found, AhoCorasickFinder):
+            found.attach(compiled.table)  # type: ignore[arg-type]
+        return compiled
 
     def _entry(
         self,

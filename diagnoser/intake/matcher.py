@@ -22,7 +22,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 TERM_REF = re.compile(r"@([a-z][a-z0-9_]*)")
 _SEP = re.compile(r"\s+(\.\.\.|\.\.\d+)\s+")
@@ -270,11 +270,16 @@ def _latin_piece(piece: Piece) -> bool:
 class Hits:
     """Where each literal occurs in one text: literal → sorted start positions."""
 
-    __slots__ = ("by_literal", "has", "memo", "text")
+    __slots__ = ("by_literal", "has", "memo", "rows", "text")
 
-    def __init__(self, text: str, by_literal: dict[str, list[int]]) -> None:
+    def __init__(
+        self, text: str, by_literal: dict[str, list[int]], rows: list[Any] | None = None
+    ) -> None:
         self.text = text
         self.by_literal = by_literal
+        # the row attached to each literal found (AhoCorasickFinder.attach), in the order
+        # first found; None when the finder has none
+        self.rows = rows
         self.memo: dict[str, object] = {}  # what a reader computes once per text
         # whether `literal` occurs at all: the dict's own test, called as a method by readers
         # that ask for many literals (no Python frame per question)
@@ -302,24 +307,41 @@ class AhoCorasickFinder:
         import ahocorasick  # here: built for the first ticket with text, never for codes only
 
         self._automaton = ahocorasick.Automaton()
+        # each literal's value: its length, itself and the row a reader attached to it
+        self._values: dict[str, list[object]] = {}
         for literal in sorted(set(literals)):
-            self._automaton.add_word(literal, (len(literal), literal))
+            value: list[object] = [len(literal), literal, None]
+            self._values[literal] = value
+            self._automaton.add_word(literal, value)
         self._empty = len(self._automaton) == 0
         if not self._empty:
             self._automaton.make_automaton()
+        self._rows = False
+
+    def attach(self, rows: dict[str, object]) -> None:
+        """Give each literal its row (what a reader looks up for it in every text): `find`
+        then lists the rows of the literals a text has (Hits.rows) from the values the
+        automaton hands out anyway, with no look-up of its own in a table of every literal
+        (one that, beside the automaton's own nodes, mostly missed the CPU's caches)."""
+        for literal, value in self._values.items():
+            value[2] = rows.get(literal)
+        self._rows = True
 
     def find(self, text: str) -> Hits:
         """Every occurrence (overlapping ones too) of every literal in `text`."""
         found: dict[str, list[int]] = {}
+        rows: list[Any] = []
         if not self._empty:
             get = found.get
-            for end, (length, literal) in self._automaton.iter(text):
+            add = rows.append
+            for end, (length, literal, row) in self._automaton.iter(text):
                 at = get(literal)
                 if at is None:
                     found[literal] = [end - length + 1]
+                    add(row)
                 else:
                     at.append(end - length + 1)
-        return Hits(text, found)
+        return Hits(text, found, rows if self._rows else None)
 
 
 class ReferenceFinder:
@@ -381,10 +403,9 @@ def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
     the regex engine instead of one per start."""
     by_literal = hits.by_literal
     lead: frozenset[str] | None = part._lead  # type: ignore[attr-defined]
-    regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
     text = hits.text
     if lead is None:  # vague all through: the index let the combination by on its other parts
-        return [m.span() for m in regex.finditer(text)]
+        return [m.span() for m in part._regex.finditer(text)]  # type: ignore[attr-defined]
     # the part's lead literals the text has (a set operation over the few the text has, not
     # a look-up of each of the part's)
     present = by_literal.keys() & lead
@@ -405,6 +426,7 @@ def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
     # past that, so a lookahead at a match's end sees the real text
     lo = max(0, lo - part._before)  # type: ignore[attr-defined]
     end = min(len(text), hi + part._reach + 1)  # type: ignore[attr-defined]
+    regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
     return [m.span() for m in regex.finditer(text, lo, end)]
 
 
