@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -406,9 +407,10 @@ def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
     text = hits.text
     if lead is None:  # vague all through: the index let the combination by on its other parts
         return [m.span() for m in part._regex.finditer(text)]  # type: ignore[attr-defined]
-    # the part's lead literals the text has (a set operation over the few the text has, not
-    # a look-up of each of the part's)
-    present = by_literal.keys() & lead
+    # the part's lead literals the text has: the text's few literals looked up in the part's
+    # set (`keys() & frozenset` would walk the part's set, hundreds of phrases for @printer,
+    # and look each up in the hits: a view intersects by the smaller side only with a set)
+    present = lead.intersection(by_literal)
     if not present:
         return []
     order: dict[str, int] | None = part._order  # type: ignore[attr-defined]
@@ -432,7 +434,7 @@ def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
 
 def _piece_spans(
     part: Part,
-    present: set[str],
+    present: AbstractSet[str],
     order: dict[str, int],
     by_literal: dict[str, list[int]],
     text: str,
