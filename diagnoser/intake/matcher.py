@@ -413,9 +413,29 @@ def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
     present = lead.intersection(by_literal)
     if not present:
         return []
-    order: dict[str, int] | None = part._order  # type: ignore[attr-defined]
-    if order is not None and lead is part._firsts:  # type: ignore[attr-defined]
-        return _piece_spans(part, present, order, by_literal, text)
+    if lead is part._firsts:  # type: ignore[attr-defined]
+        order: dict[str, int] | None = part._order  # type: ignore[attr-defined]
+        if order is not None:
+            return _piece_spans(part, present, order, by_literal, text)
+        # the regex tried anchored at each start, as part_spans does: a match call per start
+        # (most parts have one or two in a text) costs less than a scan of the stretch between
+        # the first and the last, which the regex engine walks position by position
+        regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
+        if len(present) == 1:
+            (lit,) = present
+            starts = by_literal[lit]
+        else:
+            starts = sorted({pos for lit in present for pos in by_literal[lit]})
+        out = []
+        last = 0
+        for pos in starts:
+            if pos < last:
+                continue
+            m = regex.match(text, pos)
+            if m is not None:
+                out.append(m.span())
+                last = m.end()
+        return out
     lo = hi = -1
     for lit in present:
         found = by_literal[lit]
@@ -428,8 +448,7 @@ def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
     # past that, so a lookahead at a match's end sees the real text
     lo = max(0, lo - part._before)  # type: ignore[attr-defined]
     end = min(len(text), hi + part._reach + 1)  # type: ignore[attr-defined]
-    regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
-    return [m.span() for m in regex.finditer(text, lo, end)]
+    return [m.span() for m in part._regex.finditer(text, lo, end)]  # type: ignore[attr-defined]
 
 
 def _piece_spans(
