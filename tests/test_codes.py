@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from diagnoser.intake.codes import canonical_code, codes_in_text
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from diagnoser.intake.codes import _text_patterns, canonical_code, codes_in_text
 
 
 @pytest.mark.parametrize(
@@ -100,3 +104,24 @@ def test_irp_totals_mismatch_is_invalid_data_first_then_a_program_error(shipped,
     result = shipped.diagnose({"error_codes": [code], "system": "india_irp"})
     ranked = [d.fault_id for d in result.diagnoses]
     assert ranked[:2] == ["operation.invalid_invoice_data", "software.program_error"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.from_regex(re.compile(r"e\d{3,5}", re.IGNORECASE), fullmatch=True),
+            st.text(max_size=5),
+            st.just(" "),
+        ),
+        min_size=1,
+        max_size=6,
+    ).map("".join)
+)
+def test_the_e_code_cue_is_in_every_e_code(text):
+    # a text the cue finds nothing in is not scanned for E-codes (the fast path)
+    patterns = _text_patterns()
+    for m in patterns.e_code.finditer(text):
+        assert patterns.e_cue.search(m.group()), m.group()
+    if not patterns.e_cue.search(text):
+        assert not patterns.e_code.search(text)

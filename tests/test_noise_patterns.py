@@ -67,3 +67,27 @@ def test_a_cue_finds_something_wherever_its_pattern_matches(name, pattern, cue, 
             assert found is not None and found.start() < max(m.end(), m.start() + 1), (text, m)
 
     covered()
+
+
+def test_numbers_without_their_unit_alternative_match_alike_where_no_unit_is():
+    """A text with no unit of an amount (元, rupees, …) is scanned by the numbers pattern less
+    its amount-with-unit alternative: on texts made of the full body's matches, every match of
+    that alternative holds a unit the cue finds, and where the cue finds none the two patterns
+    find the same stretches."""
+    amount = re.compile(noise._AMOUNT_WITH_UNIT[1:], re.IGNORECASE)
+    seen = {"without": 0, "with": 0}
+
+    @settings(max_examples=600, deadline=None)
+    @given(_texts(noise._NUMBERS_BODY, re.IGNORECASE))
+    def agree(text: str) -> None:
+        for m in amount.finditer(text):
+            assert noise._UNIT_CUE.search(m.group()), m.group()
+        if noise._UNIT_CUE.search(text):
+            seen["with"] += 1
+            return
+        seen["without"] += 1
+        lean = [m.span() for m in noise._NUMBERS_LEAN.finditer(text)]
+        assert lean == [m.span() for m in noise._NUMBERS.finditer(text)]
+
+    agree()
+    assert seen["without"] > 50 and seen["with"] > 50  # both kinds of text were made

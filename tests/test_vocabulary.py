@@ -121,6 +121,64 @@ def test_fast_path_reads_the_benchmark_backlog_as_the_reference_path_does(
         assert read_text(text, fast) == read_text(text, plain), text
 
 
+def _parts(vocab: Vocabulary):  # type: ignore[no-untyped-def]
+    """Every part of every combination and carry of the compiled vocabulary."""
+    compiled = vocab._compiled()
+    for entry in compiled.entries:
+        for comb in entry.combinations:
+            yield from comb.parts
+        for carry in entry.carries:
+            yield carry.obj
+            yield from carry.state.parts
+
+
+def test_parts_found_around_their_anchor_or_by_a_scan_match_as_finditer_does(
+    all_texts, backlog_texts, both_paths
+):
+    # a part whose first literals are vague is looked for around its anchor's hits (or, when
+    # its anchor is vague too, by a scan of the text): on every text, where a regex over the
+    # whole text finds it
+    from diagnoser.intake import normalise_text
+    from diagnoser.intake.matcher import part_spans, part_spans_fast
+    from diagnoser.kb.models import fold_case
+
+    fast, _ = both_paths
+    parts = [p for p in _parts(fast) if p._lead is not p._firsts]
+    assert len(parts) > 50  # the vague ones the shipped vocabulary has
+    assert any(p._lead is None for p in parts) and any(p._lead is not None for p in parts)
+    finder = fast._compiled().finder
+    matched = 0
+    for text in all_texts + backlog_texts[::4]:
+        folded = fold_case(normalise_text(text))
+        hits = finder.find(folded)
+        for part in parts:
+            want = [m.span() for m in part._regex.finditer(folded)]
+            assert part_spans_fast(part, hits) == want, (text, part)
+            assert part_spans(part, hits) == want, (text, part)
+            matched += bool(want)
+    assert matched > 100  # the comparison is not over texts where nothing matches
+
+
+def test_the_automaton_leaves_vague_literals_out(both_paths):
+    # ' ', 'e', '1', 'in': in most texts, each a hit to file at every place; only what a
+    # context trigger, an object or a combination with nothing telling needs is looked for
+    from diagnoser.intake.matcher import combination_groups, vague
+
+    fast, _ = both_paths
+    compiled = fast._compiled()
+    needed = set(compiled.context.literals()) | set(compiled.objects)
+    for entry in compiled.entries:
+        for comb in entry.combinations:
+            groups = combination_groups(comb.parts)
+            if all(vague(g) for g in groups):
+                needed.update(*groups)
+        for need in entry.needs:
+            needed.update(need or ())
+    left = {x for x in compiled.literals if vague([x])} - needed
+    assert not left, sorted(left)[:20]
+    assert " " not in compiled.literals and "e" not in compiled.literals
+
+
 def _calls(vocab: Vocabulary, text: str) -> int:
     profile = cProfile.Profile()
     profile.enable()

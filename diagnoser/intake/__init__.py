@@ -7,7 +7,7 @@ import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -212,13 +212,9 @@ class _Compiled:
         for place, entry in enumerate(self.entries):
             for i, comb in enumerate(entry.combinations):
                 # every part needs one of the literals it can start with, one of its anchor
-                # piece's (a match of the part contains one) and of its pair literals
-                groups = []
-                for part in comb.parts:
-                    groups += [part._firsts, part._anchor]  # type: ignore[attr-defined]
-                    if part._pairs is not None:  # type: ignore[attr-defined]
-                        groups.append(part._pairs)  # type: ignore[attr-defined]
-                file(place, i, groups)
+                # piece's (a match of the part contains one) and of its pair literals: the
+                # sets of them that are not vague (matcher.combination_groups)
+                file(place, i, _matcher.combination_groups(comb.parts))
             for j, need in enumerate(entry.needs):
                 slot = len(entry.combinations) + j
                 if need is None:
@@ -242,7 +238,11 @@ class _Compiled:
         combination lacking one cannot match, nor a regex lacking all its required ones)."""
         have = 0
         filed = []
-        for bits, under in map(self.table.__getitem__, hits.by_literal):
+        # the finder's rows are this table's (attached in _compile_all)
+        rows: Iterable[tuple[int, list[tuple[int, int, int]]]] = (
+            hits.rows if hits.rows is not None else map(self.table.__getitem__, hits.by_literal)
+        )
+        for bits, under in rows:
             if bits:
                 have |= bits
             if under:
@@ -265,11 +265,7 @@ class _Compiled:
 def _carry_groups(carry: Carry) -> list[frozenset[str]]:
     """The literal sets a carry needs one of each: its object's, and its state parts' as a
     combination's parts need them."""
-    groups = [carry.obj._firsts, carry.obj._anchor]  # type: ignore[attr-defined]
-    for part in carry.state.parts:
-        groups += [part._firsts, part._anchor]  # type: ignore[attr-defined]
-        if part._pairs is not None:  # type: ignore[attr-defined]
-            groups.append(part._pairs)  # type: ignore[attr-defined]
+    groups: list[frozenset[str]] = _matcher.combination_groups((carry.obj, *carry.state.parts))
     return groups
 
 
@@ -313,7 +309,7 @@ class Vocabulary:
         from . import noise as _noise
         from . import similar as _similar
         from .context import Context
-        from .matcher import AhoCorasickFinder, ReferenceFinder, anchor_literals, first_literals
+        from .matcher import AhoCorasickFinder, ReferenceFinder, combination_groups
         from .similar import SimilarIndex
 
         terms = {name: tuple(p.lower() for p in t.all()) for name, t in self.kb.terms.items()}
@@ -333,12 +329,11 @@ class Vocabulary:
         literals: set[str] = set(context.literals())
         for entry in (*symptoms, *systems):
             for comb in entry.combinations:
-                # only the literals a part can start with are looked up in the hits: a part
-                # is matched where one of them starts (the rest of it by an anchored regex)
-                for part in comb.parts:
-                    literals.update(first_literals(part))
-                    literals.update(anchor_literals(part))
-                    literals.update(part._pairs or ())  # type: ignore[attr-defined]
+                # only the literal sets the candidate index files a combination under are
+                # looked up in the hits: a part is matched around the hits of its first
+                # literals or its anchor's (the rest of it by a regex over that stretch)
+                for group in combination_groups(comb.parts):
+                    literals.update(group)
             for need in entry.needs:
                 literals.update(need or ())
             for sets in entry.need_all:
@@ -352,7 +347,7 @@ class Vocabulary:
         similar = similar or None  # an index without examples is no fallback
         literals |= objects  # a clause naming one is found from the hits
         found = make(literals)
-        return _Compiled(
+        compiled = _Compiled(
             systems,
             symptoms,
             found,
@@ -361,6 +356,9 @@ class Vocabulary:
             literals=frozenset(literals),
             objects=objects,
         )
+        if isinstance(found, AhoCorasickFinder):
+            found.attach(compiled.table)  # type: ignore[arg-type]
+        return compiled
 
     def _entry(
         self,
@@ -395,7 +393,7 @@ class Vocabulary:
             tuple(
                 x
                 for x in required_literal_sets(p)
-                if len(x) <= MAX_NEED_SET and min(map(len, x)) >= 2
+                if len(x) <= MAX_NEED_SET and min(map(len, x)) >= 2 and not _matcher.vague(x)
             )
             for p in patterns.all()
         )

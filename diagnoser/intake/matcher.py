@@ -21,8 +21,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 TERM_REF = re.compile(r"@([a-z][a-z0-9_]*)")
 _SEP = re.compile(r"\s+(\.\.\.|\.\.\d+)\s+")
@@ -149,11 +150,36 @@ def _prepare(part: Part, *, lazy: bool = False) -> None:
         return  # a part of the combination itself, prepared when it was read
     if not lazy:
         object.__setattr__(part, "_regex", part.regex())
-    object.__setattr__(part, "_firsts", frozenset(first_literals(part)))
-    object.__setattr__(part, "_anchor", frozenset(anchor_literals(part)))
-    object.__setattr__(part, "_pairs", pair_literals(part))
+    firsts = frozenset(first_literals(part))
+    anchor = frozenset(anchor_literals(part))
+    pairs = pair_literals(part)
+    object.__setattr__(part, "_firsts", firsts)
+    object.__setattr__(part, "_anchor", anchor)
+    object.__setattr__(part, "_pairs", pairs)
+    longest = [max(map(len, p.literals)) for p in part.pieces]
     # the longest a match can be: a match starting at the last first literal ends before that
-    object.__setattr__(part, "_maxlen", sum(max(map(len, p.literals)) for p in part.pieces))
+    object.__setattr__(part, "_maxlen", sum(longest))
+    # the literal sets a match needs one of each that say something: a vague one (' ', 'e',
+    # '1', 'in') is in most texts, rules out nothing and costs a hit at each of its places,
+    # so it is left out of the automaton (unless a part with no other set needs it)
+    object.__setattr__(
+        part, "_groups", tuple(g for g in (firsts, anchor, pairs) if g is not None and not vague(g))
+    )
+    # where a match is looked for (part_spans_fast): at the hits of its first literals; when
+    # those are vague, around the hits of its anchor piece (a match starts at most `_before`
+    # characters before one and ends at most `_reach` after it); when both are, the whole
+    # text is scanned (`_lead` None; only once the part's combination has passed the index)
+    if not vague(firsts):
+        lead: frozenset[str] | None = firsts
+        before, reach = 0, sum(longest)
+    elif not vague(anchor):
+        at = anchor_index(part)
+        lead, before, reach = anchor, sum(longest[:at]), sum(longest[at:])
+    else:
+        lead, before, reach = None, 0, 0
+    object.__setattr__(part, "_lead", lead)
+    object.__setattr__(part, "_before", before)
+    object.__setattr__(part, "_reach", reach)
     # a part of one piece is matched from the hits alone (part_spans_fast): its literals in
     # the regex's order of alternatives, longest first
     single = len(part.pieces) == 1 and not part.pieces[0].optional
@@ -245,11 +271,16 @@ def _latin_piece(piece: Piece) -> bool:
 class Hits:
     """Where each literal occurs in one text: literal → sorted start positions."""
 
-    __slots__ = ("by_literal", "has", "memo", "text")
+    __slots__ = ("by_literal", "has", "memo", "rows", "text")
 
-    def __init__(self, text: str, by_literal: dict[str, list[int]]) -> None:
+    def __init__(
+        self, text: str, by_literal: dict[str, list[int]], rows: list[Any] | None = None
+    ) -> None:
         self.text = text
         self.by_literal = by_literal
+        # the row attached to each literal found (AhoCorasickFinder.attach), in the order
+        # first found; None when the finder has none
+        self.rows = rows
         self.memo: dict[str, object] = {}  # what a reader computes once per text
         # whether `literal` occurs at all: the dict's own test, called as a method by readers
         # that ask for many literals (no Python frame per question)
@@ -277,24 +308,41 @@ class AhoCorasickFinder:
         import ahocorasick  # here: built for the first ticket with text, never for codes only
 
         self._automaton = ahocorasick.Automaton()
+        # each literal's value: its length, itself and the row a reader attached to it
+        self._values: dict[str, list[object]] = {}
         for literal in sorted(set(literals)):
-            self._automaton.add_word(literal, (len(literal), literal))
+            value: list[object] = [len(literal), literal, None]
+            self._values[literal] = value
+            self._automaton.add_word(literal, value)
         self._empty = len(self._automaton) == 0
         if not self._empty:
             self._automaton.make_automaton()
+        self._rows = False
+
+    def attach(self, rows: dict[str, object]) -> None:
+        """Give each literal its row (what a reader looks up for it in every text): `find`
+        then lists the rows of the literals a text has (Hits.rows) from the values the
+        automaton hands out anyway, with no look-up of its own in a table of every literal
+        (one that, beside the automaton's own nodes, mostly missed the CPU's caches)."""
+        for literal, value in self._values.items():
+            value[2] = rows.get(literal)
+        self._rows = True
 
     def find(self, text: str) -> Hits:
         """Every occurrence (overlapping ones too) of every literal in `text`."""
         found: dict[str, list[int]] = {}
+        rows: list[Any] = []
         if not self._empty:
             get = found.get
-            for end, (length, literal) in self._automaton.iter(text):
+            add = rows.append
+            for end, (length, literal, row) in self._automaton.iter(text):
                 at = get(literal)
                 if at is None:
                     found[literal] = [end - length + 1]
+                    add(row)
                 else:
                     at.append(end - length + 1)
-        return Hits(text, found)
+        return Hits(text, found, rows if self._rows else None)
 
 
 class ReferenceFinder:
@@ -321,8 +369,11 @@ def part_spans(part: Part, hits: Hits) -> list[tuple[int, int]]:
 
     A match can only start where one of the part's first literals starts, and the hits say
     where those are: the regex is tried anchored there (lookbehinds still see the text before),
-    which gives what `finditer` over the whole text gives, without scanning it."""
+    which gives what `finditer` over the whole text gives, without scanning it. A part whose
+    first literals are vague (not in the automaton) is matched by `finditer` over the text."""
     regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
+    if part._lead is not part._firsts:  # type: ignore[attr-defined]
+        return [m.span() for m in regex.finditer(hits.text)]
     by_literal = hits.by_literal
     starts: list[int] = []
     for lit in part._firsts:  # type: ignore[attr-defined]
@@ -352,15 +403,39 @@ def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
     starts at one of them, so the scan finds the same leftmost-longest matches); one call into
     the regex engine instead of one per start."""
     by_literal = hits.by_literal
-    # the part's first literals the text has (a set operation over the few the text has, not
-    # a look-up of each of the part's)
-    present = by_literal.keys() & part._firsts  # type: ignore[attr-defined]
+    lead: frozenset[str] | None = part._lead  # type: ignore[attr-defined]
+    text = hits.text
+    if lead is None:  # vague all through: the index let the combination by on its other parts
+        return [m.span() for m in part._regex.finditer(text)]  # type: ignore[attr-defined]
+    # the part's lead literals the text has: the text's few literals looked up in the part's
+    # set (`keys() & frozenset` would walk the part's set, hundreds of phrases for @printer,
+    # and look each up in the hits: a view intersects by the smaller side only with a set)
+    present = lead.intersection(by_literal)
     if not present:
         return []
-    text = hits.text
-    order: dict[str, int] | None = part._order  # type: ignore[attr-defined]
-    if order is not None:
-        return _piece_spans(part, present, order, by_literal, text)
+    if lead is part._firsts:  # type: ignore[attr-defined]
+        order: dict[str, int] | None = part._order  # type: ignore[attr-defined]
+        if order is not None:
+            return _piece_spans(part, present, order, by_literal, text)
+        # the regex tried anchored at each start, as part_spans does: a match call per start
+        # (most parts have one or two in a text) costs less than a scan of the stretch between
+        # the first and the last, which the regex engine walks position by position
+        regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
+        if len(present) == 1:
+            (lit,) = present
+            starts = by_literal[lit]
+        else:
+            starts = sorted({pos for lit in present for pos in by_literal[lit]})
+        out = []
+        last = 0
+        for pos in starts:
+            if pos < last:
+                continue
+            m = regex.match(text, pos)
+            if m is not None:
+                out.append(m.span())
+                last = m.end()
+        return out
     lo = hi = -1
     for lit in present:
         found = by_literal[lit]
@@ -368,15 +443,17 @@ def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
             lo = found[0]
         if found[-1] > hi:
             hi = found[-1]
-    regex: re.Pattern[str] = part._regex  # type: ignore[attr-defined]
-    # one character past the longest match, so a lookahead at its end sees the real text
-    end = min(len(text), hi + part._maxlen + 1)  # type: ignore[attr-defined]
-    return [m.span() for m in regex.finditer(text, lo, end)]
+    # every match has a lead literal at most `_before` characters after its start (none before
+    # the first such hit's window starts) and ends at most `_reach` after it; one character
+    # past that, so a lookahead at a match's end sees the real text
+    lo = max(0, lo - part._before)  # type: ignore[attr-defined]
+    end = min(len(text), hi + part._reach + 1)  # type: ignore[attr-defined]
+    return [m.span() for m in part._regex.finditer(text, lo, end)]  # type: ignore[attr-defined]
 
 
 def _piece_spans(
     part: Part,
-    present: set[str],
+    present: AbstractSet[str],
     order: dict[str, int],
     by_literal: dict[str, list[int]],
     text: str,
@@ -410,12 +487,14 @@ def _piece_spans(
 
 
 def could_match(combination: Combination, hits: Hits) -> bool:
-    """A cheap test: does every part have, in the text, a literal it can start with and one
-    of its anchor piece (a match of the part contains one)."""
+    """A cheap test: does every part have, in the text, a literal of each of its telling
+    literal sets (`_groups`: one it can start with, one of its anchor piece, one of its pair
+    literals — a match contains one of each); a vague set is not tested."""
     keys = hits.by_literal.keys()
     return all(
-        not keys.isdisjoint(p._firsts) and not keys.isdisjoint(p._anchor)  # type: ignore[attr-defined]
+        not keys.isdisjoint(g)
         for p in combination.parts
+        for g in p._groups  # type: ignore[attr-defined]
     )
 
 
@@ -423,9 +502,42 @@ def anchor_literals(part: Part) -> tuple[str, ...]:
     """The literals of the part's most telling mandatory piece — the one whose shortest
     literal is longest (then the one with fewest literals): every match contains one of them,
     and a rare one rules a part out on most texts where its first literals ('2', ' ') occur."""
-    mandatory = [p for p in part.pieces if not p.optional]
-    best = max(mandatory, key=lambda p: (min(len(x) for x in p.literals), -len(p.literals)))
-    return best.literals
+    return part.pieces[anchor_index(part)].literals
+
+
+def anchor_index(part: Part) -> int:
+    """Which piece `anchor_literals` takes its literals from (the first of equals)."""
+    mandatory = [i for i, p in enumerate(part.pieces) if not p.optional]
+    return max(
+        mandatory,
+        key=lambda i: (min(len(x) for x in part.pieces[i].literals), -len(part.pieces[i].literals)),
+    )
+
+
+VAGUE = 2  # a Latin, digit or blank literal this short (stripped) is in most English texts
+
+
+def vague(literals: Iterable[str]) -> bool:
+    """Whether a literal set says too little to be looked for: it has one of at most VAGUE
+    ASCII characters once stripped (' ', 'e', '1', 'in', '10'). Such a literal is in most
+    texts ('e' in nearly every English word), so a test of it rules out nothing, and each
+    of its places is a hit to file. A Chinese character or pair says more (卡, 打印)."""
+    return any(len(s) <= VAGUE and s.isascii() for s in (x.strip() for x in literals))
+
+
+def combination_groups(parts: Iterable[Part]) -> list[frozenset[str]]:
+    """The literal sets the candidate index files parts under, one of each needed: each part's
+    telling ones (`_groups`); when no part has one, every set of every part, vague or not
+    (they are then looked for: a candidate needs at least one set)."""
+    parts = list(parts)
+    groups = [g for p in parts for g in p._groups]  # type: ignore[attr-defined]
+    if groups:
+        return groups
+    for p in parts:
+        groups += [p._firsts, p._anchor]  # type: ignore[attr-defined]
+        if p._pairs is not None:  # type: ignore[attr-defined]
+            groups.append(p._pairs)  # type: ignore[attr-defined]
+    return groups
 
 
 MAX_PAIRS = 256  # pair literals of one part at most: beyond, the test is not worth its literals
