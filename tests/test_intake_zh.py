@@ -136,6 +136,27 @@ READS = [
     # cannot issue with the invoice kind named
     ("下午開不了專票", "cannot_issue"),
     ("一直开不出数电票", "cannot_issue"),
+    # Taiwan words for issuing, sending and a busy platform: 開立, 傳送, 忙碌, 跳錯誤
+    ("今天發票開立一直失敗", "cannot_issue"),
+    ("收銀機無法開立發票", "cannot_issue"),
+    ("系統顯示重複開立", "duplicate_submission_error"),
+    ("發票傳送失敗好幾次", "upload_failure"),
+    ("B2B 發票一直傳不出去", "upload_failure"),
+    ("財政部平台一直顯示系統忙碌", "platform_error"),
+    ("按下列印就跳錯誤", "error_message"),
+    ("系統不給作廢", "red_invoice_failure"),
+    ("作廢發票一直失敗", "red_invoice_failure"),
+    # the till dead or silent, in Cantonese and Taiwan wording; 部機 is the machine at hand
+    ("收銀機冇反應", "terminal_hardware_fault"),
+    ("收銀機壞咗", "terminal_hardware_fault"),
+    ("部機死咗", "terminal_hardware_fault"),
+    ("發票機開不了機", "terminal_hardware_fault"),
+    # Cantonese: getting into the system is a login, the password not right, the program not opening
+    ("系統入唔到", "cannot_login"),
+    ("密碼唔得", "wrong_password"),
+    ("個系統開唔到", "crash_on_startup"),
+    # the buyer never gets the e-mailed invoice
+    ("買方一直收不到發票 email", "delivery_failed_to_recipient"),
 ]
 
 # (text, a symptom it must not read)
@@ -145,6 +166,9 @@ NOT_READ = [
     ("网络没 down，是打印机坏了", "network_down"),
     # a login that fails names no platform outage: the caller's own network may be down
     ("税务ukey也登录不了电子税务局", "platform_error"),
+    # 登入唔到 is a login, not a connection; 全部機器 holds no 部機 of its own
+    ("登入唔到個系統", "cannot_connect"),
+    ("所有分店部機都開唔到單", "terminal_hardware_fault"),
 ]
 
 # texts with the same words that report nothing
@@ -165,6 +189,9 @@ NOTHING = [
     "昨日個網斷咗一陣，而家已經好返",
     # what can still be done while an outage lasts, asked without a question mark
     "断网的时候还能不能离线开票",
+    # how to void, and a platform busy asked about
+    "請問超過期限的發票要怎麼作廢？",
+    "財政部平台今天是不是很忙碌？",
 ]
 
 
