@@ -157,6 +157,15 @@ READS = [
     ("個系統開唔到", "crash_on_startup"),
     # the buyer never gets the e-mailed invoice
     ("買方一直收不到發票 email", "delivery_failed_to_recipient"),
+    # a word between the invoice and 開不了; the period's track used up or not switched on
+    ("發票都開不了", "cannot_issue"),
+    ("字軌用罄", "number_range_exhausted"),
+    ("當期字軌還沒啟用", "stock_not_loaded"),
+    # the printer not connected, the print askew; no internet, the cable pulled (Taiwan wording)
+    ("印表機沒有連線", "printer_offline"),
+    ("發票印歪了", "print_misaligned"),
+    ("店裡沒辦法上網", "network_down"),
+    ("網路線被拔掉了", "network_down"),
 ]
 
 # (text, a symptom it must not read)
@@ -192,6 +201,7 @@ NOTHING = [
     # how to void, and a platform busy asked about
     "請問超過期限的發票要怎麼作廢？",
     "財政部平台今天是不是很忙碌？",
+    "請問當期字軌要去哪裡啟用？",
 ]
 
 
