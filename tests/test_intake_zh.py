@@ -166,6 +166,12 @@ READS = [
     ("發票印歪了", "print_misaligned"),
     ("店裡沒辦法上網", "network_down"),
     ("網路線被拔掉了", "network_down"),
+    # mainland: put on the risk list, issuing restricted; new stock that will not load; a word in a login
+    ("公司被税局列入风险名单", "taxpayer_risk_flagged"),
+    ("这两天开票受限", "taxpayer_risk_flagged"),
+    ("新领的发票读不进去", "stock_not_loaded"),
+    ("扫码登录一直失败", "cannot_login"),
+    ("网断了，开不了票", "network_down"),
 ]
 
 # (text, a symptom it must not read)
@@ -202,6 +208,7 @@ NOTHING = [
     "請問超過期限的發票要怎麼作廢？",
     "財政部平台今天是不是很忙碌？",
     "請問當期字軌要去哪裡啟用？",
+    "被列入风险名单以后要怎么解除？",
 ]
 
 
