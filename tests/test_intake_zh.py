@@ -172,6 +172,18 @@ READS = [
     ("新领的发票读不进去", "stock_not_loaded"),
     ("扫码登录一直失败", "cannot_login"),
     ("网断了，开不了票", "network_down"),
+    # Cantonese: the computer not starting (著 stays 著), no paper, a line that often drops
+    ("部電腦開唔著", "terminal_hardware_fault"),
+    ("打印機冇紙", "paper_out"),
+    ("wifi 成日斷", "intermittent_connection"),
+    # Cantonese: the program dead or kicked out, the password typed wrong and locked
+    ("個程式死咗", "system_frozen"),
+    ("個軟件成日彈走", "app_crash"),
+    ("密碼打錯咗三次", "wrong_password"),
+    ("張卡鎖咗", "password_locked"),
+    # Cantonese: the numbers used up, none left
+    ("發票號碼用晒", "number_range_exhausted"),
+    ("冇發票號碼", "number_range_exhausted"),
 ]
 
 # (text, a symptom it must not read)
@@ -209,6 +221,8 @@ NOTHING = [
     "財政部平台今天是不是很忙碌？",
     "請問當期字軌要去哪裡啟用？",
     "被列入风险名单以后要怎么解除？",
+    "打印機冇紙咗，已經搞掂，冇問題",
+    "部打印機係咪要換碳帶？",
 ]
 
 
