@@ -184,6 +184,29 @@ READS = [
     # Cantonese: the numbers used up, none left
     ("發票號碼用晒", "number_range_exhausted"),
     ("冇發票號碼", "number_range_exhausted"),
+    # a Hong Kong building without power; a fire nearby, the street closed
+    ("商場成座冇電", "power_outage"),
+    ("對面大廈火警", "natural_disaster"),
+    ("消防封咗條路", "natural_disaster"),
+    # number books used up, none added yet; stock not given to this till; a roll printed out
+    ("配號本數已經用完", "number_range_exhausted"),
+    ("加值中心還沒加本", "stock_not_loaded"),
+    ("新的發票沒分配給二號機", "stock_not_loaded"),
+    ("这卷票打光了", "invoices_used_up"),
+    # typed as someone else's; issued to the wrong customer (mixed); an ERP tax code set wrong
+    ("統編輸成別人的", "user_error"),
+    ("invoice 开给了错的 customer", "user_error"),
+    ("ERP 里 CGST 设错了", "config_wrong"),
+    # writes refused on a full disk; a new version that will not start; an OS not supported
+    ("硬碟空間不夠，資料無法寫入", "disk_full_message"),
+    ("裝了新版就起不來", "crash_on_startup"),
+    ("升級後 client 打不開", "crash_on_startup"),
+    ("程式說不支援此作業系統版本", "version_mismatch"),
+    # the window vanishing on a click; API access stopped; a slow tunnel; the platform sends it back
+    ("按下開立視窗就直接消失", "app_crash"),
+    ("接口被暂停了，说调用错误太多", "api_blocked"),
+    ("VPN 太慢了", "network_slow"),
+    ("平台退回，說金額不符", "invoice_rejected"),
 ]
 
 # (text, a symptom it must not read)
@@ -223,6 +246,8 @@ NOTHING = [
     "被列入风险名单以后要怎么解除？",
     "打印機冇紙咗，已經搞掂，冇問題",
     "部打印機係咪要換碳帶？",
+    # a typhoon day off is a holiday: asking about deadlines around it reports nothing
+    "颱風假那幾天的發票，上傳期限可以延後嗎？",
 ]
 
 
