@@ -207,6 +207,21 @@ READS = [
     ("接口被暂停了，说调用错误太多", "api_blocked"),
     ("VPN 太慢了", "network_slow"),
     ("平台退回，說金額不符", "invoice_rejected"),
+    # a street or area without power with a word between; the provider holding the invoices
+    ("整條街都沒電", "power_outage"),
+    ("加值中心那邊發票都卡在處理中", "intermediary_failing"),
+    # half a sheet printed, white lines, a disk lamp red, a main board burnt
+    ("發票只印出上半部", "print_failure"),
+    ("熱感紙印出來有一條白線", "faint_print"),
+    ("NAS 的硬碟燈一直閃紅色", "disk_failure"),
+    ("收銀機主機板燒掉了", "terminal_hardware_fault"),
+    # the track numbers all used; offline too long; sent again; two copies received; cannot be sent
+    ("字軌號碼全部用完了", "number_range_exhausted"),
+    ("離線時間太久", "offline_limit_exceeded"),
+    ("程式自動重送了一次", "resubmitted"),
+    ("客人收到兩張一樣的發票", "same_invoice_twice"),
+    ("裝了新版以後 Turnkey 傳不出去", "upload_failure"),
+    ("公司被列為異常", "taxpayer_risk_flagged"),
 ]
 
 # (text, a symptom it must not read)
@@ -248,6 +263,8 @@ NOTHING = [
     "部打印機係咪要換碳帶？",
     # a typhoon day off is a holiday: asking about deadlines around it reports nothing
     "颱風假那幾天的發票，上傳期限可以延後嗎？",
+    "上個月整條街停電的事已經處理好了，謝謝",
+    "請問離線開票最多可以多久？",
 ]
 
 
