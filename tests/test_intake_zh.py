@@ -234,6 +234,9 @@ NOT_READ = [
     # 登入唔到 is a login, not a connection; 全部機器 holds no 部機 of its own
     ("登入唔到個系統", "cannot_connect"),
     ("所有分店部機都開唔到單", "terminal_hardware_fault"),
+    # a rate chosen wrong while issuing is the clerk's act, not a setting (设错 is)
+    ("发票开错了，税率选错了", "config_wrong"),
+    ("開票時稅率選錯", "config_wrong"),
 ]
 
 # texts with the same words that report nothing
