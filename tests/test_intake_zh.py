@@ -166,7 +166,7 @@ READS = [
     ("發票印歪了", "print_misaligned"),
     ("店裡沒辦法上網", "network_down"),
     ("網路線被拔掉了", "network_down"),
-    # mainland: put on the risk list, issuing restricted; new stock that will not load; a word in a login
+    # mainland: on the risk list, issuing restricted; new stock not loading; a word in a login
     ("公司被税局列入风险名单", "taxpayer_risk_flagged"),
     ("这两天开票受限", "taxpayer_risk_flagged"),
     ("新领的发票读不进去", "stock_not_loaded"),
@@ -226,6 +226,9 @@ READS = [
 
 # (text, a symptom it must not read)
 NOT_READ = [
+    # the network's own box upgraded is no upgrade of the invoicing software
+    ("升级路由器固件以后，一直连不上", "after_upgrade"),
+    ("更新了分享器的韌體之後就上不了網", "after_upgrade"),
     ("載具號碼格式不對", "print_misaligned"),
     ("购方识别号格式不对", "print_misaligned"),
     ("网络没 down，是打印机坏了", "network_down"),
