@@ -222,6 +222,23 @@ READS = [
     ("客人收到兩張一樣的發票", "same_invoice_twice"),
     ("裝了新版以後 Turnkey 傳不出去", "upload_failure"),
     ("公司被列為異常", "taxpayer_risk_flagged"),
+    # ransom said as paying to unlock; the breaker box tripped; paper rolled up inside
+    ("畫面說要付錢才給解密", "cyber_attack"),
+    ("電箱跳掉了", "power_outage"),
+    ("出單機的紙一直捲在裡面", "paper_jam"),
+    # the server restarting again and again; a disk burnt; the card reader silent; a black screen
+    ("伺服器一直重開", "server_down"),
+    ("伺服器硬碟燒掉", "disk_failure"),
+    ("讀卡機插上去沒反應", "device_not_detected"),
+    ("收銀機開機後就黑畫面", "terminal_hardware_fault"),
+    # the network down with a word between; the modem without lamps; a password typed wrong often
+    ("網路完全斷掉", "network_down"),
+    ("數據機沒有燈", "network_down"),
+    ("密碼打錯太多次", "wrong_password"),
+    # 超慢, a memory that keeps bursting, errors popping up said short
+    ("系統跑超慢", "slow_response"),
+    ("記憶體一直爆", "high_memory"),
+    ("更新之後就一直跳錯", "error_message"),
 ]
 
 # (text, a symptom it must not read)
@@ -229,6 +246,8 @@ NOT_READ = [
     # the network's own box upgraded is no upgrade of the invoicing software
     ("升级路由器固件以后，一直连不上", "after_upgrade"),
     ("更新了分享器的韌體之後就上不了網", "after_upgrade"),
+    # the till named before, the machine restarting after: the server's state, not the till's
+    ("總部主機掛了，分店的POS都連不到，機器一直重開", "terminal_hardware_fault"),
     ("載具號碼格式不對", "print_misaligned"),
     ("购方识别号格式不对", "print_misaligned"),
     ("网络没 down，是打印机坏了", "network_down"),
@@ -272,6 +291,7 @@ NOTHING = [
     "上個月整條街停電的事已經處理好了，謝謝",
     "請問離線開票最多可以多久？",
     "請問離線時間最多幾天？",
+    "讀卡機要去哪裡買？",
 ]
 
 
