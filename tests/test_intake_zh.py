@@ -239,6 +239,21 @@ READS = [
     ("系統跑超慢", "slow_response"),
     ("記憶體一直爆", "high_memory"),
     ("更新之後就一直跳錯", "error_message"),
+    # Hong Kong code-mixing: the noun in English, the state in Cantonese
+    ("部 printer 壞咗", "printer_offline"),
+    ("wifi 斷咗", "network_down"),
+    ("個網 down 咗", "network_down"),
+    ("個 router 壞咗", "network_down"),
+    ("network 好唔穩定", "intermittent_connection"),
+    ("login 唔到", "cannot_login"),
+    ("個 account 俾人 lock 咗", "password_locked"),
+    ("upload 唔到發票", "upload_failure"),
+    ("開唔到 invoice", "cannot_issue"),
+    ("update 完之後開唔到個 app", "after_upgrade"),
+    ("update 完之後開唔到個 app", "crash_on_startup"),
+    ("個 database 壞咗", "db_corrupted"),
+    ("harddisk 壞咗", "disk_failure"),
+    ("部 POS 死機", "terminal_hardware_fault"),
 ]
 
 # (text, a symptom it must not read)
@@ -292,6 +307,9 @@ NOTHING = [
     "請問離線開票最多可以多久？",
     "請問離線時間最多幾天？",
     "讀卡機要去哪裡買？",
+    "printer 係咪壞咗？",
+    "如果 wifi 斷咗點算？",
+    "之前 server down 咗，而家已經好返",
 ]
 
 
