@@ -254,6 +254,8 @@ READS = [
     ("個 database 壞咗", "db_corrupted"),
     ("harddisk 壞咗", "disk_failure"),
     ("部 POS 死機", "terminal_hardware_fault"),
+    ("printer 壞掉了", "printer_offline"),
+    ("login 不了", "cannot_login"),
 ]
 
 # (text, a symptom it must not read)
