@@ -256,6 +256,10 @@ READS = [
     ("部 POS 死機", "terminal_hardware_fault"),
     ("printer 壞掉了", "printer_offline"),
     ("login 不了", "cannot_login"),
+    # Turnkey, the MOF's transmission program, as the program that fails; a certificate refused
+    ("Turnkey 打不開", "crash_on_startup"),
+    ("Turnkey 一直顯示憑證錯誤", "certificate_expired"),
+    ("二聯式的發票印歪", "print_misaligned"),
 ]
 
 # (text, a symptom it must not read)
