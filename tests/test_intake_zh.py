@@ -260,6 +260,12 @@ READS = [
     ("Turnkey 打不開", "crash_on_startup"),
     ("Turnkey 一直顯示憑證錯誤", "certificate_expired"),
     ("二聯式的發票印歪", "print_misaligned"),
+    # since the update; a long wait; the business's registration abnormal, its invoices stopped
+    ("自從更新了新版的開票程式，印表機就印不出發票了", "after_upgrade"),
+    ("開發票就要等超久", "slow_response"),
+    ("公司營業狀態異常", "taxpayer_risk_flagged"),
+    ("發票暫停使用", "taxpayer_risk_flagged"),
+    ("下週二凌晨系統升級，屆時暫停使用", "maintenance_notice"),
 ]
 
 # (text, a symptom it must not read)
@@ -269,6 +275,7 @@ NOT_READ = [
     ("更新了分享器的韌體之後就上不了網", "after_upgrade"),
     # the till named before, the machine restarting after: the server's state, not the till's
     ("總部主機掛了，分店的POS都連不到，機器一直重開", "terminal_hardware_fault"),
+    ("國稅局來函說公司營業狀態異常，發票暫停使用", "maintenance_notice"),
     ("載具號碼格式不對", "print_misaligned"),
     ("购方识别号格式不对", "print_misaligned"),
     ("网络没 down，是打印机坏了", "network_down"),
