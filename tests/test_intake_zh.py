@@ -265,7 +265,7 @@ READS = [
     ("開發票就要等超久", "slow_response"),
     ("公司營業狀態異常", "taxpayer_risk_flagged"),
     ("發票暫停使用", "taxpayer_risk_flagged"),
-    ("下週二凌晨系統升級，屆時暫停使用", "maintenance_notice"),
+    ("平台今天暫停服務", "maintenance_notice"),
 ]
 
 # (text, a symptom it must not read)
