@@ -265,6 +265,14 @@ READS = [
     ("開發票就要等超久", "slow_response"),
     ("公司營業狀態異常", "taxpayer_risk_flagged"),
     ("發票暫停使用", "taxpayer_risk_flagged"),
+    # mainland chat slang and short forms: 卡成PPT, 转菊花, 被人盗, 验证码收不到, 开重了, 发票库
+    ("电脑卡成PPT了", "slow_response"),
+    ("开票软件一直在转菊花", "slow_response"),
+    ("账号被人盗了", "cyber_attack"),
+    ("验证码一直收不到", "cannot_login"),
+    ("发票开重了", "same_invoice_twice"),
+    ("开票开了两遍", "duplicate_submission_error"),
+    ("发票库损坏", "db_corrupted"),
     ("平台今天暫停服務", "maintenance_notice"),
 ]
 
