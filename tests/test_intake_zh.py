@@ -273,6 +273,15 @@ READS = [
     ("发票开重了", "same_invoice_twice"),
     ("开票开了两遍", "duplicate_submission_error"),
     ("发票库损坏", "db_corrupted"),
+    # Taiwan colloquial: 秀逗, 壞掉了, 跑不動, 抓不到 the printer, an error window popping up
+    ("印表機秀逗了", "printer_offline"),
+    ("電腦抓不到印表機", "printer_offline"),
+    ("收銀機壞掉了", "terminal_hardware_fault"),
+    ("收銀機跑不動", "terminal_hardware_fault"),
+    ("POS 按了沒反應", "terminal_hardware_fault"),
+    ("發票系統一直跳出來錯誤視窗", "error_message"),
+    ("整間店都沒電", "power_outage"),
+    ("有人亂登入我們的帳號", "cyber_attack"),
     ("平台今天暫停服務", "maintenance_notice"),
 ]
 
@@ -284,6 +293,8 @@ NOT_READ = [
     # the till named before, the machine restarting after: the server's state, not the till's
     ("總部主機掛了，分店的POS都連不到，機器一直重開", "terminal_hardware_fault"),
     ("國稅局來函說公司營業狀態異常，發票暫停使用", "maintenance_notice"),
+    # "cannot be used" a clause later is said of the numbers, not of the till named before
+    ("POS說沒有可用字軌，上一期的還有剩但不能用", "terminal_hardware_fault"),
     ("載具號碼格式不對", "print_misaligned"),
     ("购方识别号格式不对", "print_misaligned"),
     ("网络没 down，是打印机坏了", "network_down"),
