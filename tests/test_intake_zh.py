@@ -282,6 +282,24 @@ READS = [
     ("發票系統一直跳出來錯誤視窗", "error_message"),
     ("整間店都沒電", "power_outage"),
     ("有人亂登入我們的帳號", "cyber_attack"),
+    # a ransom told as a transfer for the password; heavy rain coming in; a Hong Kong landslide
+    ("畫面說要轉帳才會給密碼", "cyber_attack"),
+    ("豪雨淹進店裡", "natural_disaster"),
+    ("山泥傾瀉", "natural_disaster"),
+    # the buyer's mailbox changed; the B2B exchange failing; the check digit of the number wrong
+    ("對方說他們換了收票信箱", "receiver_gone"),
+    ("B2B 發票交換一直失敗", "delivery_failed_to_recipient"),
+    ("買受人統編檢查碼錯誤", "buyer_tax_id_invalid"),
+    # the server hung; a disk lamp amber; the modem's lamps all red; the line taken by downloads
+    ("機房主機一早當掉", "server_down"),
+    ("硬碟燈變橘色", "disk_failure"),
+    ("數據機燈號全紅", "network_down"),
+    ("網路被人下載東西佔滿", "network_slow"),
+    # 著唔到; the next track not obtained; resent by the program itself; the customer got two
+    ("收銀機著唔到", "terminal_hardware_fault"),
+    ("下一期字軌還沒拿到", "stock_not_loaded"),
+    ("程式逾時自己重送", "resubmitted"),
+    ("客人收到兩張", "same_invoice_twice"),
     ("平台今天暫停服務", "maintenance_notice"),
 ]
 
@@ -295,6 +313,9 @@ NOT_READ = [
     ("國稅局來函說公司營業狀態異常，發票暫停使用", "maintenance_notice"),
     # "cannot be used" a clause later is said of the numbers, not of the till named before
     ("POS說沒有可用字軌，上一期的還有剩但不能用", "terminal_hardware_fault"),
+    # another computer, the same result, is no new computer; a check digit is no password
+    ("稅控盤插了沒反應，換一台電腦一樣", "after_reinstall"),
+    ("買受人統編檢查碼錯誤", "wrong_password"),
     ("載具號碼格式不對", "print_misaligned"),
     ("购方识别号格式不对", "print_misaligned"),
     ("网络没 down，是打印机坏了", "network_down"),
