@@ -300,6 +300,10 @@ READS = [
     ("下一期字軌還沒拿到", "stock_not_loaded"),
     ("程式逾時自己重送", "resubmitted"),
     ("客人收到兩張", "same_invoice_twice"),
+    # mainland: someone else issuing on the account; a rate not offered; old invoices all gone
+    ("有人半夜用我们的账号开了一堆票", "cyber_attack"),
+    ("开票时选不到 6% 的税率", "tax_rate_unavailable"),
+    ("以前的发票一张都看不到", "data_lost"),
     ("平台今天暫停服務", "maintenance_notice"),
 ]
 
@@ -363,6 +367,7 @@ NOTHING = [
     "printer 係咪壞咗？",
     "如果 wifi 斷咗點算？",
     "之前 server down 咗，而家已經好返",
+    "请问怎么让同事用我们的账号登录？",
 ]
 
 
