@@ -304,6 +304,10 @@ READS = [
     ("有人半夜用我们的账号开了一堆票", "cyber_attack"),
     ("开票时选不到 6% 的税率", "tax_rate_unavailable"),
     ("以前的发票一张都看不到", "data_lost"),
+    # Cantonese characters t2s rewrites: 搵 is read as 揾, 撳 as 揿 (the vocabulary writes those)
+    ("之前開過嘅單搵唔到", "data_lost"),
+    ("打印機搵唔到", "printer_offline"),
+    ("個系統撳唔開", "crash_on_startup"),
     ("平台今天暫停服務", "maintenance_notice"),
 ]
 
