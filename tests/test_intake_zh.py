@@ -308,6 +308,15 @@ READS = [
     ("之前開過嘅單搵唔到", "data_lost"),
     ("打印機搵唔到", "printer_offline"),
     ("個系統撳唔開", "crash_on_startup"),
+    # Hong Kong: a virus caught, the platform or the provider dead, the server beeping then off
+    ("部電腦中咗毒", "cyber_attack"),
+    ("個平台今日好似死咗", "platform_error"),
+    ("供應商個系統 down 咗", "intermediary_failing"),
+    ("server 嗰度嘟嘟聲，跟住就熄咗", "server_down"),
+    # Hong Kong: the line cut, the settings changed by someone, the old bills all gone
+    ("條線斷咗", "network_down"),
+    ("個設定俾人改咗", "config_wrong"),
+    ("啲舊單全部唔見晒", "data_lost"),
     ("平台今天暫停服務", "maintenance_notice"),
 ]
 
@@ -372,6 +381,7 @@ NOTHING = [
     "如果 wifi 斷咗點算？",
     "之前 server down 咗，而家已經好返",
     "请问怎么让同事用我们的账号登录？",
+    "上個禮拜條線斷咗，而家已經好返",
 ]
 
 
