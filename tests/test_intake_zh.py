@@ -317,6 +317,12 @@ READS = [
     ("條線斷咗", "network_down"),
     ("個設定俾人改咗", "config_wrong"),
     ("啲舊單全部唔見晒", "data_lost"),
+    # the write-back not done, in Cantonese; the registered details not matching; rolls loaded wrong
+    ("反寫冇成功", "writeback_pending"),
+    ("部機仲話未清卡", "writeback_pending"),
+    ("提示纳税人信息不一致", "registration_mismatch"),
+    ("换票卷的时候顺序放反了", "user_error"),
+    ("纸上的号码比系统里大了好几号", "invoice_number_mismatch"),
     ("平台今天暫停服務", "maintenance_notice"),
 ]
 
