@@ -323,6 +323,10 @@ READS = [
     ("提示纳税人信息不一致", "registration_mismatch"),
     ("换票卷的时候顺序放反了", "user_error"),
     ("纸上的号码比系统里大了好几号", "invoice_number_mismatch"),
+    # Taiwan chat with an English word for the state: 上傳一直 fail, 網路很 lag, wifi 訊號很差
+    ("上傳一直 fail", "upload_failure"),
+    ("網路很 lag", "network_slow"),
+    ("wifi 訊號很差", "intermittent_connection"),
     ("平台今天暫停服務", "maintenance_notice"),
 ]
 
