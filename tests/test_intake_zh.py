@@ -327,6 +327,10 @@ READS = [
     ("上傳一直 fail", "upload_failure"),
     ("網路很 lag", "network_slow"),
     ("wifi 訊號很差", "intermittent_connection"),
+    # Taiwan 門市 and 全台 for the business's shops, words before 都; cannot upload said plainly
+    ("全台門市都上傳失敗", "own_branches_affected"),
+    ("所有分店的 POS 都連不上伺服器", "own_branches_affected"),
+    ("其他分店都正常，只有我們不能上傳", "upload_failure"),
     ("平台今天暫停服務", "maintenance_notice"),
 ]
 
