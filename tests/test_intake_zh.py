@@ -136,15 +136,228 @@ READS = [
     # cannot issue with the invoice kind named
     ("下午開不了專票", "cannot_issue"),
     ("一直开不出数电票", "cannot_issue"),
+    # Taiwan words for issuing, sending and a busy platform: 開立, 傳送, 忙碌, 跳錯誤
+    ("今天發票開立一直失敗", "cannot_issue"),
+    ("收銀機無法開立發票", "cannot_issue"),
+    ("系統顯示重複開立", "duplicate_submission_error"),
+    ("發票傳送失敗好幾次", "upload_failure"),
+    ("B2B 發票一直傳不出去", "upload_failure"),
+    ("財政部平台一直顯示系統忙碌", "platform_error"),
+    ("按下列印就跳錯誤", "error_message"),
+    ("系統不給作廢", "red_invoice_failure"),
+    ("作廢發票一直失敗", "red_invoice_failure"),
+    # the till dead or silent, in Cantonese and Taiwan wording; 部機 is the machine at hand
+    ("收銀機冇反應", "terminal_hardware_fault"),
+    ("收銀機壞咗", "terminal_hardware_fault"),
+    ("部機死咗", "terminal_hardware_fault"),
+    ("發票機開不了機", "terminal_hardware_fault"),
+    # Cantonese: getting into the system is a login, the password not right, the program not opening
+    ("系統入唔到", "cannot_login"),
+    ("密碼唔得", "wrong_password"),
+    ("個系統開唔到", "crash_on_startup"),
+    # the buyer never gets the e-mailed invoice
+    ("買方一直收不到發票 email", "delivery_failed_to_recipient"),
+    # a word between the invoice and 開不了; the period's track used up or not switched on
+    ("發票都開不了", "cannot_issue"),
+    ("字軌用罄", "number_range_exhausted"),
+    ("當期字軌還沒啟用", "stock_not_loaded"),
+    # the printer not connected, the print askew; no internet, the cable pulled (Taiwan wording)
+    ("印表機沒有連線", "printer_offline"),
+    ("發票印歪了", "print_misaligned"),
+    ("店裡沒辦法上網", "network_down"),
+    ("網路線被拔掉了", "network_down"),
+    # mainland: on the risk list, issuing restricted; new stock not loading; a word in a login
+    ("公司被税局列入风险名单", "taxpayer_risk_flagged"),
+    ("这两天开票受限", "taxpayer_risk_flagged"),
+    ("新领的发票读不进去", "stock_not_loaded"),
+    ("扫码登录一直失败", "cannot_login"),
+    ("网断了，开不了票", "network_down"),
+    # Cantonese: the computer not starting (著 stays 著), no paper, a line that often drops
+    ("部電腦開唔著", "terminal_hardware_fault"),
+    ("打印機冇紙", "paper_out"),
+    ("wifi 成日斷", "intermittent_connection"),
+    # Cantonese: the program dead or kicked out, the password typed wrong and locked
+    ("個程式死咗", "system_frozen"),
+    ("個軟件成日彈走", "app_crash"),
+    ("密碼打錯咗三次", "wrong_password"),
+    ("張卡鎖咗", "password_locked"),
+    # Cantonese: the numbers used up, none left
+    ("發票號碼用晒", "number_range_exhausted"),
+    ("冇發票號碼", "number_range_exhausted"),
+    # a Hong Kong building without power; a fire nearby, the street closed
+    ("商場成座冇電", "power_outage"),
+    ("對面大廈火警", "natural_disaster"),
+    ("消防封咗條路", "natural_disaster"),
+    # number books used up, none added yet; stock not given to this till; a roll printed out
+    ("配號本數已經用完", "number_range_exhausted"),
+    ("加值中心還沒加本", "stock_not_loaded"),
+    ("新的發票沒分配給二號機", "stock_not_loaded"),
+    ("这卷票打光了", "invoices_used_up"),
+    # typed as someone else's; issued to the wrong customer (mixed); an ERP tax code set wrong
+    ("統編輸成別人的", "user_error"),
+    ("invoice 开给了错的 customer", "user_error"),
+    ("ERP 里 CGST 设错了", "config_wrong"),
+    # writes refused on a full disk; a new version that will not start; an OS not supported
+    ("硬碟空間不夠，資料無法寫入", "disk_full_message"),
+    ("裝了新版就起不來", "crash_on_startup"),
+    ("升級後 client 打不開", "crash_on_startup"),
+    ("程式說不支援此作業系統版本", "version_mismatch"),
+    # the window vanishing on a click; API access stopped; a slow tunnel; the platform sends it back
+    ("按下開立視窗就直接消失", "app_crash"),
+    ("接口被暂停了，说调用错误太多", "api_blocked"),
+    ("VPN 太慢了", "network_slow"),
+    ("平台退回，說金額不符", "invoice_rejected"),
+    # a street or area without power with a word between; the provider holding the invoices
+    ("整條街都沒電", "power_outage"),
+    ("加值中心那邊發票都卡在處理中", "intermediary_failing"),
+    # half a sheet printed, white lines, a disk lamp red, a main board burnt
+    ("發票只印出上半部", "print_failure"),
+    ("熱感紙印出來有一條白線", "faint_print"),
+    ("NAS 的硬碟燈一直閃紅色", "disk_failure"),
+    ("收銀機主機板燒掉了", "terminal_hardware_fault"),
+    # the track numbers all used; offline too long; sent again; two copies received; cannot be sent
+    ("字軌號碼全部用完了", "number_range_exhausted"),
+    ("離線時間太久", "offline_limit_exceeded"),
+    ("程式自動重送了一次", "resubmitted"),
+    ("客人收到兩張一樣的發票", "same_invoice_twice"),
+    ("裝了新版以後 Turnkey 傳不出去", "upload_failure"),
+    ("公司被列為異常", "taxpayer_risk_flagged"),
+    # ransom said as paying to unlock; the breaker box tripped; paper rolled up inside
+    ("畫面說要付錢才給解密", "cyber_attack"),
+    ("電箱跳掉了", "power_outage"),
+    ("出單機的紙一直捲在裡面", "paper_jam"),
+    # the server restarting again and again; a disk burnt; the card reader silent; a black screen
+    ("伺服器一直重開", "server_down"),
+    ("伺服器硬碟燒掉", "disk_failure"),
+    ("讀卡機插上去沒反應", "device_not_detected"),
+    ("收銀機開機後就黑畫面", "terminal_hardware_fault"),
+    # the network down with a word between; the modem without lamps; a password typed wrong often
+    ("網路完全斷掉", "network_down"),
+    ("數據機沒有燈", "network_down"),
+    ("密碼打錯太多次", "wrong_password"),
+    # 超慢, a memory that keeps bursting, errors popping up said short
+    ("系統跑超慢", "slow_response"),
+    ("記憶體一直爆", "high_memory"),
+    ("更新之後就一直跳錯", "error_message"),
+    # Hong Kong code-mixing: the noun in English, the state in Cantonese
+    ("部 printer 壞咗", "printer_offline"),
+    ("wifi 斷咗", "network_down"),
+    ("個網 down 咗", "network_down"),
+    ("個 router 壞咗", "network_down"),
+    ("network 好唔穩定", "intermittent_connection"),
+    ("login 唔到", "cannot_login"),
+    ("個 account 俾人 lock 咗", "password_locked"),
+    ("upload 唔到發票", "upload_failure"),
+    ("開唔到 invoice", "cannot_issue"),
+    ("update 完之後開唔到個 app", "after_upgrade"),
+    ("update 完之後開唔到個 app", "crash_on_startup"),
+    ("個 database 壞咗", "db_corrupted"),
+    ("harddisk 壞咗", "disk_failure"),
+    ("部 POS 死機", "terminal_hardware_fault"),
+    ("printer 壞掉了", "printer_offline"),
+    ("login 不了", "cannot_login"),
+    # Turnkey, the MOF's transmission program, as the program that fails; a certificate refused
+    ("Turnkey 打不開", "crash_on_startup"),
+    ("Turnkey 一直顯示憑證錯誤", "certificate_expired"),
+    ("二聯式的發票印歪", "print_misaligned"),
+    # since the update; a long wait; the business's registration abnormal, its invoices stopped
+    ("自從更新了新版的開票程式，印表機就印不出發票了", "after_upgrade"),
+    ("開發票就要等超久", "slow_response"),
+    ("公司營業狀態異常", "taxpayer_risk_flagged"),
+    ("發票暫停使用", "taxpayer_risk_flagged"),
+    # mainland chat slang and short forms: 卡成PPT, 转菊花, 被人盗, 验证码收不到, 开重了, 发票库
+    ("电脑卡成PPT了", "slow_response"),
+    ("开票软件一直在转菊花", "slow_response"),
+    ("账号被人盗了", "cyber_attack"),
+    ("验证码一直收不到", "cannot_login"),
+    ("发票开重了", "same_invoice_twice"),
+    ("开票开了两遍", "duplicate_submission_error"),
+    ("发票库损坏", "db_corrupted"),
+    # Taiwan colloquial: 秀逗, 壞掉了, 跑不動, 抓不到 the printer, an error window popping up
+    ("印表機秀逗了", "printer_offline"),
+    ("電腦抓不到印表機", "printer_offline"),
+    ("收銀機壞掉了", "terminal_hardware_fault"),
+    ("收銀機跑不動", "terminal_hardware_fault"),
+    ("POS 按了沒反應", "terminal_hardware_fault"),
+    ("發票系統一直跳出來錯誤視窗", "error_message"),
+    ("整間店都沒電", "power_outage"),
+    ("有人亂登入我們的帳號", "cyber_attack"),
+    # a ransom told as a transfer for the password; heavy rain coming in; a Hong Kong landslide
+    ("畫面說要轉帳才會給密碼", "cyber_attack"),
+    ("豪雨淹進店裡", "natural_disaster"),
+    ("山泥傾瀉", "natural_disaster"),
+    # the buyer's mailbox changed; the B2B exchange failing; the check digit of the number wrong
+    ("對方說他們換了收票信箱", "receiver_gone"),
+    ("B2B 發票交換一直失敗", "delivery_failed_to_recipient"),
+    ("買受人統編檢查碼錯誤", "buyer_tax_id_invalid"),
+    # the server hung; a disk lamp amber; the modem's lamps all red; the line taken by downloads
+    ("機房主機一早當掉", "server_down"),
+    ("硬碟燈變橘色", "disk_failure"),
+    ("數據機燈號全紅", "network_down"),
+    ("網路被人下載東西佔滿", "network_slow"),
+    # 著唔到; the next track not obtained; resent by the program itself; the customer got two
+    ("收銀機著唔到", "terminal_hardware_fault"),
+    ("下一期字軌還沒拿到", "stock_not_loaded"),
+    ("程式逾時自己重送", "resubmitted"),
+    ("客人收到兩張", "same_invoice_twice"),
+    # mainland: someone else issuing on the account; a rate not offered; old invoices all gone
+    ("有人半夜用我们的账号开了一堆票", "cyber_attack"),
+    ("开票时选不到 6% 的税率", "tax_rate_unavailable"),
+    ("以前的发票一张都看不到", "data_lost"),
+    # Cantonese characters t2s rewrites: 搵 is read as 揾, 撳 as 揿 (the vocabulary writes those)
+    ("之前開過嘅單搵唔到", "data_lost"),
+    ("打印機搵唔到", "printer_offline"),
+    ("個系統撳唔開", "crash_on_startup"),
+    # Hong Kong: a virus caught, the platform or the provider dead, the server beeping then off
+    ("部電腦中咗毒", "cyber_attack"),
+    ("個平台今日好似死咗", "platform_error"),
+    ("供應商個系統 down 咗", "intermediary_failing"),
+    ("server 嗰度嘟嘟聲，跟住就熄咗", "server_down"),
+    # Hong Kong: the line cut, the settings changed by someone, the old bills all gone
+    ("條線斷咗", "network_down"),
+    ("個設定俾人改咗", "config_wrong"),
+    ("啲舊單全部唔見晒", "data_lost"),
+    # the write-back not done, in Cantonese; the registered details not matching; rolls loaded wrong
+    ("反寫冇成功", "writeback_pending"),
+    ("部機仲話未清卡", "writeback_pending"),
+    ("提示纳税人信息不一致", "registration_mismatch"),
+    ("换票卷的时候顺序放反了", "user_error"),
+    ("纸上的号码比系统里大了好几号", "invoice_number_mismatch"),
+    # Taiwan chat with an English word for the state: 上傳一直 fail, 網路很 lag, wifi 訊號很差
+    ("上傳一直 fail", "upload_failure"),
+    ("網路很 lag", "network_slow"),
+    ("wifi 訊號很差", "intermittent_connection"),
+    # Taiwan 門市 and 全台 for the business's shops, words before 都; cannot upload said plainly
+    ("全台門市都上傳失敗", "own_branches_affected"),
+    ("所有分店的 POS 都連不上伺服器", "own_branches_affected"),
+    ("其他分店都正常，只有我們不能上傳", "upload_failure"),
+    ("平台今天暫停服務", "maintenance_notice"),
 ]
 
 # (text, a symptom it must not read)
 NOT_READ = [
+    # the network's own box upgraded is no upgrade of the invoicing software
+    ("升级路由器固件以后，一直连不上", "after_upgrade"),
+    ("更新了分享器的韌體之後就上不了網", "after_upgrade"),
+    # the till named before, the machine restarting after: the server's state, not the till's
+    ("總部主機掛了，分店的POS都連不到，機器一直重開", "terminal_hardware_fault"),
+    ("國稅局來函說公司營業狀態異常，發票暫停使用", "maintenance_notice"),
+    # "cannot be used" a clause later is said of the numbers, not of the till named before
+    ("POS說沒有可用字軌，上一期的還有剩但不能用", "terminal_hardware_fault"),
+    # another computer, the same result, is no new computer; a check digit is no password
+    ("稅控盤插了沒反應，換一台電腦一樣", "after_reinstall"),
+    ("買受人統編檢查碼錯誤", "wrong_password"),
     ("載具號碼格式不對", "print_misaligned"),
     ("购方识别号格式不对", "print_misaligned"),
     ("网络没 down，是打印机坏了", "network_down"),
     # a login that fails names no platform outage: the caller's own network may be down
     ("税务ukey也登录不了电子税务局", "platform_error"),
+    # 登入唔到 is a login, not a connection; 全部機器 holds no 部機 of its own
+    ("登入唔到個系統", "cannot_connect"),
+    ("所有分店部機都開唔到單", "terminal_hardware_fault"),
+    # a rate chosen wrong while issuing is the clerk's act, not a setting (设错 is)
+    ("发票开错了，税率选错了", "config_wrong"),
+    ("開票時稅率選錯", "config_wrong"),
 ]
 
 # texts with the same words that report nothing
@@ -165,6 +378,24 @@ NOTHING = [
     "昨日個網斷咗一陣，而家已經好返",
     # what can still be done while an outage lasts, asked without a question mark
     "断网的时候还能不能离线开票",
+    # how to void, and a platform busy asked about
+    "請問超過期限的發票要怎麼作廢？",
+    "財政部平台今天是不是很忙碌？",
+    "請問當期字軌要去哪裡啟用？",
+    "被列入风险名单以后要怎么解除？",
+    "打印機冇紙咗，已經搞掂，冇問題",
+    "部打印機係咪要換碳帶？",
+    # a typhoon day off is a holiday: asking about deadlines around it reports nothing
+    "颱風假那幾天的發票，上傳期限可以延後嗎？",
+    "上個月整條街停電的事已經處理好了，謝謝",
+    "請問離線開票最多可以多久？",
+    "請問離線時間最多幾天？",
+    "讀卡機要去哪裡買？",
+    "printer 係咪壞咗？",
+    "如果 wifi 斷咗點算？",
+    "之前 server down 咗，而家已經好返",
+    "请问怎么让同事用我们的账号登录？",
+    "上個禮拜條線斷咗，而家已經好返",
 ]
 
 

@@ -313,3 +313,21 @@ def test_lint_checks_the_vocabulary(kb_copy):
     assert "unknown term @nosuch" in messages
     assert "term 'unused' is used by no symptom" in messages
     assert "'打印机' is in both term 'device' and term 'printer'" in messages
+
+
+def test_lint_warns_of_phrases_the_simplified_text_never_holds(kb_copy):
+    # text is matched after OpenCC t2s, so 搵 (read as 揾) or 嗰 (read as 𠮶) never matches
+    rules, knowledge = kb_copy
+    (knowledge / "vocabulary").mkdir()
+    (knowledge / "vocabulary" / "terms.yaml").write_text(
+        "terms:\n  printer: {zh: [打印机, 印表機], en: [printer]}\n", encoding="utf-8"
+    )
+    _add_symptom(knowledge, "    match: ['@printer+搵唔到', '@printer+揾唔到']\n")
+    warned = [
+        i.message
+        for i in lint_knowledge_base(rules, knowledge)
+        if i.severity is IssueSeverity.WARNING and "after OpenCC t2s" in i.message
+    ]
+    assert any("'@printer+搵唔到'" in m and "'@printer+揾唔到'" in m for m in warned)
+    assert any("'印表機'" in m and "'印表机'" in m for m in warned)
+    assert not any("'@printer+揾唔到' has" in m for m in warned)

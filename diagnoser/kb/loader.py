@@ -310,14 +310,35 @@ class _Loader:
                     Issue(lines.at(("symptoms", i, "match", j)), f"match: {exc}", code="vocabulary")
                 )
                 continue
+            self.check_simplified(text, lines.at(("symptoms", i, "match", j)))
             for ref in TERM_REF.findall(text):
                 self.used_terms.add(ref)
 
+    def check_simplified(self, text: str, where: Location) -> None:
+        """Warning: a phrase with characters that OpenCC t2s changes never matches, as text is
+        read after that conversion (搵唔到 is read as 揾唔到, 嗰 as 𠮶)."""
+        from ..intake._hanzi import to_simplified
+
+        simplified = to_simplified(text)
+        if simplified != text:
+            self.issues.append(
+                Issue(
+                    where,
+                    f"{text!r} has characters the text never holds after OpenCC t2s: "
+                    f"write {simplified!r}",
+                    severity=IssueSeverity.WARNING,
+                    code="vocabulary",
+                )
+            )
+
     def check_vocabulary(self, terms: dict[str, Phrases], symptoms: dict[str, Symptom]) -> None:
-        """Warnings: terms no symptom uses, a phrase in two terms, a phrase written twice."""
+        """Warnings: terms no symptom uses, a phrase in two terms, a phrase written twice, a
+        phrase in traditional characters."""
         owner: dict[str, str] = {}
         for name, phrases in sorted(terms.items()):
             where = self.locations.get(f"term:{name}", Location("knowledge/vocabulary"))
+            for phrase in phrases.all():
+                self.check_simplified(phrase, where)
             if name not in self.used_terms:
                 self.issues.append(
                     Issue(
