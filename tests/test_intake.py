@@ -229,6 +229,9 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("about forty IRNs stuck in the queue", "upload_failure"),
         ("bill numbers skipped from 0410 to 0415 today", "invoice_number_mismatch"),
         ("the billing software keeps closing by itself", "app_crash"),
+        # asked when the platform returns: it is away now
+        ("When will the IRP be back?", "platform_error"),
+        ("any ETA for the GSTN portal coming back up?", "platform_error"),
     ],
 )
 def test_english_phrasings_of_faults(shipped, text, symptom):
@@ -248,6 +251,9 @@ def test_english_phrasings_of_faults(shipped, text, symptom):
         "How do we set IGST for inter-state sales in the new ERP?",
         # a planned shutdown is no crash
         "the server shuts down automatically every night for the backup, as planned",
+        # a return asked about only if it goes down, or told as done
+        "If the IRP goes down, how long does it usually take to come back?",
+        "The IRP was down yesterday but it is back up now, thanks",
     ],
 )
 def test_english_non_faults_give_nothing(shipped, text):
