@@ -229,6 +229,10 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("about forty IRNs stuck in the queue", "upload_failure"),
         ("bill numbers skipped from 0410 to 0415 today", "invoice_number_mismatch"),
         ("the billing software keeps closing by itself", "app_crash"),
+        # the state, then the platform it happens on; a provider's connection; every site at once
+        ("IRN requests keep timing out on the NIC portal", "platform_error"),
+        ("our ASP link, from 9 am onwards it only times out", "intermediary_failing"),
+        ("the billing server is unreachable from every branch since noon", "server_down"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
