@@ -233,6 +233,11 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("IRN requests keep timing out on the NIC portal", "platform_error"),
         ("our ASP link, from 9 am onwards it only times out", "intermediary_failing"),
         ("the billing server is unreachable from every branch since noon", "server_down"),
+        # the segment around a dead server answers; the line itself dark
+        ("the cable to the switch shows no link light at either end", "network_down"),
+        ("ping to 8.8.8.8 fails from every till", "network_down"),
+        ("db box not responding, other hosts on the same switch fine", "local_network_ok"),
+        ("the invoice app server is not responding since 6", "server_down"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -240,6 +245,14 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
 )
 def test_english_phrasings_of_faults(shipped, text, symptom):
     assert symptom in dict(read_text(text, shipped._vocab).symptoms)
+
+
+def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
+    # the client's message of a failed connection: the server itself is not said to fail
+    assert "server_down" not in dict(
+        read_text("Error 1001 connect to server failed on every pc", shipped._vocab).symptoms
+    )
+    assert "server_down" in dict(read_text("the db server has failed", shipped._vocab).symptoms)
 
 
 @pytest.mark.parametrize(
