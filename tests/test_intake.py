@@ -238,6 +238,24 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("ping to 8.8.8.8 fails from every till", "network_down"),
         ("db box not responding, other hosts on the same switch fine", "local_network_ok"),
         ("the invoice app server is not responding since 6", "server_down"),
+        # someone else at our admin; Hong Kong's warning signals; the place gone dark
+        ("someone abroad used our admin account at night", "cyber_attack"),
+        ("black rainstorm signal, the warehouse office is shut", "natural_disaster"),
+        ("the whole street blacked out around 6", "power_outage"),
+        # the machine's own words: a PSU fault in the iLO, a Mac stuck on its logo
+        ("iDRAC reports a PSU fault on the db host", "server_down"),
+        ("the front desk iMac is stuck on the apple logo", "terminal_hardware_fault"),
+        # on and off, where the print lands, the stock told state first, the taxpayer flagged
+        ("the shop wifi is on/off since the morning", "intermittent_connection"),
+        ("the totals print too low on the pre-printed forms", "print_misaligned"),
+        ("we ran out of paper special invoices at the branch", "invoices_used_up"),
+        ("the branch entity was marked as abnormal taxpayer", "taxpayer_risk_flagged"),
+        # mixed zh/en, the English word inside the Chinese
+        ("GSP api 被 block 了", "api_blocked"),
+        ("店里 network 好慢，一直 timeout", "network_slow"),
+        ("POS 里 GST rate 设错了", "config_wrong"),
+        ("invoice 开给错的 buyer 了", "user_error"),
+        ("升级后 billing app 打不开", "crash_on_startup"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -268,6 +286,9 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         "How do we set IGST for inter-state sales in the new ERP?",
         # a planned shutdown is no crash
         "the server shuts down automatically every night for the backup, as planned",
+        # a printer model is no typhoon signal; a stock used up and restocked
+        "the Epson TM-T82 prints fine now, thanks",
+        "we used up the paper invoices last month and got new ones, all good",
         # a return asked about only if it goes down, or told as done
         "If the IRP goes down, how long does it usually take to come back?",
         "The IRP was down yesterday but it is back up now, thanks",
