@@ -256,6 +256,9 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("POS 里 GST rate 设错了", "config_wrong"),
         ("invoice 开给错的 buyer 了", "user_error"),
         ("升级后 billing app 打不开", "crash_on_startup"),
+        # the UPS told what it does; the mains lost
+        ("the UPS is beeping and the tills are off", "power_outage"),
+        ("utility power lost at the store, the UPS runs on battery", "power_outage"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -289,6 +292,8 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         # a printer model is no typhoon signal; a stock used up and restocked
         "the Epson TM-T82 prints fine now, thanks",
         "we used up the paper invoices last month and got new ones, all good",
+        # a UPS named alone is planning or buying, no power cut
+        "our new UPS arrived, how do I connect it to the server?",
         # a return asked about only if it goes down, or told as done
         "If the IRP goes down, how long does it usually take to come back?",
         "The IRP was down yesterday but it is back up now, thanks",
