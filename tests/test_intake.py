@@ -259,6 +259,11 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         # the UPS told what it does; the mains lost
         ("the UPS is beeping and the tills are off", "power_outage"),
         ("utility power lost at the store, the UPS runs on battery", "power_outage"),
+        # an integration's set-up: a profile hardcoded, a header changed on the way; an issue
+        # title with the release it began in
+        ("the connector still has the old CustomizationID hardcoded", "config_wrong"),
+        ("the proxy sends the auth header lowercase", "config_wrong"),
+        ("since 2.4 every upload fails with a schema error", "version_conflict"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -292,6 +297,8 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         # a printer model is no typhoon signal; a stock used up and restocked
         "the Epson TM-T82 prints fine now, thanks",
         "we used up the paper invoices last month and got new ones, all good",
+        # a count of days is no release
+        "since 3 days we wait for the new forms, no hurry",
         # a UPS named alone is planning or buying, no power cut
         "our new UPS arrived, how do I connect it to the server?",
         # a return asked about only if it goes down, or told as done
