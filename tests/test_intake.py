@@ -264,6 +264,12 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("the connector still has the old CustomizationID hardcoded", "config_wrong"),
         ("the proxy sends the auth header lowercase", "config_wrong"),
         ("since 2.4 every upload fails with a schema error", "version_conflict"),
+        # the document sent back, the field asked for, the receiver's SMP, the shared line
+        ("the municipality bounced our invoice again", "invoice_rejected"),
+        ("rejected: needs a purchase order reference", "validation_rule_error"),
+        ("peppol send fails, smp lookup fail for the buyer", "receiver_not_registered"),
+        ("the uplink is shared with the cctv uploads, every push crawls", "network_slow"),
+        ("both eway and einvoice apis got blocked today", "api_blocked"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
