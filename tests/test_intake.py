@@ -267,7 +267,7 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         # the document sent back, the field asked for, the receiver's SMP, the shared line
         ("the municipality bounced our invoice again", "invoice_rejected"),
         ("rejected: needs a purchase order reference", "validation_rule_error"),
-        ("peppol send fails, smp lookup fail for the buyer", "receiver_not_registered"),
+        ("peppol send fails, smp lookup fail for the buyer", "receiver_gone"),
         ("the uplink is shared with the cctv uploads, every push crawls", "network_slow"),
         ("both eway and einvoice apis got blocked today", "api_blocked"),
         # asked when the platform returns: it is away now
