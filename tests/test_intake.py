@@ -270,6 +270,17 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("peppol send fails, smp lookup fail for the buyer", "receiver_gone"),
         ("the uplink is shared with the cctv uploads, every push crawls", "network_slow"),
         ("both eway and einvoice apis got blocked today", "api_blocked"),
+        # desk English from the phone: the street out, an OS upgrade, the report nobody did,
+        # the controller's deadline, the wrong button, a restore that differs, a cycle of drops
+        ("the whole block is out, the tills too", "power_outage"),
+        ("since the OS upgrade the signing component is not registered", "version_conflict"),
+        ("nobody did the month-end reporting this time", "overdue_filing"),
+        ("the controller says authorized issuing deadline has passed", "offline_limit_exceeded"),
+        ("a credential stuffing wave hit the portal overnight", "cyber_attack"),
+        ("the cashier clicked the wrong button and issued a B2B invoice", "user_error"),
+        ("the checksums of the restored database don't match", "db_corrupted"),
+        ("the 4G router drops for a minute or two every hour", "intermittent_connection"),
+        ("we configured port 8001 but the manual says the service listens on 8002", "config_wrong"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -305,6 +316,10 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         "we used up the paper invoices last month and got new ones, all good",
         # a count of days is no release
         "since 3 days we wait for the new forms, no hurry",
+        # asked how or whether, nothing happening
+        "how do I check that the checksums of a backup match?",
+        "what happens if the wifi drops for a minute during issuing?",
+        "is credential stuffing something we should worry about?",
         # a UPS named alone is planning or buying, no power cut
         "our new UPS arrived, how do I connect it to the server?",
         # a return asked about only if it goes down, or told as done
