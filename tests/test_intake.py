@@ -281,6 +281,15 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("the checksums of the restored database don't match", "db_corrupted"),
         ("the 4G router drops for a minute or two every hour", "intermittent_connection"),
         ("we configured port 8001 but the manual says the service listens on 8002", "config_wrong"),
+        # non-native and txt-speak English; portals and validators by name
+        ("the e-invoice is not coming since morning", "cannot_issue"),
+        ("printer is not take print from yesterday", "print_failure"),
+        ("our printer nt working since 10", "print_failure"),
+        ("not able to login to the gst portal", "cannot_login"),
+        ("Chorus Pro is unreachable again", "platform_error"),
+        ("the KoSIT validator reports errors on every XRechnung", "validation_rule_error"),
+        ("ZATCA says invoice hash mismatch on every clearance", "validation_rule_error"),
+        ("router showing red light since morning", "network_down"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -320,6 +329,8 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         "how do I check that the checksums of a backup match?",
         "what happens if the wifi drops for a minute during issuing?",
         "is credential stuffing something we should worry about?",
+        # someone not coming is no invoice not coming
+        "the printer technician is not coming today, can you call again",
         # a UPS named alone is planning or buying, no power cut
         "our new UPS arrived, how do I connect it to the server?",
         # a return asked about only if it goes down, or told as done
