@@ -290,6 +290,16 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("the KoSIT validator reports errors on every XRechnung", "validation_rule_error"),
         ("ZATCA says invoice hash mismatch on every clearance", "validation_rule_error"),
         ("router showing red light since morning", "network_down"),
+        # what the platform or the buyer does not get; statuses; e-way bill fields; the drawer
+        ("SdI stopped sending ricevute this morning", "platform_error"),
+        ("our invoices are not reaching the buyer over peppol", "delivery_failed_to_recipient"),
+        ("the client says they never received the invoice email", "delivery_failed_to_recipient"),
+        ("Chorus Pro rejects every invoice we send", "invoice_rejected"),
+        ("all IRNs showing failed status in the dashboard", "upload_failure"),
+        ("ewb fails with invalid vehicle number", "validation_rule_error"),
+        ("buyer gstin is invalid says the portal", "buyer_tax_id_invalid"),
+        ("the drawer is not opening at till 2", "terminal_hardware_fault"),
+        ("billing app says database is locked", "db_deadlock"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
