@@ -218,6 +218,15 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("我们的 GSP 又 down 了", "intermediary_failing"),
         ("装了 the latest version 以后一直报错", "after_upgrade"),
         ("db server 今天早上又 down 了", "server_down"),
+        ("店里 network 断了", "network_down"),
+        ("wifi 不稳定，一直 disconnect", "intermittent_connection"),
+        ("ASP 那边 timeout 一整天", "intermediary_failing"),
+        ("portal login 不了", "cannot_login"),
+        ("server 的 disk 满了", "disk_full_message"),
+        ("开票机 memory 爆了", "high_memory"),
+        ("发票被 reject 了", "invoice_rejected"),
+        ("卷票 used up 了", "invoices_used_up"),
+        ("税局 portal 打不开", "platform_error"),
         # the object before its state, with a word or a place between
         ("the label printer is always not connected after lunch", "printer_offline"),
         ("the invoicing app shows a blank preview for every bill", "blank_preview"),
@@ -341,6 +350,9 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         "is credential stuffing something we should worry about?",
         # someone not coming is no invoice not coming
         "the printer technician is not coming today, can you call again",
+        # mixed zh/en, asked or past
+        "如果 disk 满了会怎样？",
+        "上周 network 断了，现在好了",
         # a UPS named alone is planning or buying, no power cut
         "our new UPS arrived, how do I connect it to the server?",
         # a return asked about only if it goes down, or told as done
