@@ -309,6 +309,8 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("buyer gstin is invalid says the portal", "buyer_tax_id_invalid"),
         ("the drawer is not opening at till 2", "terminal_hardware_fault"),
         ("billing app says database is locked", "db_deadlock"),
+        # a pasted API answer about the token
+        ("GSP answers 401 invalid auth token on every call", "session_expired"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
