@@ -311,6 +311,9 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("billing app says database is locked", "db_deadlock"),
         # a pasted API answer about the token
         ("GSP answers 401 invalid auth token on every call", "session_expired"),
+        # the kind not granted; a cancellation tried after its window
+        ("the msg says invoice type not authorised for this branch", "invoice_type_not_approved"),
+        ("she tried to cancel the IRN after 24 hours, the portal refuses", "user_error"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -355,6 +358,8 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         # mixed zh/en, asked or past
         "如果 disk 满了会怎样？",
         "上周 network 断了，现在好了",
+        # the window asked about, not tried
+        "How do I cancel an IRN after 24 hours? just asking for the process, nothing broken",
         # a UPS named alone is planning or buying, no power cut
         "our new UPS arrived, how do I connect it to the server?",
         # a return asked about only if it goes down, or told as done
