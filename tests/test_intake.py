@@ -314,6 +314,13 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         # the kind not granted; a cancellation tried after its window
         ("the msg says invoice type not authorised for this branch", "invoice_type_not_approved"),
         ("she tried to cancel the IRN after 24 hours, the portal refuses", "user_error"),
+        # effects only: the button that does nothing, the same wrong tax on every bill, the
+        # queue that does not move; a pasted validation error; cannot issue said alone
+        ("clicking generate does nothing at all", "system_frozen"),
+        ("every invoice shows zero tax since monday", "config_wrong"),
+        ("the upload queue is stuck since last night", "upload_failure"),
+        ("ValidationError: buyer GSTIN is mandatory on submit", "validation_rule_error"),
+        ("the button is greyed out, cannot issue", "cannot_issue"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -358,6 +365,8 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         # mixed zh/en, asked or past
         "如果 disk 满了会怎样？",
         "上周 network 断了，现在好了",
+        # how or what if, nothing done yet
+        "how do I click generate for bulk invoices?",
         # the window asked about, not tried
         "How do I cancel an IRN after 24 hours? just asking for the process, nothing broken",
         # a UPS named alone is planning or buying, no power cut
