@@ -153,7 +153,11 @@ def test_a_circumstance_or_a_count_between_does_not_stop_the_carry(shipped, text
     ("text", "symptom", "obj"),
     [
         # a state word between names no object: cleared, frozen, hacked, blocked
-        ("the receipt printer, we cleared the jam, still shows offline", "printer_offline", "printer"),
+        (
+            "the receipt printer, we cleared the jam, still shows offline",
+            "printer_offline",
+            "printer",
+        ),
         ("the tax UKey, frozen after the update, not detected", "device_not_detected", "tax UKey"),
         ("the IRP, cleared yesterday, now down again", "platform_error", "IRP"),
         ("the receipt printer, hacked or not, still shows offline", "printer_offline", "printer"),
