@@ -321,6 +321,13 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("the upload queue is stuck since last night", "upload_failure"),
         ("ValidationError: buyer GSTIN is mandatory on submit", "validation_rule_error"),
         ("the button is greyed out, cannot issue", "cannot_issue"),
+        # chat, Hinglish and the till told in non-native English; clearance refused, in French
+        ("cnt print bill since morning pls help", "print_failure"),
+        ("net not wrkng at the counter", "network_down"),
+        ("invoice nahi ban raha since 10", "cannot_issue"),
+        ("billing machine not starting today", "terminal_hardware_fault"),
+        ("ZATCA clearance failed for every invoice", "invoice_rejected"),
+        ("Chorus Pro: facture rejetée", "invoice_rejected"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -365,6 +372,8 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         # mixed zh/en, asked or past
         "如果 disk 满了会怎样？",
         "上周 network 断了，现在好了",
+        # a till not on the network is no dead till
+        "is the new pos not on the network yet? we are still setting it up",
         # how or what if, nothing done yet
         "how do I click generate for bulk invoices?",
         # the window asked about, not tried
