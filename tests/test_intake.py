@@ -328,6 +328,8 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("billing machine not starting today", "terminal_hardware_fault"),
         ("ZATCA clearance failed for every invoice", "invoice_rejected"),
         ("Chorus Pro: facture rejetée", "invoice_rejected"),
+        # the fault's own "not" does not deny the update it followed
+        ("the sync is not working after upgrading the connector", "after_upgrade"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -374,6 +376,8 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         "上周 network 断了，现在好了",
         # a till not on the network is no dead till
         "is the new pos not on the network yet? we are still setting it up",
+        # denied after the update
+        "the printer is not broken after the update, it works",
         # how or what if, nothing done yet
         "how do I click generate for bulk invoices?",
         # the window asked about, not tried
