@@ -330,6 +330,8 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("Chorus Pro: facture rejetée", "invoice_rejected"),
         # the fault's own "not" does not deny the update it followed
         ("the sync is not working after upgrading the connector", "after_upgrade"),
+        # a wait in seconds told with when or how often
+        ("each call takes 40 seconds to answer in the evening rush", "slow_response"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
