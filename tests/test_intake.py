@@ -332,6 +332,8 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("the sync is not working after upgrading the connector", "after_upgrade"),
         # a wait in seconds told with when or how often
         ("each call takes 40 seconds to answer in the evening rush", "slow_response"),
+        # generation failing on the portal itself
+        ("IRNs are not generating on the portal since noon", "platform_error"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
