@@ -343,6 +343,13 @@ def test_english_phrasings_of_faults(shipped, text, symptom):
     assert symptom in dict(read_text(text, shipped._vocab).symptoms)
 
 
+def test_a_box_named_as_another_device_is_no_server(shipped):
+    # a fibre box or a tax box that is dead is that box, not the server
+    said = dict(read_text("fibre box dead since the roadworks", shipped._vocab).symptoms)
+    assert "server_down" not in said and "network_down" in said
+    assert "server_down" in dict(read_text("the db box is dead since 3am", shipped._vocab).symptoms)
+
+
 def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
     # the client's message of a failed connection: the server itself is not said to fail
     assert "server_down" not in dict(
