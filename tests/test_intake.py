@@ -336,6 +336,14 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("IRNs are not generating on the portal since noon", "platform_error"),
         # the records blank for a period
         ("the customer list in the new pc is empty for everything before 2024", "local_data_damaged"),
+        # the printer's service and driver, the till's peripherals, the line's provider, the backup
+        ("the print spooler keeps stopping on the billing pc", "driver_problem"),
+        ("printers page says driver is unavailable", "driver_problem"),
+        ("the keyboard stopped working on the till", "terminal_hardware_fault"),
+        ("the scanner beeps but nothing shows up in the bill", "terminal_hardware_fault"),
+        ("our isp is down in the whole area", "network_down"),
+        ("lan cable loose behind the counter", "network_down"),
+        ("the inverter is not working, no backup at all", "power_outage"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -392,6 +400,8 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         # denied after the update
         "the printer is not broken after the update, it works",
         "how do I filter the invoice list for everything before March?",
+        "the network cable is out of stock, can you send one?",
+        "how do I restart the print spooler?",
         # how or what if, nothing done yet
         "how do I click generate for bulk invoices?",
         # the window asked about, not tried
