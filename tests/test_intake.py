@@ -344,6 +344,11 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("our isp is down in the whole area", "network_down"),
         ("lan cable loose behind the counter", "network_down"),
         ("the inverter is not working, no backup at all", "power_outage"),
+        # Peppol and SdI: the provider's 500s, the buyer's AP away, an outbox that holds, Italian
+        ("storecove answers internal server error on every send", "intermediary_failing"),
+        ("transmission failed, the receiving AP is unreachable", "receiver_gone"),
+        ("three invoices sitting in the outbox since monday", "upload_failure"),
+        ("SdI: fattura non consegnata al cliente", "delivery_failed_to_recipient"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
