@@ -335,7 +335,10 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         # generation failing on the portal itself
         ("IRNs are not generating on the portal since noon", "platform_error"),
         # the records blank for a period
-        ("the customer list in the new pc is empty for everything before 2024", "local_data_damaged"),
+        (
+            "the customer list in the new pc is empty for everything before 2024",
+            "local_data_damaged",
+        ),
         # the printer's service and driver, the till's peripherals, the line's provider, the backup
         ("the print spooler keeps stopping on the billing pc", "driver_problem"),
         ("printers page says driver is unavailable", "driver_problem"),
