@@ -352,6 +352,10 @@ def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_th
         ("transmission failed, the receiving AP is unreachable", "receiver_gone"),
         ("three invoices sitting in the outbox since monday", "upload_failure"),
         ("SdI: fattura non consegnata al cliente", "delivery_failed_to_recipient"),
+        # issue titles: a generation that does not work, documents that do not sync or move on
+        ("e-Waybill auto generation not working", "cannot_issue"),
+        ("offline bills not syncing after we reconnected", "upload_failure"),
+        ("documents stuck in submitted status since yesterday", "upload_failure"),
         # asked when the platform returns: it is away now
         ("When will the IRP be back?", "platform_error"),
         ("any ETA for the GSTN portal coming back up?", "platform_error"),
@@ -410,6 +414,7 @@ def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
         "how do I filter the invoice list for everything before March?",
         "the network cable is out of stock, can you send one?",
         "how do I restart the print spooler?",
+        "how long do documents stay in submitted status normally?",
         # how or what if, nothing done yet
         "how do I click generate for bulk invoices?",
         # the window asked about, not tried
