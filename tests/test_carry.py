@@ -149,6 +149,38 @@ def test_a_circumstance_or_a_count_between_does_not_stop_the_carry(shipped, text
     assert source.carried_from == obj
 
 
+@pytest.mark.parametrize(
+    ("text", "symptom", "obj"),
+    [
+        # a state word between names no object: cleared, frozen, hacked, blocked
+        (
+            "the receipt printer, we cleared the jam, still shows offline",
+            "printer_offline",
+            "printer",
+        ),
+        ("the tax UKey, frozen after the update, not detected", "device_not_detected", "tax UKey"),
+        ("the IRP, cleared yesterday, now down again", "platform_error", "IRP"),
+        ("the receipt printer, hacked or not, still shows offline", "printer_offline", "printer"),
+        ("the tax UKey, blocked by windows, not detected", "device_not_detected", "tax UKey"),
+    ],
+)
+def test_a_state_word_between_does_not_stop_the_carry(shipped, text, symptom, obj):
+    source = _symptoms(shipped, text)[symptom]
+    assert source.carried_from == obj
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom"),
+    [
+        # the state-first shapes still read where they are said
+        ("our vendor says it was a compromised account", "cyber_attack"),
+        ("pegged cpu on the invoicing server all morning", "high_cpu"),
+    ],
+)
+def test_a_state_said_before_its_object_still_reads(shipped, text, symptom):
+    assert symptom in _symptoms(shipped, text)
+
+
 def test_a_connection_named_between_is_an_object_of_its_own(shipped):
     # "connection timed out" is said of the connection, not of the GSP named before it
     text = "SAP can't reach the GSP endpoint, connection timed out after 30s every time"
