@@ -1,0 +1,159 @@
+"""Context, tenth round: follow-ups, closure notes, test messages, how-tos that undo a document,
+asides that deny in their own words, and a resolution scoped to what it names — each
+non-fault gives nothing while a fault look-alike of its class keeps its diagnosis."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnoser.intake import read_text
+
+# (class, a non-fault that must give nothing, a fault look-alike that must be diagnosed)
+_PAIRS = [
+    (
+        "follow-up",
+        "Still waiting for your reply about the receipt printer jam from Monday",
+        "Any update? The receipt printer is still jammed and nothing prints",
+    ),
+    (
+        "follow-up",
+        "Following up on the upload timeouts we reported, any news?",
+        "Following up: the portal is still returning 503 for every request",
+    ),
+    ("follow-up", "還在等你們回覆上次憑證過期的問題", "憑證又過期了，還是開不了票"),
+    ("follow-up", "之前反映的印表機卡紙，想知道處理進度", "之前反映的印表機卡紙，今天又卡了"),
+    (
+        "closure note",
+        "Resolution: reseated the UKey cable, the device is detected again. Closing.",
+        "Reseated the UKey cable, the device is still not detected",
+    ),
+    ("closure note", "處理結果：更換色帶後列印正常", "更換色帶後還是列印不出來"),
+    (
+        "closure note",
+        "Closed - duplicate IRN came from a double click, the user knows now",
+        "Duplicate IRN again today, the user only clicked once",
+    ),
+    (
+        "fixed by",
+        "Error 2150 on Tuesday, fixed by pulling the IRN from the portal. FYI only",
+        "Error 2150 on every invoice today, fetching the IRN does not help",
+    ),
+    (
+        "test message",
+        "Test message, please ignore, printer offline",
+        "Test print failed, the printer is offline",
+    ),
+    ("test message", "測試，請忽略", "測試頁印不出來，印表機離線"),
+    (
+        "how-to undo",
+        "how do we void an e-way bill raised by mistake? nothing is broken",
+        "we voided an e-way bill raised by mistake and now the portal shows an error",
+    ),
+    (
+        "aside",
+        "where is the rate limit documented? asking for our developer, no issues rn",
+        "we keep hitting the rate limit, every call gets 429 since this morning",
+    ),
+    (
+        "is it normal",
+        "is it normal that the cash drawer clicks when the receipt prints?",
+        "is it normal that the printer jams every few receipts?",
+    ),
+    (
+        "came back after a stop",
+        "Power cut last night, everything came back fine this morning",
+        "Power cut last night, the server did not come back and nothing can be issued",
+    ),
+    ("came back after a stop", "昨晚停電，今天早上一切正常", "昨晚停電，今天早上還是開不了票"),
+    (
+        "it went away",
+        "The offline limit warning showed up last week, after the upload it went away",
+        "The offline limit warning is back, we cannot issue invoices",
+    ),
+]
+
+
+def _faults(shipped, text):
+    return [d.fault_id for d in shipped.diagnose({"text": text}).diagnoses]
+
+
+def _symptoms(shipped, text):
+    return [s for s, _ in read_text(text, shipped._vocab).symptoms]
+
+
+@pytest.mark.parametrize(("marker", "text"), [(m, n) for m, n, _ in _PAIRS])
+def test_a_non_fault_of_each_class_gives_nothing(shipped, marker, text):
+    assert _faults(shipped, text) == [], marker
+
+
+@pytest.mark.parametrize(("marker", "text"), [(m, f) for m, _, f in _PAIRS])
+def test_a_fault_look_alike_of_each_class_keeps_its_diagnosis(shipped, marker, text):
+    assert _faults(shipped, text), marker
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the network is what came back; the offline lock told before it is still there
+        "離線開票超過時限 開不出發票 網路已經恢復了",
+        "离线开票超过时限，开不出发票，网络已经恢复了",
+        "offline issuing time exceeded, cannot issue, the internet is back up now",
+    ],
+)
+def test_a_resolution_naming_what_came_back_takes_back_only_that(shipped, text):
+    assert "offline_limit_exceeded" in _symptoms(shipped, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # what came back was named with the fault: the fault is what is over
+        "网络断了，开不了票，网络已经恢复了",
+        # no subject: the resolution is about the sentence
+        "离线开票超过时限，开不出发票，已经恢复了",
+        # what was done named before the resolution is no subject of it
+        "上周开不了票，改了网络设置就好了",
+    ],
+)
+def test_a_resolution_without_another_subject_takes_back_its_sentence(shipped, text):
+    assert _faults(shipped, text) == []
+
+
+def test_a_space_between_hanzi_ends_the_clause_a_resolution_names_its_fault_in(shipped):
+    # the jam is fixed in its own clause; the software told in the clause before is not
+    symptoms = _symptoms(shipped, "开票软件打不开 打印机卡纸已经修好了")
+    assert "paper_jam" not in symptoms
+    assert symptoms
+
+
+def test_the_rest_being_fine_is_no_resolution(shipped):
+    assert _faults(shipped, "开票软件一直打不开，其他一切正常")
+    assert _faults(shipped, "the invoicing client crashes on start, everything else is fine now")
+
+
+def test_a_mention_ending_inside_the_resolution_is_taken_back(shipped):
+    # "errors" is both the mention's last word and the resolution's first
+    assert _faults(shipped, "the upload errors are gone") == []
+    # and what fixed it, told after the resolution, is past too
+    assert _faults(shipped, "thanks, the upload errors are gone after the patch") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom", "scope", "trigger"),
+    [
+        ("how do we cancel an invoice made by mistake?", "user_error", "hypothetical", None),
+        ("any update on the duplicate IRN error?", None, "history", "any update on"),
+        ("last week the printer jammed, fixed by a new roll", "paper_jam", "history", "fixed by"),
+        ("nothing broken", None, "negation", "nothing broken"),
+    ],
+)
+def test_the_evidence_names_the_scope_and_the_trigger_that_decided(
+    shipped, text, symptom, scope, trigger
+):
+    aside = read_text(text, shipped._vocab).set_aside
+    assert aside, text
+    picked = [a for a in aside if symptom is None or a.symptom == symptom]
+    assert picked, aside
+    assert all(a.scope == scope for a in picked)
+    if trigger is not None:
+        assert any(a.trigger == trigger for a in picked), picked
