@@ -66,6 +66,31 @@ _PAIRS = [
     ),
     ("came back after a stop", "昨晚停電，今天早上一切正常", "昨晚停電，今天早上還是開不了票"),
     (
+        "a topic before the question",
+        "停電那天開的票，之後要補傳嗎？",
+        "停電了，開不了票，要等多久？",
+    ),
+    (
+        "a topic before the question",
+        "地震那天开的那几张，申报期限会顺延吗？先问清楚",
+        "地震后开票机开不了机",
+    ),
+    (
+        "a plan named",
+        "planning a generator: if the power goes out mid-issue, is the invoice lost?",
+        "the power went out mid-issue and the invoice is lost",
+    ),
+    (
+        "the fix worked",
+        "the error 2150 thing from Friday, your fix worked, thanks",
+        "your fix worked for a day, now error 2150 is back on every invoice",
+    ),
+    (
+        "the fix worked",
+        "technician replaced the roller, jam gone, thanks",
+        "technician replaced the roller but the jam is back",
+    ),
+    (
         "it went away",
         "The offline limit warning showed up last week, after the upload it went away",
         "The offline limit warning is back, we cannot issue invoices",

@@ -118,6 +118,7 @@ class Context:
         self.question_leads = frozenset(p.lower() for p in questions.asks.en)
         self.question_reports = [p.lower() for _, p in _phrases(questions.reports)]
         self.question_asides = [p.lower() for _, p in _phrases(questions.asides)]
+        self.question_topics = [p.lower() for _, p in _phrases(questions.topics)]
         # labels that open a sentence ("[resolved]", "feature request:"), with their scope
         self.label_scope: dict[str, str] = {}
         for name in ("history", "hypothetical"):
@@ -154,6 +155,7 @@ class Context:
             "question_asks": self.question_asks,
             "question_reports": self.question_reports,
             "question_asides": self.question_asides,
+            "question_topics": self.question_topics,
             "labels": self.labels,
         }
         self._in_lists: dict[str, list[tuple[str, int]]] = {}
@@ -186,6 +188,7 @@ class Context:
             *self.question_asks,
             *self.question_reports,
             *self.question_asides,
+            *self.question_topics,
             *self.labels,
         ]
 
@@ -402,15 +405,26 @@ class Context:
             return []
         asks = self._present(hits, "question_asks", self.question_asks)
         reports = self._present(hits, "question_reports", self.question_reports)
+        topics = self._present(hits, "question_topics", self.question_topics)
         out: list[tuple[int, int, str]] = []
         # bounded: at most 32 question marks are looked at, each clause costs a few bisections
         for mark in itertools.islice(_QUESTION.finditer(text), 32):
             q = mark.start()
             if q == 0:
                 continue
-            lo = clauses.bounds(clauses(q - 1), len(text))[0]
+            k = clauses(q - 1)
+            lo = clauses.bounds(k, len(text))[0]
             for gap in _HAN_SPACE.finditer(text, lo, q):  # bounded by the clause
                 lo = gap.end()
+            # the clause before only names what is asked about: "…那兩天開的票，…會順延嗎？"
+            if (
+                topics
+                and k > 0
+                and lo > 0
+                and text[lo - 1] in ",、"
+                and text.endswith(tuple(topics), 0, lo - 1)
+            ):
+                lo = clauses.bounds(k - 1, len(text))[0]
             marker = next((p for p in asks if self._has_word(hits, p, lo, q)), None)
             if marker is None:
                 lead = _LEAD.match(text, lo, q)
@@ -556,9 +570,10 @@ class Context:
                 continue
             # a problem named in its own clause before it: the resolution is about that one,
             # however far back in the clause ("上周停电导致开票中断的问题已经解决"), the mention
-            # ending in the resolution's words too ("the upload errors are gone")
+            # ending or starting in the resolution's words too ("the upload errors are gone",
+            # "jam gone")
             k = bisect.bisect_left(mention_starts, c_lo)
-            if k < len(mention_starts) and mention_starts[k] < pos:
+            if k < len(mention_starts) and mention_starts[k] < t_end:
                 lo, hi = max(c_lo, pos - _REACH), t_end
             elif self._subject_before(hits, c_lo, pos, s_lo):
                 # what came back is named, and it is none of the faults before: "離線開票時間

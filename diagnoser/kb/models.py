@@ -370,6 +370,10 @@ class Questions(_Model):
     # a sentence after the question that only says the caller asks ahead (先问问, planning our
     # month-end run): it states nothing, the ticket still only asks
     asides: Phrases = Phrases.model_construct()
+    # how a clause before the question ends when it only names what the question is about
+    # ("颱風假那兩天開的票，上傳期限會順延嗎？": the invoices of those days, not a fault): that
+    # clause belongs to the question
+    topics: Phrases = Phrases.model_construct()
 
 
 class Labels(_Model):
