@@ -91,6 +91,51 @@ _PAIRS = [
         "technician replaced the roller but the jam is back",
     ),
     (
+        "not again since",
+        "上個月換了新的收銀印表機，之後都沒有再卡紙了，跟你們說一聲",
+        "上個月換了新的收銀印表機，今天又卡紙了",
+    ),
+    (
+        "what a training covered",
+        "thanks for the session, the section about clearing paper jams helped a lot",
+        "after the session we tried clearing the paper jam but the printer is still jammed",
+    ),
+    (
+        "what a training covered",
+        "謝謝上次的教育訓練，關於處理卡紙的部分很實用",
+        "印表機卡紙，照訓練教的處理還是不行",
+    ),
+    (
+        "a warning asked for",
+        "Please add an option to warn us before the invoice numbers run out",
+        "The invoice numbers ran out this morning and nobody was warned",
+    ),
+    (
+        "a warning asked for",
+        "希望能加一個功能，在發票號碼快用完的時候提醒我們",
+        "發票號碼用完了，開不了票",
+    ),
+    (
+        "the service's own bill",
+        "why was our subscription invoice charged twice this month?",
+        "the same invoice was issued twice to the customer this morning",
+    ),
+    (
+        "a change announced",
+        "Change notice: the invoicing server gets patched on Friday night, a brief outage expected",
+        "The invoicing server crashed after last night's patch and will not start",
+    ),
+    (
+        "a change announced",
+        "變更通知：本週五晚間更新開票主機，期間可能短暫斷線",
+        "開票主機更新後就一直斷線",
+    ),
+    (
+        "a date still to come",
+        "憑證明年才到期，到期前需要做什麼？",
+        "憑證昨天到期了，現在開不了票",
+    ),
+    (
         "it went away",
         "The offline limit warning showed up last week, after the upload it went away",
         "The offline limit warning is back, we cannot issue invoices",
