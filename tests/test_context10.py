@@ -136,6 +136,26 @@ _PAIRS = [
         "憑證昨天到期了，現在開不了票",
     ),
     (
+        "how to redo or find one",
+        "not urgent - how do we resend an invoice that failed to upload yesterday?",
+        "every invoice fails to upload since yesterday, resending does not help",
+    ),
+    (
+        "how to redo or find one",
+        "where can I see the list of rejected invoices?",
+        "all our invoices were rejected by the platform this morning",
+    ),
+    (
+        "may it be ignored",
+        "这个报错是不是可以忽略？之前也出现过，没影响开票",
+        "这个报错一直弹出来，开不了票",
+    ),
+    (
+        "the last time's",
+        "上次的斷網問題你們的報告收到了，謝謝",
+        "上次的斷網問題又出現了，現在連不上",
+    ),
+    (
         "it went away",
         "The offline limit warning showed up last week, after the upload it went away",
         "The offline limit warning is back, we cannot issue invoices",
