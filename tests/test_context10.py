@@ -156,6 +156,22 @@ _PAIRS = [
         "上次的斷網問題又出現了，現在連不上",
     ),
     (
+        "resolved, said with an English word",
+        "收银机打印卡纸的问题已经 fix 了，thanks",
+        "收银机打印卡纸 fix 了，但是今天又卡了",
+    ),
+    (
+        "a quote or a contract",
+        "we'd like a quote for the yearly printer maintenance contract",
+        "the e-invoice portal is under maintenance right now and nothing uploads",
+    ),
+    ("a quote or a contract", "請問印表機保養合約的報價是多少？", "平台維護中，現在發票都上傳不了"),
+    (
+        "fixed, then back in its sentence",
+        "the printer jam was fixed yesterday, thanks",
+        "the printer jam was fixed yesterday but it is jamming again",
+    ),
+    (
         "it went away",
         "The offline limit warning showed up last week, after the upload it went away",
         "The offline limit warning is back, we cannot issue invoices",

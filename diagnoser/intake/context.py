@@ -703,6 +703,8 @@ class Context:
                         self._voided_resolution(hits, pos, max(end, pos - _REACH))
                         or _han_clause(text, end, pos) > end
                         or self._subject_before(hits, end, pos, self._sentence_of(hits, start))
+                        # fixed, and back later in its sentence: "卡纸修好了，但是又卡了"
+                        or self._back(hits, t_end)
                     )
                 ):
                     continue
