@@ -172,6 +172,26 @@ _PAIRS = [
         "the printer jam was fixed yesterday but it is jamming again",
     ),
     (
+        "it stopped happening",
+        "the receipt printer jam does not happen anymore since we switched paper rolls",
+        "the jam does not happen with one copy, but with two copies the printer still jams",
+    ),
+    (
+        "it stopped happening",
+        "we are no longer facing the duplicate IRN error, feel free to close",
+        "no longer facing the timeout, but now every invoice is rejected with error 2150",
+    ),
+    (
+        "it stopped happening",
+        "上傳逾時的狀況已經沒有再發生了",
+        "上傳逾時沒有了，但是現在每張都被退回",
+    ),
+    (
+        "it stopped happening",
+        "換了滾輪之後都沒有再卡紙了",
+        "換了滾輪之後都沒有再卡紙，今天又卡紙了",
+    ),
+    (
         "it went away",
         "The offline limit warning showed up last week, after the upload it went away",
         "The offline limit warning is back, we cannot issue invoices",
