@@ -192,6 +192,26 @@ _PAIRS = [
         "換了滾輪之後都沒有再卡紙，今天又卡紙了",
     ),
     (
+        "a fix announced",
+        "Release 4.2 is out: fixes the duplicate IRN error and the slow upload",
+        "we installed 4.2, the fix for the duplicate IRN error, but uploads still fail with 2150",
+    ),
+    (
+        "the worst case supposed",
+        "in the unlikely event that the GSP goes down on filing day, what is the fallback?",
+        "the GSP went down on filing day and we cannot generate any IRN",
+    ),
+    (
+        "whether it could ever happen",
+        "our auditor asked if duplicate invoice numbers could ever happen in your system",
+        "our auditor found duplicate invoice numbers in last month's invoices",
+    ),
+    (
+        "what a training covered",
+        "the training video on handling rejected invoices does not play in Firefox",
+        "invoices are rejected by the platform since the last update",
+    ),
+    (
         "it went away",
         "The offline limit warning showed up last week, after the upload it went away",
         "The offline limit warning is back, we cannot issue invoices",
