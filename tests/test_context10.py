@@ -212,6 +212,16 @@ _PAIRS = [
         "invoices are rejected by the platform since the last update",
     ),
     (
+        "the steps asked for",
+        "麻煩提供一下收銀印表機卡紙的排除步驟，給新同事參考",
+        "收銀印表機卡紙，排除步驟都做了還是卡",
+    ),
+    (
+        "where to apply for more",
+        "請問電子發票字軌用完要去哪裡申請？",
+        "發票字軌用完了，現在開不了票",
+    ),
+    (
         "it went away",
         "The offline limit warning showed up last week, after the upload it went away",
         "The offline limit warning is back, we cannot issue invoices",
