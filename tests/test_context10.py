@@ -222,6 +222,31 @@ _PAIRS = [
         "發票字軌用完了，現在開不了票",
     ),
     (
+        "taken back by the caller",
+        "nvm, the invoice upload went through on the second try",
+        "nvm the earlier message, the invoice upload is failing again",
+    ),
+    (
+        "taken back by the caller",
+        "never mind, found it: a wrong GSTIN typed by the cashier, corrected",
+        "a wrong GSTIN was typed by the cashier and the invoice was rejected",
+    ),
+    (
+        "taken back by the caller",
+        "不好意思，是我們自己打錯統編，已經改好了",
+        "店員打錯統編，發票被退回了",
+    ),
+    (
+        "which one, asked",
+        "which error code means the IRN was already generated?",
+        "which store is it? the printer at the front desk is jammed",
+    ),
+    (
+        "two things compared",
+        "2150 vs 2283, what's the difference?",
+        "every invoice fails with 2150",
+    ),
+    (
         "it went away",
         "The offline limit warning showed up last week, after the upload it went away",
         "The offline limit warning is back, we cannot issue invoices",
