@@ -105,6 +105,9 @@ class Context:
             for lang, p in _phrases(res.void_before)
         ]
         self.recur = [p.lower() for _, p in _phrases(res.recur)]
+        # the void words by phrase: a text asks only about those it has (_voided_resolution)
+        self._void_by_phrase = {t.phrase: t for t in self.void_before}
+        self.void_phrases = list(self._void_by_phrase)
         self.res_subjects = [p.lower() for _, p in _phrases(res.subjects)]
         self.res_means = [p.lower() for _, p in _phrases(res.means)]
         self.ask_openers = [p.lower() for _, p in _phrases(spec.asked.before)]
@@ -144,6 +147,7 @@ class Context:
             "contrast": self.contrast,
             "resolved": self.resolved,
             "recur": self.recur,
+            "void_before": self.void_phrases,
             "res_subjects": self.res_subjects,
             "res_means": self.res_means,
             "pseudo": self.pseudo,
@@ -628,8 +632,9 @@ class Context:
         return lo
 
     def _voided_resolution(self, hits: Hits, pos: int, lo: int) -> bool:
-        for trigger in self.void_before:
-            found = hits.starts(trigger.phrase)
+        for phrase in self._present(hits, "void_before", self.void_phrases):
+            trigger = self._void_by_phrase[phrase]
+            found = hits.starts(phrase)
             size = len(trigger.phrase)
             i = bisect.bisect_left(found, lo)
             j = bisect.bisect_right(found, pos - size)
