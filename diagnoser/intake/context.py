@@ -34,11 +34,23 @@ _CLAUSE_PIECE = re.compile(r"[^,;、]+")  # the clauses of a sentence
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 # what may stand before a label at the start of its sentence: "[", "【", "** ", spaces
 _LABEL_LEAD = re.compile(r"[^\w]{0,8}")
-# and what ends a label: a colon, a dash, a closing bracket ("Feature request: …", "[RESOLVED]")
-_LABEL_END = re.compile(r"\s{0,2}[:\-–—\])】|>]")
+# and what ends a label: a colon, a dash, a closing bracket or a comma ("Feature request: …",
+# "[RESOLVED]", "Test message, please ignore")
+_LABEL_END = re.compile(r"\s{0,2}[:\-–—\])】|>,]")
 # a label written with its colon may follow a short name of who posts it: "加值中心公告：…"
 _LABEL_NAMED = 8
 _MARKS = ",;、"  # clause marks a trigger may be written with ("的时候,应该怎么", ",期间")
+# what a resolution names as what came back (`resolved.subjects`: 网络, the internet) opens its
+# clause, after a time word or an article at most, and stands right before it, an adverb or
+# an auxiliary between: "網路已經恢復了", "but now the internet is back up"
+_SUBJECT_LEAD = re.compile(
+    r"[\W_]{0,4}(?:(?:现在|目前|后来|今天|而家|然后|and|but|now|then|later|today|also|the|our)"
+    r"[\s,]{0,2}){0,3}"
+)
+_SUBJECT_GAP = re.compile(
+    r"\s{0,2}[已经现在也都就又终于总算目前而家]{0,4}\s{0,2}"
+    r"|(?:\s{0,2}(?:is|are|was|were|has|have|been|now|all|finally|also|'s)\b){0,3}\s{0,2}"
+)
 
 
 def _sentence_starts(hits: Hits) -> list[int]:
@@ -93,6 +105,11 @@ class Context:
             for lang, p in _phrases(res.void_before)
         ]
         self.recur = [p.lower() for _, p in _phrases(res.recur)]
+        # the void words by phrase: a text asks only about those it has (_voided_resolution)
+        self._void_by_phrase = {t.phrase: t for t in self.void_before}
+        self.void_phrases = list(self._void_by_phrase)
+        self.res_subjects = [p.lower() for _, p in _phrases(res.subjects)]
+        self.res_means = [p.lower() for _, p in _phrases(res.means)]
         self.ask_openers = [p.lower() for _, p in _phrases(spec.asked.before)]
         self.ask_howto = [p.lower() for _, p in _phrases(spec.asked.after)]
         self.ask_stated = [p.lower() for _, p in _phrases(spec.asked.stated)]
@@ -104,6 +121,7 @@ class Context:
         self.question_leads = frozenset(p.lower() for p in questions.asks.en)
         self.question_reports = [p.lower() for _, p in _phrases(questions.reports)]
         self.question_asides = [p.lower() for _, p in _phrases(questions.asides)]
+        self.question_topics = [p.lower() for _, p in _phrases(questions.topics)]
         # labels that open a sentence ("[resolved]", "feature request:"), with their scope
         self.label_scope: dict[str, str] = {}
         for name in ("history", "hypothetical"):
@@ -129,6 +147,9 @@ class Context:
             "contrast": self.contrast,
             "resolved": self.resolved,
             "recur": self.recur,
+            "void_before": self.void_phrases,
+            "res_subjects": self.res_subjects,
+            "res_means": self.res_means,
             "pseudo": self.pseudo,
             "ask_openers": self.ask_openers,
             "ask_howto": self.ask_howto,
@@ -138,6 +159,7 @@ class Context:
             "question_asks": self.question_asks,
             "question_reports": self.question_reports,
             "question_asides": self.question_asides,
+            "question_topics": self.question_topics,
             "labels": self.labels,
         }
         self._in_lists: dict[str, list[tuple[str, int]]] = {}
@@ -160,6 +182,8 @@ class Context:
             *self.resolved,
             *(t.phrase for t in self.void_before),
             *self.recur,
+            *self.res_subjects,
+            *self.res_means,
             *self.ask_openers,
             *self.ask_howto,
             *self.ask_stated,
@@ -168,6 +192,7 @@ class Context:
             *self.question_asks,
             *self.question_reports,
             *self.question_asides,
+            *self.question_topics,
             *self.labels,
         ]
 
@@ -201,6 +226,8 @@ class Context:
                 decision = self._gap_negation(hits, combination, start, end)
             if decision is None:
                 decision = self._asked(hits, start, end)
+            if decision is None:
+                decision = self._aside_of(hits, start, end)
             if (
                 decision is not None
                 and decision.scope == "hypothetical"
@@ -272,6 +299,20 @@ class Context:
         if asked is None:
             asked = self._ask_pair(hits, start, end, "recall_openers", "recall_asks", recalled=True)
         return asked
+
+    def _aside_of(self, hits: Hits, start: int, end: int) -> Decision | None:
+        """A mention inside an aside that says nothing is wrong ("nothing broken", "no issue
+        rn", "目前没问题"): the words deny it themselves."""
+        for phrase in self._present(hits, "question_asides", self.question_asides):
+            found = hits.starts(phrase)
+            i = bisect.bisect_right(found, start) - 1
+            if (
+                i >= 0
+                and end <= found[i] + len(phrase)
+                and _word_ok(hits.text, found[i], found[i] + len(phrase), has_latin(phrase))
+            ):
+                return Decision("negation", phrase)
+        return None
 
     def _labelled(self, hits: Hits, start: int) -> Decision | None:
         """A label that opens the mention's sentence, however long: "[RESOLVED]
@@ -368,15 +409,26 @@ class Context:
             return []
         asks = self._present(hits, "question_asks", self.question_asks)
         reports = self._present(hits, "question_reports", self.question_reports)
+        topics = self._present(hits, "question_topics", self.question_topics)
         out: list[tuple[int, int, str]] = []
         # bounded: at most 32 question marks are looked at, each clause costs a few bisections
         for mark in itertools.islice(_QUESTION.finditer(text), 32):
             q = mark.start()
             if q == 0:
                 continue
-            lo = clauses.bounds(clauses(q - 1), len(text))[0]
+            k = clauses(q - 1)
+            lo = clauses.bounds(k, len(text))[0]
             for gap in _HAN_SPACE.finditer(text, lo, q):  # bounded by the clause
                 lo = gap.end()
+            # the clause before only names what is asked about: "…那兩天開的票，…會順延嗎？"
+            if (
+                topics
+                and k > 0
+                and lo > 0
+                and text[lo - 1] in ",、"
+                and text.endswith(tuple(topics), 0, lo - 1)
+            ):
+                lo = clauses.bounds(k - 1, len(text))[0]
             marker = next((p for p in asks if self._has_word(hits, p, lo, q)), None)
             if marker is None:
                 lead = _LEAD.match(text, lo, q)
@@ -510,29 +562,63 @@ class Context:
             if _word_ok(text, pos, pos + len(phrase), has_latin(phrase))
         )
         out: list[tuple[int, int, str]] = []
+        means = self._present(hits, "res_means", self.res_means)
         for pos, phrase in found:
             s_lo, s_hi = sentences.bounds(sentences(pos), len(text))
-            c_lo = max(clauses.bounds(clauses(pos), len(text))[0], s_lo)
-            c_lo = self._after_contrast(hits, c_lo, pos)
+            c_lo, c_hi = clauses.bounds(clauses(pos), len(text))
+            c_lo = _han_clause(text, self._after_contrast(hits, max(c_lo, s_lo), pos), pos)
             if self._voided_resolution(hits, pos, max(s_lo, pos - _REACH)):
                 continue
             t_end = pos + len(phrase)
             if any(_inside(hits.starts(r), t_end, s_hi) for r in recur):
                 continue
             # a problem named in its own clause before it: the resolution is about that one,
-            # however far back in the clause ("上周停电导致开票中断的问题已经解决")
+            # however far back in the clause ("上周停电导致开票中断的问题已经解决"), the mention
+            # ending or starting in the resolution's words too ("the upload errors are gone",
+            # "jam gone")
             k = bisect.bisect_left(mention_starts, c_lo)
-            if k < len(mention_starts) and mention_starts[k] < pos:
-                lo, hi = max(c_lo, pos - _REACH), pos
+            if k < len(mention_starts) and mention_starts[k] < t_end:
+                lo, hi = max(c_lo, pos - _REACH), t_end
+            elif self._subject_before(hits, c_lo, pos, s_lo):
+                # what came back is named, and it is none of the faults before: "離線開票時間
+                # 超限 開不了票 網路已經恢復了" reports the lock, the network is what is back
+                lo, hi = c_lo, c_lo
             else:
                 lo, hi = max(s_lo, c_lo - 4 * _REACH), c_lo
+            # what fixed it, told after it in its clause, is past too: "… gone after the patch"
+            if any(self._has_word(hits, m, t_end, t_end + 2) for m in means):
+                hi = max(hi, min(c_hi, s_hi, t_end + _REACH))
+                lo = min(lo, t_end) if lo >= hi else lo
             if lo >= hi:
                 continue
             if out and lo <= out[-1][1]:  # overlapping stretches merge: sorted, disjoint
-                out[-1] = (out[-1][0], max(out[-1][1], hi), out[-1][2])
+                out[-1] = (min(out[-1][0], lo), max(out[-1][1], hi), out[-1][2])
             else:
                 out.append((lo, hi, phrase))
         return out
+
+    def _subject_before(self, hits: Hits, lo: int, pos: int, s_lo: int) -> bool:
+        """Whether what the resolution at `pos` says came back (`resolved.subjects`) opens
+        text[lo:pos] and stands right before it, not named earlier in its sentence (from
+        `s_lo`): "網路已經恢復了" is about the network only; "网络断了，网络已经恢复了" is
+        about the outage."""
+        text = hits.text
+        for phrase in self._present(hits, "res_subjects", self.res_subjects):
+            found = hits.starts(phrase)
+            size = len(phrase)
+            i = bisect.bisect_left(found, lo)
+            for p in found[i : i + 4]:
+                if p + size > pos:
+                    break
+                if not _word_ok(text, p, p + size, has_latin(phrase)):
+                    continue
+                if (
+                    _SUBJECT_GAP.fullmatch(text, p + size, pos) is not None
+                    and _SUBJECT_LEAD.fullmatch(text, lo, p) is not None
+                    and not self._has_word(hits, phrase, s_lo, lo)
+                ):
+                    return True
+        return False
 
     def _after_contrast(self, hits: Hits, lo: int, pos: int) -> int:
         """Where the part of a clause that holds `pos` begins: after its last contrast."""
@@ -546,8 +632,9 @@ class Context:
         return lo
 
     def _voided_resolution(self, hits: Hits, pos: int, lo: int) -> bool:
-        for trigger in self.void_before:
-            found = hits.starts(trigger.phrase)
+        for phrase in self._present(hits, "void_before", self.void_phrases):
+            trigger = self._void_by_phrase[phrase]
+            found = hits.starts(phrase)
             size = len(trigger.phrase)
             i = bisect.bisect_left(found, lo)
             j = bisect.bisect_right(found, pos - size)
@@ -611,11 +698,19 @@ class Context:
                 gap = text[end:pos] if trigger.after else text[t_end:start]
                 if not _near(gap, trigger):
                     continue
-                # a past or fixed state that is denied or asked is none: 还没解决, not resolved
+                # a past or fixed state that is denied or asked is none: 还没解决, not resolved;
+                # nor one said of something else named before it, in a clause of its own
+                # ("開不了票 網路已經恢復了": the network is back, the fault is not gone)
                 if (
                     trigger.scope == "history"
                     and trigger.after
-                    and self._voided_resolution(hits, pos, max(end, pos - _REACH))
+                    and (
+                        self._voided_resolution(hits, pos, max(end, pos - _REACH))
+                        or _han_clause(text, end, pos) > end
+                        or self._subject_before(hits, end, pos, self._sentence_of(hits, start))
+                        # fixed, and back later in its sentence: "卡纸修好了，但是又卡了"
+                        or self._back(hits, t_end)
+                    )
                 ):
                     continue
                 # a past fault that is back in its sentence is present: 之前也出现过卡纸，今天又卡了
@@ -623,6 +718,12 @@ class Context:
                     continue
                 return Decision(trigger.scope, trigger.phrase)
         return None
+
+    @staticmethod
+    def _sentence_of(hits: Hits, pos: int) -> int:
+        """Where the sentence holding `pos` starts."""
+        starts = _sentence_starts(hits)
+        return starts[bisect.bisect_right(starts, pos) - 1]
 
     def _back(self, hits: Hits, end: int) -> bool:
         """Whether a recurrence word (又, again, still) follows `end` in its sentence."""
@@ -680,6 +781,15 @@ def _word_ok(text: str, start: int, end: int, latin: bool) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
     return not (before.isascii() and before.isalpha()) and not (after.isascii() and after.isalpha())
+
+
+def _han_clause(text: str, lo: int, pos: int) -> int:
+    """Where the clause holding `pos` starts when a space between two hanzi is a clause mark,
+    as people type in LINE or WeChat ("離線開票時間超限 開不了票 網路已經恢復了"): after the
+    last such space in text[lo:pos], looked for within the usual reach."""
+    for gap in _HAN_SPACE.finditer(text, max(lo, pos - 4 * _REACH), pos):
+        lo = gap.end()
+    return lo
 
 
 def _inside(found: list[int], lo: int, hi: int) -> bool:

@@ -339,6 +339,13 @@ class Resolution(_Model):
     void_window: dict[str, int] = Field(default_factory=lambda: {"zh": 3, "en": 2})
     # the problem is back after it: 又不行了, still failing, again
     recur: Phrases = Phrases.model_construct()
+    # what a resolution may name as what came back ("網路已經恢復了", "the internet is back"):
+    # said right before it, at its clause's head, and named nowhere earlier in its sentence,
+    # it takes back only its own clause — the faults told before it are not that thing
+    subjects: Phrases = Phrases.model_construct()
+    # words right after a resolution that tell what fixed it ("the errors are gone after the
+    # patch"): the rest of its clause is part of the past too
+    means: Phrases = Phrases.model_construct()
 
 
 class Asked(_Model):
@@ -363,6 +370,10 @@ class Questions(_Model):
     # a sentence after the question that only says the caller asks ahead (先问问, planning our
     # month-end run): it states nothing, the ticket still only asks
     asides: Phrases = Phrases.model_construct()
+    # how a clause before the question ends when it only names what the question is about
+    # ("颱風假那兩天開的票，上傳期限會順延嗎？": the invoices of those days, not a fault): that
+    # clause belongs to the question
+    topics: Phrases = Phrases.model_construct()
 
 
 class Labels(_Model):
