@@ -30,6 +30,9 @@ MAX_FIELD = MAX_TEXT  # characters of any one mapped field
 
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# either of the two: one pass finds that a text is clean (nearly all are), the two above say
+# which problem a text that is not has, in the order they are reported
+_UNCLEAN = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 _ITEM = re.compile(r"^(.*)\[([^\[\]]+)\]$")
 MAX_DATE = 64  # characters of a date worth handing to the parser
 _TAG = re.compile(r"<(?:/?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*|!--.*?--)>", re.DOTALL)
@@ -221,6 +224,24 @@ def _getter(column: str) -> Getter:
     return plain
 
 
+def _roots(column: str) -> frozenset[str]:
+    """The top-level keys of a record one of which must be there for `column` to be read from
+    it (_getter reads nothing otherwise): the name itself, and the first step of a dotted or
+    [KEY] name."""
+    item = _ITEM.match(column)
+    if item is not None:
+        return frozenset((column, *_roots(item.group(1))))
+    if "." in column:
+        return frozenset((column, column.split(".")[0]))
+    return frozenset((column,))
+
+
+MAX_PLANS = 256  # key sets of one input remembered; an export has a handful
+
+# (field, every column found is used, (column, its getter) for each that the record may hold)
+Plan = tuple[tuple[str, bool, tuple[tuple[str, Getter], ...]], ...]
+
+
 class BoundMap:
     """A ColumnMap bound to the columns of one input."""
 
@@ -259,6 +280,33 @@ class BoundMap:
                 *self.keep,
             )
         }
+        self._roots = {col: _roots(col) for col in self._get}
+        self._plans: dict[tuple[str, ...], Plan] = {}
+
+    def _plan(self, data: Mapping[str, Any]) -> Plan:
+        """The fields and candidate columns worth looking at in a record with these keys.
+
+        The records of one export nearly all have the same few keys, while the mapping has
+        some thirty candidate columns; so the candidates that cannot be there (none of their
+        _roots is a key of the record) are left out once per key set rather than looked up
+        in every record. The order of fields and columns is the mapping's."""
+        keys = tuple(data)
+        plan = self._plans.get(keys)
+        if plan is None:
+            present = frozenset(keys)
+            found = []
+            for name, cols in self.fields.items():
+                getters = tuple(
+                    (col, self._get[col])
+                    for col in cols
+                    if not present.isdisjoint(self._roots[col])
+                )
+                if getters:
+                    found.append((name, name in MULTI, getters))
+            if len(self._plans) >= MAX_PLANS:
+                self._plans.clear()
+            plan = self._plans[keys] = tuple(found)
+        return plan
 
     def describe(self) -> dict[str, Any]:
         """The resolved mapping, for --dry-run."""
@@ -300,14 +348,12 @@ class BoundMap:
     ) -> tuple[Any, str | None]:
         """Fill `ticket`; (the label, None), or (None, why a field is bad)."""
         label: Any = None
-        for name, cols in self.fields.items():
-            if not cols:
-                continue
-            if name in MULTI:
+        for name, multi, getters in self._plan(data):
+            if multi:
                 parts: list[Any] = []
                 used = []
-                for col in cols:
-                    value = self._get[col](data)
+                for col, get in getters:
+                    value = get(data)
                     if value is _MISSING or value is None or value == "" or value == []:
                         continue
                     parts.append(value)
@@ -320,9 +366,10 @@ class BoundMap:
                     return None, f"{self._where(name, ', '.join(used))}: {exc}"
                 col = ", ".join(used)
             else:
-                for col in cols:
-                    value = self._get[col](data)
+                for candidate, get in getters:
+                    value = get(data)
                     if value is not _MISSING and value is not None and value != "":
+                        col = candidate
                         break
                 else:
                     continue
@@ -381,12 +428,14 @@ class _Fatal(ValueError):
 def _check_text(value: str) -> str:
     if len(value) > MAX_FIELD:
         raise _Fatal(f"too large: {len(value)} characters (limit {MAX_FIELD})")
+    if _UNCLEAN.search(value) is None:
+        return value
     if _BINARY.search(value):
         raise _Fatal("contains binary data (control characters)")
-    if _SURROGATE.search(value):
-        bad = _SURROGATE.search(value).group()  # type: ignore[union-attr]
-        raise _Fatal(f"contains a lone surrogate (\\u{ord(bad):04x}), which is not text")
-    return value
+    bad = _SURROGATE.search(value)
+    if bad is not None:
+        raise _Fatal(f"contains a lone surrogate (\\u{ord(bad.group()):04x}), which is not text")
+    return value  # pragma: no cover - _UNCLEAN matches only what one of the two does
 
 
 def _flat(parts: list[Any]) -> list[Any]:
@@ -403,11 +452,19 @@ def _multi(name: str, parts: list[Any]) -> Any:
     items = _flat(parts)
     if name == "text":
         texts = []
+        changed = False  # by html_to_text: only then can the joined text hold what no item did
         for item in items:
             if not isinstance(item, str):
                 raise ValueError(f"a string expected, got {type(item).__name__}")
-            texts.append(html_to_text(_check_text(item)))
-        return _check_text("\n".join(t for t in texts if t))
+            text = html_to_text(_check_text(item))
+            changed = changed or text is not item
+            texts.append(text)
+        joined = "\n".join(t for t in texts if t)
+        if changed:
+            return _check_text(joined)
+        if len(joined) > MAX_FIELD:  # checked items and line breaks: only the size is new
+            raise _Fatal(f"too large: {len(joined)} characters (limit {MAX_FIELD})")
+        return joined
     out: list[str] = []
     for item in items:
         if isinstance(item, str):
@@ -436,7 +493,7 @@ def _number(value: Any) -> float:
 
 
 def _convert(name: str, value: Any) -> Any:
-    if isinstance(value, str):
+    if isinstance(value, str) and name not in MULTI:  # _multi has checked those
         _check_text(value)
     if name == "id":
         if isinstance(value, bool) or not isinstance(value, str | int):
