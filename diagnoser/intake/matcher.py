@@ -384,7 +384,12 @@ def part_spans(part: Part, hits: Hits) -> list[tuple[int, int]]:
         return []
     if len(starts) > 1:
         starts = sorted(set(starts))
-    text = hits.text
+    return _matches_at(regex, hits.text, starts)
+
+
+def _matches_at(regex: re.Pattern[str], text: str, starts: list[int]) -> list[tuple[int, int]]:
+    """The regex tried anchored at each of the sorted `starts`, skipping those inside the last
+    match: the leftmost-longest, non-overlapping matches `finditer` would give there."""
     out = []
     last = 0
     for pos in starts:
@@ -398,10 +403,8 @@ def part_spans(part: Part, hits: Hits) -> list[tuple[int, int]]:
 
 
 def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
-    """What `part_spans` gives, by one regex scan of the stretch where a match can be: from
-    the first of the part's first literals to the last one plus the longest match (every match
-    starts at one of them, so the scan finds the same leftmost-longest matches); one call into
-    the regex engine instead of one per start."""
+    """What `part_spans` gives, cheaper: pieces by their order, the regex anchored at the few
+    starts a text has, or one scan of the stretch around a vague part's anchor hits."""
     by_literal = hits.by_literal
     lead: frozenset[str] | None = part._lead  # type: ignore[attr-defined]
     text = hits.text
@@ -426,16 +429,7 @@ def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
             starts = by_literal[lit]
         else:
             starts = sorted({pos for lit in present for pos in by_literal[lit]})
-        out = []
-        last = 0
-        for pos in starts:
-            if pos < last:
-                continue
-            m = regex.match(text, pos)
-            if m is not None:
-                out.append(m.span())
-                last = m.end()
-        return out
+        return _matches_at(regex, text, starts)
     lo = hi = -1
     for lit in present:
         found = by_literal[lit]
