@@ -44,6 +44,7 @@ FILES = [
     "realworld-dev12.jsonl",
     "realworld-dev13.jsonl",
     "realworld-holdout8.jsonl",
+    "realworld-dev14.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
