@@ -44,6 +44,7 @@ FILES = [
     "realworld-dev12.jsonl",
     "realworld-dev13.jsonl",
     "realworld-holdout8.jsonl",
+    "realworld-holdout9.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
