@@ -45,6 +45,7 @@ FILES = [
     "realworld-dev13.jsonl",
     "realworld-holdout8.jsonl",
     "realworld-dev14.jsonl",
+    "realworld-holdout9.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
