@@ -134,6 +134,41 @@ def test_single_quotes_around_a_word_are_dropped_but_apostrophes_stay(shipped):
     assert clean == "the provider's Failed state, don't retry"
 
 
+def _clean(text: str) -> str:
+    return strip_noise(text, noise_spans(text))[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "gone"),
+    [
+        # a mail's own header on top: the fields go, the message under them stays
+        (
+            "From: Till 4\nSent: Tuesday\nSubject: RE: receipts\n\nthe printer still jams",
+            "the printer still jams",
+            "Subject",
+        ),
+        ("寄件者: 門市07\n主旨: 回覆: 印表機\n\n還是一直卡紙", "还是一直卡纸", "主旨"),
+        ("发件人: 财务\n发送时间: 周一\n主题: 开票\n税控盘认不到", "税控盘认不到", "主题"),
+        # a reply written under the '>' lines of an "On … wrote:" header
+        (
+            "On Mon, 3 Mar 2025, Desk <d@x.example> wrote:\n> try another port\ntried, still dead",
+            "tried, still dead",
+            "another port",
+        ),
+        # quoted mail under the new message: all of it goes, whatever header it has
+        ("好了，谢谢\n\n寄件者: 門市12\n主旨: 印表機卡紙\n印表機卡紙", "好了", "卡纸"),
+        ("Fixed, thanks\nFrom: Store\nTo: Desk\nSubject: jam\nprinter jammed", "Fixed", "jam"),
+        ("Fixed, thanks\nOn Mon, Store wrote:\nprinter jammed", "Fixed", "jam"),
+    ],
+)
+def test_a_mail_header_on_top_keeps_its_message_a_quote_under_a_reply_goes(text, kept, gone):
+    from diagnoser.intake import normalise_text
+
+    clean = _clean(normalise_text(text))
+    assert kept in clean
+    assert gone not in clean
+
+
 def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_the_same(shipped):
     from diagnoser.intake import normalise_text
 

@@ -639,8 +639,12 @@ class Context:
             i = bisect.bisect_left(found, lo)
             j = bisect.bisect_right(found, pos - size)
             for p in found[i:j][-4:]:
-                if _word_ok(hits.text, p, p + size, trigger.latin) and _near(
-                    hits.text[p + size : pos], trigger
+                gap = hits.text[p + size : pos]
+                # a denial in the clause before is no denial of it: "开不了票，我们没受影响"
+                if (
+                    _word_ok(hits.text, p, p + size, trigger.latin)
+                    and _near(gap, trigger)
+                    and (trigger.latin or not any(c in gap for c in ",;、"))
                 ):
                     return True
         return False

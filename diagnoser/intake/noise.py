@@ -15,11 +15,26 @@ import itertools
 import re
 from collections.abc import Iterable
 
-# a quoted earlier reply: everything from its header line on
+# a quoted earlier reply: everything from its header line on. A mail header is a sender line
+# and another header field under it (Outlook's From/Sent/Subject, 寄件者/主旨 from Taiwan and
+# Hong Kong, 发件人/主题 from the mainland; the text is simplified already)
 _QUOTE_HEAD = re.compile(
     r"(?im)^[ \t]*(?:-{2,}\s*(?:original message|forwarded message|原始邮件|原邮件)\s*-{2,}"
-    r"|on [^\n]{1,120} wrote:|在 ?[^\n]{1,80}写道[:：]|from: [^\n]{1,200}\n[ \t]*(?:sent|date): )"
+    r"|on [^\n]{1,120} wrote:|在 ?[^\n]{1,80}写道[:：]"
+    r"|from: [^\n]{1,200}\n[ \t]*(?:sent|date|to|cc|subject): "
+    r"|(?:寄件者|发件人|寄件人)[:：][^\n]{0,200}\n[ \t]*"
+    r"(?:寄件日期|发送时间|发件时间|日期|时间|收件者|收件人|主旨|主题|副本|抄送)[:：])"
 )
+# a mail's own header pasted at the top of a ticket (or a forwarded mail's): its field lines,
+# after an optional separator line; what follows is the message itself, not a quote
+_OPENING_HEADER = re.compile(
+    r"(?i)\s*(?:-{2,}[^\n]{0,40}-{2,}[ \t]*\n)?(?:[ \t]*(?:from|sent|date|to|cc|bcc|subject"
+    r"|寄件者|寄件人|寄件日期|收件者|副本|主旨|发件人|发送时间|发件时间|收件人|抄送|主题|日期|时间)"
+    r"[ \t]*[:：][^\n]{0,300}(?:\n|$))+"
+)
+# an "On … wrote:" line with '>' lines under it: only those are the quote (the reply may
+# follow them, written under the quote)
+_MARKS_UNDER = re.compile(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*>")
 _QUOTED_LINE = re.compile(r"(?m)^[ \t]*>[^\n]*")
 # a signature: the "-- " line, or a name line with | separators, or a closing line then a name
 _SIG_DASH = re.compile(r"(?m)^-- ?$")
@@ -138,12 +153,7 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
     are left alone."""
     kept = sorted(keep)
     spans: list[tuple[int, int, str]] = []
-    head = _QUOTE_HEAD.search(text)
-    if head:
-        spans.append((head.start(), len(text), "\n"))
-        text_end = head.start()
-    else:
-        text_end = len(text)
+    text_end = _quoted_from(text, spans)
     dash = _SIG_DASH.search(text, 0, text_end) if "--" in text else None
     if dash:
         spans.append((dash.start(), text_end, "\n"))
@@ -164,6 +174,28 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
     if not kept:
         return spans
     return [s for s in spans if not _overlaps(s[0], s[1], kept)]
+
+
+def _quoted_from(text: str, spans: list[tuple[int, int, str]]) -> int:
+    """Where the quoted earlier mail starts (the text's end if none); the spans cut go on
+    `spans`. A header at the top is the message's own: its field lines go, the body stays. An
+    "On … wrote:" line over '>' lines goes alone (the '>' lines are cut as quoted lines)."""
+    at = 0
+    while head := _QUOTE_HEAD.search(text, at):
+        start = head.start()
+        if at == 0 and not text[:start].strip():
+            opening = _OPENING_HEADER.match(text, start)
+            if opening:
+                spans.append((start, opening.end(), "\n"))
+                at = opening.end()
+                continue
+        if head.group()[-1] in ":：" and _MARKS_UNDER.match(text, head.end()):
+            spans.append((start, head.end(), "\n"))
+            at = head.end()
+            continue
+        spans.append((start, len(text), "\n"))
+        return start
+    return len(text)
 
 
 def _overlaps(start: int, end: int, kept: list[tuple[int, int]]) -> bool:
