@@ -43,14 +43,20 @@ CUES = [  # name, pattern, its cue, and what texts are made of: the pattern's bo
     ("numbers", noise._NUMBERS, noise._PATTERNS[2][1], noise._NUMBERS_BODY, re.IGNORECASE),
     ("polite zh", noise._POLITE_ZH, noise._PATTERNS[3][1], noise._POLITE_ZH_BODY, 0),
     ("polite en", noise._POLITE_EN, noise._PATTERNS[4][1], noise._POLITE_EN_BODY, re.IGNORECASE),
-    ("quotes", noise._QUOTES, noise._QUOTE_CUE, noise._QUOTES_BODY, 0),
+    ("quotes", noise._QUOTES, (noise._QUOTE_CUE,), noise._QUOTES_BODY, 0),
 ]
 
 
+def _earliest(cues: tuple[re.Pattern[str], ...], text: str, pos: int) -> re.Match[str] | None:
+    """The earliest match of any of a pattern's cues from `pos` on."""
+    found = [m for m in (cue.search(text, pos) for cue in cues) if m is not None]
+    return min(found, key=lambda m: m.start()) if found else None
+
+
 @pytest.mark.parametrize(
-    ("name", "pattern", "cue", "body", "flags"), CUES, ids=[c[0] for c in CUES]
+    ("name", "pattern", "cues", "body", "flags"), CUES, ids=[c[0] for c in CUES]
 )
-def test_a_cue_finds_something_wherever_its_pattern_matches(name, pattern, cue, body, flags):
+def test_a_cue_finds_something_wherever_its_pattern_matches(name, pattern, cues, body, flags):
     """A pattern is only scanned when its cue finds something: on texts made of the pattern's
     own matches (every alternative), cut short and in random surroundings, each stretch the
     pattern matches holds a cue match, so no text that the pattern would clean is left as it
@@ -63,7 +69,7 @@ def test_a_cue_finds_something_wherever_its_pattern_matches(name, pattern, cue, 
         for m in pattern.finditer(text):
             # the cue sees the whole text (line starts, the character before), as noise_spans
             # runs it, and must find something from the match's start on, inside the match
-            found = cue.search(text, m.start())
+            found = _earliest(cues, text, m.start())
             assert found is not None and found.start() < max(m.end(), m.start() + 1), (text, m)
 
     covered()
@@ -91,3 +97,40 @@ def test_numbers_without_their_unit_alternative_match_alike_where_no_unit_is():
 
     agree()
     assert seen["without"] > 50 and seen["with"] > 50  # both kinds of text were made
+
+
+def test_the_unit_cue_letters_fold_only_as_listed():
+    """re.IGNORECASE takes a few characters outside ASCII for a letter of a latin unit (rmb,
+    rupees, …) that str.lower() does not lower to it: `_has_unit` looks for exactly those, so
+    the list must be all of them."""
+    letters = sorted({c for c in noise._UNIT_CUE.pattern if c.isascii() and c.isalpha()})
+    every = "".join(chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c < 0xE000)
+    folding = {m.group() for m in re.finditer(f"(?i:[{''.join(letters)}])", every)}
+    lowered = {c for c in folding if any(ch in letters for ch in c.lower()) and len(c.lower()) == 1}
+    assert folding - lowered == set(noise._ODD_FOLDS)
+
+
+_UNITISH = st.text(
+    alphabet=st.sampled_from([*"元块钱万rRmMbBuUsSdDeEiInNpPoO İıſ1,.", "K", "中"]),
+    max_size=24,
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.one_of(_UNITISH, st.text(max_size=24)), st.integers(min_value=0, max_value=30))
+def test_the_unit_test_answers_as_the_unit_cue(text, end):
+    """`_has_unit`, asked of the lower-cased text, says what the case-blind `_UNIT_CUE` says."""
+    end = min(end, len(text))
+    assert noise._has_unit(text, end) == bool(noise._UNIT_CUE.search(text, 0, end))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_texts(noise._MARKUP.pattern, 0))
+def test_the_markup_cues_find_what_they_found_as_one_regex(text):
+    """The markup cue is asked as two regexes (its line-start alternatives apart): whether
+    either finds something is whether the one regex of both did."""
+    joined = re.compile("|".join(f"(?:{c.pattern})" for c in noise._PATTERNS[0][1]), re.M)
+    for pos in range(len(text) + 1):
+        one = joined.search(text, pos)
+        two = _earliest(noise._PATTERNS[0][1], text, pos)
+        assert (one and one.span()) == (two and two.span())

@@ -735,7 +735,7 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
                 mentioned.append((start, end))
             if entry.id in present and not every:
                 continue
-            decision = context.decide(hits, clauses, start, end, comb)
+            decision = context.decide(hits, clauses, start, end, comb, checked=slots is not None)
             if decision is None:
                 present.setdefault(entry.id, []).append((start, end))
             elif decided is None:

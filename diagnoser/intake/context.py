@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ..kb.models import ContextFile, Phrases, Scope
-from .matcher import ClauseIndex, Combination, Hits, has_latin, part_spans
+from .matcher import ClauseIndex, Combination, Hits, has_latin, part_spans, part_spans_fast
 
 SCOPES = ("negation", "hypothetical", "history")
 _EN_GAP = re.compile(r"[\s\w'’:-]*")  # "quick question: is …" is one stretch
@@ -203,11 +203,14 @@ class Context:
         start: int,
         end: int,
         combination: Combination | None = None,
+        *,
+        checked: bool = False,
     ) -> Decision | None:
         """The scope that takes the mention text[start:end] out of the present symptoms.
 
         A mention of a combination is also denied by a negation inside a gap between its
-        parts, before the part it denies: "接口没有报错", "the ERP did not fail".
+        parts, before the part it denies: "接口没有报错", "the ERP did not fail" (`checked`:
+        the combination was found on the fast path, whose way of finding parts this uses).
         Nothing further than _REACH from the mention can decide it, so the decision is a
         function of that window: a text that repeats itself is decided once per distinct window.
         Only a label opening the sentence (_labelled) reaches further, to the sentence start.
@@ -223,7 +226,7 @@ class Context:
         else:
             decision = self._decide(hits, clauses, start, end)
             if decision is None and combination is not None and len(combination.parts) > 1:
-                decision = self._gap_negation(hits, combination, start, end)
+                decision = self._gap_negation(hits, combination, start, end, checked)
             if decision is None:
                 decision = self._asked(hits, start, end)
             if decision is None:
@@ -263,7 +266,7 @@ class Context:
         return any(self._has_word(hits, p, lo, hi) for p in stated)
 
     def _gap_negation(
-        self, hits: Hits, combination: Combination, start: int, end: int
+        self, hits: Hits, combination: Combination, start: int, end: int, checked: bool
     ) -> Decision | None:
         negations = [
             t
@@ -272,7 +275,7 @@ class Context:
         ]
         if not negations:  # the usual case: no negation inside the mention at all
             return None
-        bounds = _part_bounds(combination, hits, start)
+        bounds = _part_bounds(combination, hits, start, checked)
         voided = self._pseudo_spans(hits, start, end)
         for (_, gap_start), (next_start, _) in itertools.pairwise(bounds):
             for trigger in negations:
@@ -511,24 +514,32 @@ class Context:
         return present  # type: ignore[return-value]
 
     def _index(self, hits: Hits) -> None:
-        """The triggers the text has (memo "triggers") and, for every phrase list, its phrases
-        the text has in the list's order (memo by the list's key): one pass over the text's
-        literals (a few dozen), one look-up each, rather than one pass per table."""
+        """The triggers the text has (memo "triggers") and, for every phrase list the text has
+        phrases of, those phrases in the list's order (memo by the list's key; a list with
+        none has no entry, see `_present`): the text's literals (a few dozen) met with the
+        context's phrases in one set intersection, in C, and only the few that are context
+        phrases looked up, rather than one pass per table."""
         rows = self._rows
         found_at: list[int] = []
         places: dict[str, list[int]] = {}
-        for lit in hits.by_literal:
-            row = rows.get(lit)
-            if row is not None:
-                found_at += row[0]
-                for name, i in row[1]:
-                    places.setdefault(name, []).append(i)
-        found_at.sort()
+        for lit in hits.by_literal.keys() & rows.keys():
+            triggers, in_lists = rows[lit]
+            found_at += triggers
+            for name, i in in_lists:
+                where = places.get(name)
+                if where is None:
+                    places[name] = [i]
+                else:
+                    where.append(i)
+        found_at.sort()  # the set's order is none: triggers and phrases go by their lists
         memo = hits.memo
         memo["triggers"] = [self.triggers[i] for i in found_at]
-        for name, listed in self._lists.items():
-            where = places.get(name)
-            memo[name] = [listed[i] for i in sorted(where)] if where else []
+        lists = self._lists
+        for name, where in places.items():
+            listed = lists[name]
+            memo[name] = (
+                [listed[i] for i in sorted(where)] if len(where) > 1 else [listed[where[0]]]
+            )
 
     def has_resolution(self, hits: Hits) -> bool:
         """Whether the text has any resolution word ("已经好了", "fixed now") at all."""
@@ -750,12 +761,16 @@ class Context:
         """The phrases of `phrases` that occur in the text (in their order), computed once per
         text: for every list at once, from the text's literals (a few dozen) rather than by
         asking for each phrase of every list (a few hundred)."""
-        found = hits.memo.get(key)
+        memo = hits.memo
+        found = memo.get(key)
         if found is None:
             if self._lists.get(key) is not phrases:  # a list of no key: ask phrase by phrase
                 return [p for p in phrases if hits.has(p)]
-            self._index(hits)
-            found = hits.memo[key]
+            if "triggers" not in memo:  # not indexed yet
+                self._index(hits)
+                found = memo.get(key)
+            if found is None:  # indexed: the text has none of the list's phrases
+                return []
         return found  # type: ignore[return-value]
 
     def _reach(self, trigger: Trigger) -> int:
@@ -802,15 +817,29 @@ def _inside(found: list[int], lo: int, hi: int) -> bool:
     return i < len(found) and found[i] < hi
 
 
-def _part_bounds(combination: Combination, hits: Hits, start: int) -> list[tuple[int, int]]:
+def _part_bounds(
+    combination: Combination, hits: Hits, start: int, checked: bool
+) -> list[tuple[int, int]]:
     """The (start, end) of each part of the combination's match that starts at `start`, found
-    as combination_spans finds them: each part the first match after the one before."""
-    first = combination.parts[0]._regex.match(hits.text, start)  # type: ignore[attr-defined]
-    if first is None:
-        return []
-    bounds = [first.span()]
+    as combination_spans finds them: each part the first match after the one before.
+
+    `checked`: the mention was found on the fast path, so the parts are found as it finds
+    them (`part_spans_fast`: from the hits, most parts without compiling their regex, which
+    the first mention of a part in a process would otherwise pay, about 0.1 ms a part); else
+    by the plain `part_spans`. The first part's match at `start` is one of its spans, as the
+    regex anchored there finds it; a `start` that opens none is matched by the regex."""
+    spans_of = part_spans_fast if checked else part_spans
+    firsts = spans_of(combination.parts[0], hits)
+    i = bisect.bisect_left(firsts, (start, -1))
+    if i < len(firsts) and firsts[i][0] == start:
+        bounds = [firsts[i]]
+    else:
+        first = combination.parts[0]._regex.match(hits.text, start)  # type: ignore[attr-defined]
+        if first is None:
+            return []
+        bounds = [first.span()]
     for part in combination.parts[1:]:
-        nexts = part_spans(part, hits)
+        nexts = spans_of(part, hits)
         j = bisect.bisect_left([s for s, _ in nexts], bounds[-1][1])
         if j == len(nexts):
             break
