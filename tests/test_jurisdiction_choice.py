@@ -90,6 +90,32 @@ def test_a_system_named_in_the_text_beats_the_language(shipped):
     assert "数电" not in _texts(peppol)
 
 
+def test_a_ticket_naming_zatca_gets_the_saudi_plan(shipped):
+    text = "Fatoora portal down since this morning, clearance calls time out for every branch"
+    plan = shipped.diagnose({"text": text}).plan
+    assert plan is not None and plan.fault_id == "external.platform_outage"
+    assert plan.jurisdictions == ("SA",)
+    assert plan.jurisdiction_basis is JurisdictionBasis.TEXT_SYSTEM
+    assert plan.jurisdiction_note is not None and "Saudi Arabia" in plan.jurisdiction_note.en
+    texts = _texts(plan)
+    assert "within 24 hours of issue" in texts  # simplified invoices are reported later
+    assert not any(word in texts for word in ("IRP", "KSeF", "数电平台没有本地离线模式"))
+    # the words of a Chinese desk name the same platform
+    zh = shipped.diagnose({"text": "沙特 ZATCA 平台宕机了，所有门店都没法清关"}).plan
+    assert zh is not None and zh.fault_id == "external.platform_outage"
+    assert zh.jurisdictions == ("SA",)
+    assert "24 小时内" in _texts(zh)
+
+
+def test_a_saudi_site_profile_keeps_the_saudi_steps(shipped):
+    saudi = Diagnoser(shipped.kb, site={"jurisdiction": "SA"})
+    plan = saudi.diagnose({"text": CITYWIDE_ZH}).plan
+    assert plan is not None and plan.jurisdictions == ("SA",)
+    assert plan.jurisdiction_basis is JurisdictionBasis.SITE
+    assert "沙特阿拉伯" in plan.jurisdiction_note.zh
+    assert "数电平台没有本地离线模式" not in _texts(plan)
+
+
 def test_the_site_profile_beats_the_language_and_its_default_system_is_named(shipped):
     poland = Diagnoser(shipped.kb, site={"jurisdiction": "PL"})
     plan = poland.diagnose({"text": CITYWIDE_ZH}).plan

@@ -81,6 +81,19 @@ def test_a_step_naming_a_foreign_platform_without_a_tag_is_a_warning(kb_copy):
     assert not any("[jurisdiction]" in w for w in _issues(rules, knowledge, Severity.WARNING))
 
 
+def test_a_step_naming_zatca_without_a_tag_is_a_warning(kb_copy):
+    rules, knowledge = kb_copy
+    path = knowledge / "faults/network/network.disconnected.yaml"
+    text = path.read_text(encoding="utf-8")
+    step = re.search(r"      en: (Call the network[^\n]*)", text)
+    assert step is not None
+    _edit(path, step.group(1), step.group(1) + " Report to ZATCA within 24 hours.")
+    warnings = _issues(rules, knowledge, Severity.WARNING)
+    assert any("names a platform of SA" in w and "[jurisdiction]" in w for w in warnings)
+    _edit(path, "  - phase: contact\n", "  - phase: contact\n    jurisdictions: [SA]\n")
+    assert not any("[jurisdiction]" in w for w in _issues(rules, knowledge, Severity.WARNING))
+
+
 def test_a_renamed_rule_must_not_still_exist(kb_copy):
     rules, knowledge = kb_copy
     path = next(p for p in rules.rglob("*.yaml") if "cases" not in p.parts)

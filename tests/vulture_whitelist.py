@@ -17,7 +17,7 @@ __getattr__; __dir__
 
 # pydantic: enum members are read from YAML by value, fields by name
 TECHNICAL; MAINTENANCE; EXTERNAL; HUMAN  # kb.models.CauseKind
-CN; TW; IT; EU; PL  # kb.models.Jurisdiction
+CN; TW; IT; EU; PL; SA  # kb.models.Jurisdiction
 STABLE; EXPERIMENTAL  # kb.models.RuleStatus
 NEGATION; HYPOTHETICAL; HISTORY  # result.ContextScope
 USAGE  # cli._common.Exit: click's own exit code for usage errors, documented in the table

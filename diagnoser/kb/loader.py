@@ -1049,6 +1049,7 @@ _JURISDICTION_WORDS: dict[str, str] = {
     "IT": r"\bSdI\b|\bscarto\b|FatturaPA|意大利|\bItal",
     "EU": r"\bPeppol\b|\bPEPPOL\b",
     "PL": r"\bKSeF\b|波兰|\bPol(?:and|ish)\b",
+    "SA": r"\bZATCA\b|\bFATOORA\b|\bFatoora\b|沙特|沙烏地|沙乌地|\bSaudi|\bKSA\b",
     "TW": r"台湾|臺灣|\bTaiwan|\bTurnkey\b|加值中心",
 }
 

@@ -108,11 +108,12 @@ class Jurisdiction(StrEnum):
     IT = "IT"  # Italy: SdI
     EU = "EU"  # the Peppol network
     PL = "PL"  # Poland: KSeF
+    SA = "SA"  # Saudi Arabia: ZATCA (FATOORA)
     ANY = "any"
 
 
 # Jurisdictions a step, workaround or notice may be limited to (`any` is the default: all).
-Jurisdictions = tuple[Literal["CN", "TW", "IN", "IT", "EU", "PL"], ...]
+Jurisdictions = tuple[Literal["CN", "TW", "IN", "IT", "EU", "PL", "SA"], ...]
 
 
 class TaggedText(LocalizedText):

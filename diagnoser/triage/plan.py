@@ -72,6 +72,7 @@ _NAMES: dict[str, LocalizedText] = {
     "IT": LocalizedText.model_construct(zh="意大利", en="Italy"),
     "EU": LocalizedText.model_construct(zh="Peppol 网络", en="the Peppol network"),
     "PL": LocalizedText.model_construct(zh="波兰", en="Poland"),
+    "SA": LocalizedText.model_construct(zh="沙特阿拉伯", en="Saudi Arabia"),
 }
 _CHANGE = LocalizedText.model_construct(
     zh="如不对，用 --system 指定系统，或在站点档案中设置 jurisdiction。",
