@@ -280,7 +280,6 @@ class Engine:
         # rules compiled into partial networks so far: the full network is built when this
         # reaches the number of rules
         self._spent = 0
-        self._ke: Any = None
         self._declare: Callable[[Any], Any] = _no_engine
         self._result = RunResult()
 
@@ -328,7 +327,7 @@ class Engine:
         """Reset, declare `facts`, run to quiescence and return the firings."""
         self._result = result = RunResult()
         facts = list(facts)
-        self._ke = ke = self._knowledge_engine((f.id, f.value) for f in facts)
+        ke = self._knowledge_engine((f.id, f.value) for f in facts)
         declared = [SymptomFact.of(f.id, f.value, f.cf, f.source) for f in facts]
         if type(ke.matcher) is DirectMatcher and _quiet():
             self._run_direct(ke, declared)
