@@ -492,6 +492,33 @@ def test_every_matcher_fires_exactly_like_experta_s_own_on_the_shipped_tickets(
         assert stock.rules_built == len(reach)  # experta's network of exactly those rules
 
 
+def test_the_direct_run_loop_fires_like_experta_s_own_loop_on_the_shipped_tickets(
+    fact_sets, matcher_engines, caplog
+):
+    # a direct-matcher engine runs through its own loop (Engine._run_direct) while experta's
+    # watchers are silent, and through experta's reset/declare/run while one of them logs:
+    # the same facts, ids, agenda and firings either way, and the logs are experta's
+    import logging
+
+    from diagnoser.engine._experta import watchers
+
+    compiled = matcher_engines[engine.MatcherKind.DIRECT]
+    lean, stock = compiled.new_engine(), compiled.new_engine()
+    lean.prepare()
+    stock.prepare()
+    expected = {facts: lean.run(facts).firings for facts in fact_sets}
+    assert sum(len(f) for f in expected.values()) > len(fact_sets)
+    before = watchers.RULES.level
+    watchers.RULES.setLevel(logging.INFO)
+    try:
+        with caplog.at_level(logging.INFO, logger=watchers.RULES.name):
+            for facts, firings in expected.items():
+                assert stock.run(facts).firings == firings
+    finally:
+        watchers.RULES.setLevel(before)
+    assert any(r.getMessage().startswith("FIRE") for r in caplog.records)
+
+
 def test_diagnoses_with_the_default_matcher_equal_those_with_experta_s_own(shipped):
     from diagnoser import Diagnoser
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -10,7 +11,18 @@ from ..facts import FactIn
 from ..kb.models import Condition, Group, RuleSpec
 from ..result import Source
 from ._direct import DirectMatcher
-from ._experta import AND, NOT, OR, Fact, KnowledgeEngine, P, ReteMatcher, Rule
+from ._experta import (
+    AND,
+    NOT,
+    OR,
+    Agenda,
+    Fact,
+    KnowledgeEngine,
+    P,
+    ReteMatcher,
+    Rule,
+    watchers,
+)
 from ._rete import FastMatcher
 from ._strategy import StableStrategy
 from .interface import EngineError, Firing, MatcherKind, Normaliser, RunResult
@@ -268,7 +280,7 @@ class Engine:
         # rules compiled into partial networks so far: the full network is built when this
         # reaches the number of rules
         self._spent = 0
-        self._ke: Any = None
+        self._declare: Callable[[Any], Any] = _no_engine
         self._result = RunResult()
 
     def _knowledge_engine(self, facts: Iterable[tuple[str, Any]]) -> Any:
@@ -309,21 +321,114 @@ class Engine:
         evidence = tuple(_plain(f) for f in {id(f): f for f in facts}.values())
         self._result.firings.append(Firing(spec.id, then.fault, then.derive, cf, evidence))
         if then.derive is not None:
-            self._ke.declare(SymptomFact.of(then.derive, then.value, cf, Source.by_rule(spec.id)))
+            self._declare(SymptomFact.of(then.derive, then.value, cf, Source.by_rule(spec.id)))
 
     def run(self, facts: Iterable[FactIn]) -> RunResult:
         """Reset, declare `facts`, run to quiescence and return the firings."""
         self._result = result = RunResult()
         facts = list(facts)
-        self._ke = ke = self._knowledge_engine((f.id, f.value) for f in facts)
-        ke.reset()
+        ke = self._knowledge_engine((f.id, f.value) for f in facts)
         declared = [SymptomFact.of(f.id, f.value, f.cf, f.source) for f in facts]
-        if declared:
-            ke.declare(*declared)
-        ke.run(self._compiled.max_firings)
+        if type(ke.matcher) is DirectMatcher and _quiet():
+            self._run_direct(ke, declared)
+        else:
+            self._declare = ke.declare
+            ke.reset()
+            if declared:
+                ke.declare(*declared)
+            ke.run(self._compiled.max_firings)
         if len(result.firings) >= self._compiled.max_firings:
             raise EngineError(
                 f"inference did not settle after {self._compiled.max_firings} firings; "
                 "check the rules for derivations that feed each other"
             )
         return result
+
+    def _run_direct(self, ke: Any, declared: list[Any]) -> None:
+        """`ke.reset()`, `ke.declare(*declared)` and `ke.run(max_firings)` for an engine whose
+        matcher is a DirectMatcher, with experta's own steps and in its order, without what
+        costs there and is idle here.
+
+        The same facts get the same ids, the matcher sees the same changes at the same points
+        (after the reset, after the declared facts, before each firing), the strategy orders
+        the same agenda and the same activation fires with the same facts. Left out: the
+        watchers' log calls (this path is taken only while they are off, `_quiet`), the checks
+        that a fact has no nested accessor (a SymptomFact's keys are fixed) and validate()
+        (a SymptomFact declares no fields), the `inspect.signature` of each deffacts and the
+        dict of bindings passed to the rule's right-hand side (it reads the `e*` bindings, as
+        `_make_rhs` does). An engine run is a third of a ticket's work after intake, and about
+        half of it was that shell. Hand-written because experta has no lighter run loop;
+        tests/test_engine.py and tests/test_engine_random.py compare the firings with
+        experta's own matcher and engine on every shipped case and on random rule sets.
+        """
+        matcher = ke.matcher
+        update = ke.strategy._update_agenda
+        rules = self._compiled.rules
+        ke.agenda = agenda = Agenda()
+        ke.running = False
+        matcher.reset()
+        seen: set[frozenset[Any]] = set()
+        pending: list[Any] = []
+        count = 0
+
+        def declare(fact: Any) -> Any:
+            """FactList.declare without duplication: a fact equal to one declared is dropped."""
+            nonlocal count
+            if fact.has_field_constraints():
+                raise TypeError("Declared facts cannot contain conditional elements")
+            key = frozenset([fact.__class__, *((k, v) for k, v in fact.items() if not _special(k))])
+            if key in seen:
+                return None
+            seen.add(key)
+            dict.__setitem__(fact, "__factid__", count)
+            count += 1
+            pending.append(fact)
+            return fact
+
+        def settle() -> None:
+            """The matcher's changes since the last call, into the agenda."""
+            if pending:
+                added, removed = matcher.changes(pending[:], [])
+                pending.clear()
+                update(agenda, added, removed)
+
+        self._declare = declare
+        for deffacts in ke.get_deffacts():  # reset(): InitialFact, and any other deffacts
+            for fact in deffacts():
+                declare(fact)
+        settle()
+        for fact in declared:
+            declare(fact)
+        settle()
+        steps = self._compiled.max_firings
+        activations = agenda.activations
+        fire = self._fire
+        while steps > 0:
+            settle()
+            if not activations:
+                break
+            activation = activations.pop()
+            steps -= 1
+            context = activation.context
+            rhs = activation.rule._wrapped
+            fire(
+                rules[rhs.diagnoser_order],
+                [context[k] for k in sorted(context) if k[:1] == "e"],
+            )
+
+
+def _special(key: Any) -> bool:
+    return isinstance(key, str) and key.startswith("__") and key.endswith("__")
+
+
+def _no_engine(fact: Any) -> Any:  # pragma: no cover - _fire runs only inside a run
+    raise EngineError("a rule fired outside an engine run")
+
+
+# experta's loggers (its "watchers"): they log at INFO and DEBUG; while one of them would,
+# engines run through experta's own loop, which writes those logs
+_WATCHERS = ("FACTS", "RULES", "ACTIVATIONS", "AGENDA", "ENGINE")
+
+
+def _quiet() -> bool:
+    return not any(getattr(watchers, name).isEnabledFor(logging.INFO) for name in _WATCHERS)

@@ -35,9 +35,10 @@ def _import_experta() -> Any:
 
 
 _experta = _import_experta()
-from experta import AND, NOT, OR, Fact, InitialFact, KnowledgeEngine, P, Rule  # noqa: E402
+from experta import AND, NOT, OR, Fact, InitialFact, KnowledgeEngine, P, Rule, watchers  # noqa: E402
 from experta.abstract import Matcher, Strategy  # noqa: E402
 from experta.activation import Activation  # noqa: E402
+from experta.agenda import Agenda  # noqa: E402
 from experta.fieldconstraint import L, W  # noqa: E402
 from experta.matchers import ReteMatcher  # noqa: E402
 from experta.matchers.rete.check import FeatureCheck  # noqa: E402
@@ -53,6 +54,7 @@ __all__ = [
     "NOT",
     "OR",
     "Activation",
+    "Agenda",
     "ConflictSetNode",
     "Fact",
     "FeatureCheck",
@@ -68,4 +70,5 @@ __all__ = [
     "Strategy",
     "W",
     "prepare_rule",
+    "watchers",
 ]
