@@ -43,9 +43,9 @@ FILES = [
     "realworld-holdout7.jsonl",
     "realworld-dev12.jsonl",
     "realworld-dev13.jsonl",
-    "realworld-holdout8.jsonl",
+    "realworld-dev15.jsonl",
     "realworld-dev14.jsonl",
-    "realworld-holdout9.jsonl",
+    "realworld-dev16.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
