@@ -46,6 +46,7 @@ FILES = [
     "realworld-dev15.jsonl",
     "realworld-dev14.jsonl",
     "realworld-dev16.jsonl",
+    "realworld-holdout10.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
