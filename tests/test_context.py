@@ -242,6 +242,7 @@ def test_the_phrases_a_text_has_are_those_asking_each_phrase_finds(shipped):
         "请问打印机卡纸了应该怎么处理？现在完全打不了",
         "開不了票 網路已經恢復了，the upload errors are gone after the patch",
         "停电那天开的票，要补传吗？",
+        "工商憑證下個月到期，the certificate expires in 30 days",
     ]
     seen = set()
     for text in texts:

@@ -115,6 +115,7 @@ class Context:
         self.ask_stated = [p.lower() for _, p in _phrases(spec.asked.stated)]
         self.recall_openers = [p.lower() for _, p in _phrases(spec.recalled.before)]
         self.recall_asks = [p.lower() for _, p in _phrases(spec.recalled.after)]
+        self.to_come = [p.lower() for _, p in _phrases(spec.to_come)]
         questions = spec.questions
         self.question_asks = [p.lower() for p in questions.asks.zh]
         # an English yes/no question opens with its auxiliary: "is the portal down?"
@@ -156,6 +157,7 @@ class Context:
             "ask_stated": self.ask_stated,
             "recall_openers": self.recall_openers,
             "recall_asks": self.recall_asks,
+            "to_come": self.to_come,
             "question_asks": self.question_asks,
             "question_reports": self.question_reports,
             "question_asides": self.question_asides,
@@ -189,6 +191,7 @@ class Context:
             *self.ask_stated,
             *self.recall_openers,
             *self.recall_asks,
+            *self.to_come,
             *self.question_asks,
             *self.question_reports,
             *self.question_asides,
@@ -227,6 +230,8 @@ class Context:
             decision = self._decide(hits, clauses, start, end)
             if decision is None and combination is not None and len(combination.parts) > 1:
                 decision = self._gap_negation(hits, combination, start, end, checked)
+            if decision is None:
+                decision = self._to_come(hits, start, end)
             if decision is None:
                 decision = self._asked(hits, start, end)
             if decision is None:
@@ -291,6 +296,31 @@ class Context:
                         continue
                     if _near(hits.text[t_end:next_start], trigger):
                         return Decision(trigger.scope, trigger.phrase)
+        return None
+
+    def _to_come(self, hits: Hits, start: int, end: int) -> Decision | None:
+        """A time still to come (`to_come`) that starts inside the mention, past its first
+        character, between or over its parts: "证书快到期", "憑證下個月到期", "the certificate
+        expires in 30 days" warn of what has not happened. One inside a pseudo-trigger is void
+        ("session expiring in the middle of billing")."""
+        phrases = self._present(hits, "to_come", self.to_come)
+        if not phrases:  # the usual case
+            return None
+        text = hits.text
+        voided: list[tuple[int, int]] | None = None
+        for phrase in phrases:
+            found = hits.starts(phrase)
+            i = bisect.bisect_left(found, start + 1)
+            for pos in found[i : i + 4]:
+                t_end = pos + len(phrase)
+                if pos >= end:
+                    break
+                if not _word_ok(text, pos, t_end, has_latin(phrase)):
+                    continue
+                if voided is None:
+                    voided = self._pseudo_spans(hits, start, end + _REACH)
+                if not any(s <= pos and t_end <= e for s, e in voided):
+                    return Decision("hypothetical", phrase)
         return None
 
     def _asked(self, hits: Hits, start: int, end: int) -> Decision | None:

@@ -403,6 +403,9 @@ class ContextFile(_Model):
     # a past fault and how to prevent it: "上次打印机卡纸了，这次要怎么预防？"
     recalled: Asked = Asked.model_construct()
     questions: Questions = Questions.model_construct()
+    # a time still to come told inside a mention, between or over its parts ("证书快到期",
+    # "the certificate expires in 30 days"): the mention is hypothetical
+    to_come: Phrases = Phrases.model_construct()
     # a sentence opened by a label ("[RESOLVED]", "Feature request:") reports nothing
     labels: Labels = Labels.model_construct()
 
