@@ -63,7 +63,8 @@ def _t2s_cues() -> frozenset[str] | None:
 
     from . import _t2s_table
 
-    if opencc.__version__ != _t2s_table.OPENCC_VERSION:
+    # (a release that does not say its version is another one, too)
+    if getattr(opencc, "__version__", None) != _t2s_table.OPENCC_VERSION:
         return None
     return frozenset(_t2s_table.CUES)
 
