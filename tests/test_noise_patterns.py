@@ -134,3 +134,80 @@ def test_the_markup_cues_find_what_they_found_as_one_regex(text):
         one = joined.search(text, pos)
         two = _earliest(noise._PATTERNS[0][1], text, pos)
         assert (one and one.span()) == (two and two.span())
+
+
+# --- the case-blind patterns, asked of the lower-cased text -------------------------------------
+
+_EVERY = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+_CHANGED = [c for c in _EVERY if c.lower() != c]  # what lowering changes
+
+
+def test_case_blind_letters_are_the_lowered_letters_but_the_odd_folds():
+    """What re.IGNORECASE takes for an ASCII letter is what str.lower() lowers to it, over every
+    code point, but for `_ODD_FOLDS` (which `_lowered_alike` sends to the case-blind patterns)
+    and characters lowered to more than one (which change the text's length)."""
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        blind = {m.group() for m in re.finditer(f"(?i:{letter})", _EVERY)}
+        lowered = {letter} | {c for c in _CHANGED if c.lower() == letter}
+        odd = {c for c in blind ^ lowered if len(c.lower()) == 1}
+        assert odd <= set(noise._ODD_FOLDS), (letter, odd)
+
+
+@pytest.mark.parametrize("cls", [r"\d", r"\s", r"\w", r"[^\W\d_]"])
+def test_lowering_a_character_keeps_its_class(cls):
+    """Digits, spaces and word characters stay what they are when lowered (what \\b, \\d and \\s
+    of the lowered patterns see)."""
+    pattern = re.compile(cls)
+    changed = [c for c in _CHANGED if len(c.lower()) == 1]
+    assert len(changed) > 1000
+    assert [c for c in changed if bool(pattern.match(c)) != bool(pattern.match(c.lower()))] == []
+
+
+def test_only_caseless_sources_are_lowered():
+    assert noise._caseless(r"ticket\s*\d", r"[订单]\D", "(?m:^h[1-6]\\.)")
+    assert not noise._caseless(r"Ticket\s*\d")
+    assert not noise._caseless("straße|σ")
+    assert {id(p) for p in (noise._NUMBERS, noise._NUMBERS_LEAN, noise._POLITE_EN)} == set(
+        noise._LOWERED
+    )
+
+
+_CASED = [
+    ("numbers", noise._NUMBERS, noise._NUMBERS_BODY),
+    ("numbers lean", noise._NUMBERS_LEAN, noise._NUMBERS_LEAN_BODY),
+    ("polite en", noise._POLITE_EN, noise._POLITE_EN_BODY),
+]
+
+
+def _recased(text: str, flips: list[bool]) -> str:
+    """`text` with some characters upper-cased, and now and then an odd fold or a Kelvin sign."""
+    out = []
+    for i, c in enumerate(text):
+        flip = flips[i % len(flips)] if flips else False
+        out.append(c.upper() if flip else c)
+    return "".join(out)
+
+
+@pytest.mark.parametrize(("name", "fast", "body"), _CASED, ids=[c[0] for c in _CASED])
+def test_the_lowered_patterns_find_what_the_case_blind_ones_find(name, fast, body):
+    lowered = noise._LOWERED[id(fast)]
+    odd = st.sampled_from([*noise._ODD_FOLDS, "K", "ß", "Σ", "ǅ", "Ⅰ", "Ⓐ"])
+    pieces = st.lists(
+        st.one_of(_texts(body, re.IGNORECASE), odd, st.text(max_size=3)), min_size=1, max_size=4
+    ).map("".join)
+    seen = {"alike": 0}
+
+    @settings(max_examples=300, deadline=None)
+    @given(pieces, st.lists(st.booleans(), max_size=5))
+    def agree(text: str, flips: list[bool]) -> None:
+        text = _recased(text, flips)
+        lower = text.lower()
+        if not noise._lowered_alike(text, lower):
+            return
+        seen["alike"] += 1
+        assert [m.span() for m in lowered.finditer(lower)] == [
+            m.span() for m in fast.finditer(text)
+        ], text
+
+    agree()
+    assert seen["alike"] > 100

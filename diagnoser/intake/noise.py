@@ -129,7 +129,8 @@ _NUMBERS_BODY = (
 
 # the first characters of each: checked against the bodies by a test
 _POLITE_ZH = _led("您你大早下晚在麻请谢多感辛急求紧拜尽客老师各", _POLITE_ZH_BODY)
-_POLITE_EN = _led("hdgtmcrbksap", _POLITE_EN_BODY, re.IGNORECASE)
+_POLITE_EN_FIRST = "hdgtmcrbksap"
+_POLITE_EN = _led(_POLITE_EN_FIRST, _POLITE_EN_BODY, re.IGNORECASE)
 # the letters start a label (ticket, case, order, incident, ref, req) or a currency (rmb, usd,
 # eur, inr, cny): their first two letters pass far fewer positions of English text
 _NUMBERS_FIRST = r"订单工票流发#+(¥￥$€£tcoirue\d"
@@ -138,12 +139,42 @@ _NUMBERS = _led(_NUMBERS_FIRST, _NUMBERS_BODY, re.IGNORECASE, starts=_NUMBERS_ST
 # the same without the amount-with-unit alternative, for a text _UNIT_CUE finds nothing in:
 # an alternative that cannot match there changes no match of the others (about 3 µs less
 # per text; tests/test_noise_patterns.py checks the two agree on such texts)
-_NUMBERS_LEAN = _led(
-    _NUMBERS_FIRST,
-    _NUMBERS_BODY.replace(_AMOUNT_WITH_UNIT, "", 1),
-    re.IGNORECASE,
-    starts=_NUMBERS_STARTS,
-)
+_NUMBERS_LEAN_BODY = _NUMBERS_BODY.replace(_AMOUNT_WITH_UNIT, "", 1)
+_NUMBERS_LEAN = _led(_NUMBERS_FIRST, _NUMBERS_LEAN_BODY, re.IGNORECASE, starts=_NUMBERS_STARTS)
+
+
+def _caseless(*sources: str) -> bool:
+    """Whether regex sources name no upper-case letter and no cased letter outside ASCII
+    (escapes such as \\D and \\S aside): then what they match case-blind in a text is what
+    they match case-sensitive in its lower-cased form (see `_LOWERED`)."""
+    for source in sources:
+        bare = re.sub(r"\\.", "", source)
+        if any(c.lower() != c.upper() and not (c.isascii() and c.islower()) for c in bare):
+            return False
+    return True
+
+
+# The case-blind patterns again, case-sensitive, for the lower-cased text: the regex engine
+# tries a case-blind pattern's lookahead at every position with a case fold per character,
+# about twice the cost (each is compiled only when its sources pass `_caseless`, so any edit
+# of them keeps its readings; tests/test_noise_patterns.py checks the two agree)
+# (by id: a compiled pattern's hash reads its whole program)
+_LOWERED: dict[int, re.Pattern[str]] = {}
+for _fast, _first, _body, _starts in (
+    (_NUMBERS, _NUMBERS_FIRST, _NUMBERS_BODY, _NUMBERS_STARTS),
+    (_NUMBERS_LEAN, _NUMBERS_FIRST, _NUMBERS_LEAN_BODY, _NUMBERS_STARTS),
+    (_POLITE_EN, _POLITE_EN_FIRST, _POLITE_EN_BODY, ""),
+):
+    if _caseless(_first, _body, _starts):
+        _LOWERED[id(_fast)] = _led(_first, _body, starts=_starts)
+
+
+def _lowered_alike(text: str, lower: str) -> bool:
+    """Whether `lower` (text.lower()) is matched by a `_LOWERED` pattern as `text` is by the
+    case-blind one: each character lowered to one, and none of the characters IGNORECASE
+    takes for an ASCII letter that str.lower() does not lower to it (`_ODD_FOLDS`)."""
+    return len(lower) == len(text) and (text.isascii() or not any(c in text for c in _ODD_FOLDS))
+
 
 # quotation marks, and a single quote at a word's edge ('pending'); an apostrophe in a word stays
 _QUOTES_BODY = r"[“”「」『』\"]|(?<![A-Za-z0-9])'|'(?![A-Za-z0-9])"
@@ -190,6 +221,7 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
     # quotation marks around an on-screen word: dropped, so 点“打印”没反应 reads 点打印没反应
     if _QUOTE_CUE.search(text, 0, text_end):
         spans.extend((m.start(), m.end(), "") for m in _QUOTES.finditer(text, 0, text_end))
+    lower: str | None = None  # the text lower-cased, for the `_LOWERED` patterns, if alike
     for pattern, cues in _PATTERNS:
         # a cheap look first: most texts have no markup
         if cues[0].search(text, 0, text_end) or (
@@ -197,7 +229,15 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
         ):
             if pattern is _NUMBERS and not _has_unit(text, text_end):
                 pattern = _NUMBERS_LEAN
-            spans.extend((m.start(), m.end(), " ") for m in pattern.finditer(text, 0, text_end))
+            target = text
+            lowered = _LOWERED.get(id(pattern))
+            if lowered is not None:
+                if lower is None:
+                    lower = text.lower()
+                    lower = lower if _lowered_alike(text, lower) else ""
+                if lower:
+                    pattern, target = lowered, lower
+            spans.extend((m.start(), m.end(), " ") for m in pattern.finditer(target, 0, text_end))
     if not kept:
         return spans
     return [s for s in spans if not _overlaps(s[0], s[1], kept)]

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from ..kb.models import MIN_EXAMPLE, Symptom, SymptomKind, fold_case
@@ -39,6 +40,7 @@ MAX_CANDIDATES = 6  # examples scored per clause, those sharing the most n-grams
 # what ends the sentence of a clause: a question mark, or another sentence end ('.' followed by
 # a space or the end of the text)
 _SENTENCE_STOP = re.compile(r"[?？。！!\n]|\.(?= |\Z)")
+_second = itemgetter(1)  # the (gram, postings) value of an automaton hit
 
 
 def example_key(text: str) -> str:
@@ -147,8 +149,10 @@ class SimilarIndex:
         if self._grams is None:
             return None
         # each n-gram once, as grams(clause) has it: {gram: its examples}
-        postings = dict(found for _, found in self._grams.iter(clause))
-        if not postings:
+        postings = dict(map(_second, self._grams.iter(clause)))
+        # an example is in a gram's postings once: it shares at most len(postings) n-grams,
+        # and a candidate shares two at least
+        if len(postings) < 2:
             return None
         shared = Counter(chain.from_iterable(postings.values()))  # counted in C
         examples = self.examples
