@@ -405,10 +405,11 @@ class Unrecognised(_Out):
 
     def record(self) -> "UnrecognisedRecord":
         """The plain form batch records carry (the same fields)."""
+        # _value_: what .value gives, without the enum property's descriptor call
         return {
-            "kind": self.kind.value,
+            "kind": self.kind._value_,
             "value": self.value,
-            "reason": self.reason.value,
+            "reason": self.reason._value_,
             "suggestion": self.suggestion,
         }
 

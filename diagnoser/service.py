@@ -88,8 +88,9 @@ def sorted_facts(facts: Sequence[FactIn]) -> tuple[FactIn, ...]:
     almost always decides it alone; the source's text form (a tenth of a ticket's record
     work when made for every fact) is made only when two heads tie.
     """
-    ordered = sorted(facts, key=_fact_head)
-    if len({_fact_head(f) for f in ordered}) < len(ordered):
+    heads = sorted([(_fact_head(f), i) for i, f in enumerate(facts)])  # i: stable, unique
+    ordered = [facts[i] for _, i in heads]
+    if len({head for head, _ in heads}) < len(heads):
         ordered.sort(key=_fact_order)
     return tuple(ordered)
 
@@ -293,7 +294,10 @@ class Diagnoser:
         record may be shared with the cache: copy before changing them. Raises TicketError as
         diagnose() does.
         """
-        given = Ticket.parse(dict(ticket) if isinstance(ticket, Mapping) else ticket)
+        # a plain dict is not copied: parsing does not change it
+        given = Ticket.parse(
+            ticket if type(ticket) is dict or not isinstance(ticket, Mapping) else dict(ticket)
+        )
         reading = self._vocab.read_text(given.text)  # read once, for the site and the intake
         parsed = self._with_site(given, reading)
         reported = parsed.reported_at
@@ -322,9 +326,10 @@ class Diagnoser:
         """`facts` without those the time reaches when no fault rule they can change may fire
         (see _time_dependence): the record is the same either way."""
         needs = self._time_needs
-        if needs is None or not any(f.id in self._timed for f in facts):
+        if needs is None:
             return facts
-        if any(f.id in needs for f in facts):
+        ids = {f.id for f in facts}
+        if ids.isdisjoint(self._timed) or not ids.isdisjoint(needs):
             return facts
         return tuple(f for f in facts if f.id not in self._timed)
 
@@ -334,21 +339,24 @@ class Diagnoser:
         """What a record's body is made of, but for its unrecognised input: the tested facts
         (numbers by the tests they pass, sources without their place in the text), the systems
         and codes it lists, the scope and the triage band."""
+        tested = self._tested
+        numeric = self._numeric_tests
+        said = []
+        codes = []
+        for f in facts:
+            fact_id = f.id
+            if fact_id == "error_code":
+                codes.append(str(f.value))
+            if fact_id in tested:
+                value = self._signature(fact_id, f.value) if fact_id in numeric else f.value
+                said.append((fact_id, value, f.cf, _bare(f.source)))
         return (
             "facts",
-            tuple(
-                (
-                    f.id,
-                    self._signature(f.id, f.value) if f.id in self._numeric_tests else f.value,
-                    f.cf,
-                    _bare(f.source),
-                )
-                for f in self._engine_facts(facts)
-            ),
+            tuple(said),
             # the record lists the systems and codes of its facts in the facts' sorted order,
             # so equal sets named in any order make the same record
             frozenset(intake.systems),
-            frozenset(str(f.value) for f in facts if f.id == "error_code"),
+            frozenset(codes),
             ticket.scope,
             triage_band(ticket.affected_users),
         )

@@ -50,8 +50,14 @@ class SymptomFact(Fact):  # type: ignore[misc]
         each fact declared, a tenth of an engine run) when every field is of a type freeze()
         keeps as it is: the same dict, the same attributes. Hand-written because experta has
         no constructor for facts already frozen; tests/test_engine.py compares the two."""
+        fact = cls.as_is(id, value, cf, source)
+        return cls(id=id, value=value, cf=cf, source=source) if fact is None else fact
+
+    @classmethod
+    def as_is(cls, id: str, value: Any, cf: float, source: Any) -> SymptomFact | None:
+        """The fact `of` builds directly, when every field is kept as it is (else None)."""
         if type(value) not in _AS_IS or type(source) not in _AS_IS or type(cf) not in _AS_IS:
-            return cls(id=id, value=value, cf=cf, source=source)
+            return None
         fact = cls.__new__(cls)
         dict.update(fact, (("id", id), ("value", value), ("cf", cf), ("source", source)))
         fact._Fact__defaults = {}  # what Fact.__init__ sets beside the fields
@@ -282,6 +288,7 @@ class Engine:
         self._spent = 0
         self._declare: Callable[[Any], Any] = _no_engine
         self._result = RunResult()
+        self._sources: dict[str, Source] = {}
 
     def _knowledge_engine(self, facts: Iterable[tuple[str, Any]]) -> Any:
         if self._full is not None:
@@ -321,17 +328,24 @@ class Engine:
         evidence = tuple(_plain(f) for f in {id(f): f for f in facts}.values())
         self._result.firings.append(Firing(spec.id, then.fault, then.derive, cf, evidence))
         if then.derive is not None:
-            self._declare(SymptomFact.of(then.derive, then.value, cf, Source.by_rule(spec.id)))
+            self._declare(SymptomFact.of(then.derive, then.value, cf, self._by_rule(spec.id)))
+
+    def _by_rule(self, rule: str) -> Source:
+        """Source.by_rule(rule), made once per rule (a Source is immutable)."""
+        source = self._sources.get(rule)
+        if source is None:
+            source = self._sources[rule] = Source.by_rule(rule)
+        return source
 
     def run(self, facts: Iterable[FactIn]) -> RunResult:
         """Reset, declare `facts`, run to quiescence and return the firings."""
         self._result = result = RunResult()
         facts = list(facts)
         ke = self._knowledge_engine((f.id, f.value) for f in facts)
-        declared = [SymptomFact.of(f.id, f.value, f.cf, f.source) for f in facts]
         if type(ke.matcher) is DirectMatcher and _quiet():
-            self._run_direct(ke, declared)
+            self._run_direct(ke, facts)
         else:
+            declared = [SymptomFact.of(f.id, f.value, f.cf, f.source) for f in facts]
             self._declare = ke.declare
             ke.reset()
             if declared:
@@ -344,22 +358,26 @@ class Engine:
             )
         return result
 
-    def _run_direct(self, ke: Any, declared: list[Any]) -> None:
-        """`ke.reset()`, `ke.declare(*declared)` and `ke.run(max_firings)` for an engine whose
+    def _run_direct(self, ke: Any, given: list[FactIn]) -> None:
+        """`ke.reset()`, `ke.declare(*facts)` and `ke.run(max_firings)` for an engine whose
         matcher is a DirectMatcher, with experta's own steps and in its order, without what
         costs there and is idle here.
 
         The same facts get the same ids, the matcher sees the same changes at the same points
-        (after the reset, after the declared facts, before each firing), the strategy orders
+        (after the reset, after the given facts, before each firing), the strategy orders
         the same agenda and the same activation fires with the same facts. Left out: the
         watchers' log calls (this path is taken only while they are off, `_quiet`), the checks
         that a fact has no nested accessor (a SymptomFact's keys are fixed) and validate()
         (a SymptomFact declares no fields), the `inspect.signature` of each deffacts and the
         dict of bindings passed to the rule's right-hand side (it reads the `e*` bindings, as
-        `_make_rhs` does). An engine run is a third of a ticket's work after intake, and about
-        half of it was that shell. Hand-written because experta has no lighter run loop;
-        tests/test_engine.py and tests/test_engine_random.py compare the firings with
-        experta's own matcher and engine on every shipped case and on random rule sets.
+        `_make_rhs` does). A fact built as it is (`SymptomFact.as_is`) has no conditional
+        element and known fields: its duplicate key is made from them, and a firing's evidence
+        is the FactIn it was made from rather than a copy. Changes are only additions, so the
+        matcher's add-only `add` takes them. An engine run is a third of a ticket's work after
+        intake, and about half of it was that shell. Hand-written because experta has no
+        lighter run loop; tests/test_engine.py and tests/test_engine_random.py compare the
+        firings with experta's own matcher and engine on every shipped case and on random
+        rule sets.
         """
         matcher = ke.matcher
         update = ke.strategy._update_agenda
@@ -369,40 +387,74 @@ class Engine:
         matcher.reset()
         seen: set[frozenset[Any]] = set()
         pending: list[Any] = []
-        count = 0
+        plain: list[FactIn | None] = []  # by fact id: the FactIn a fact was built from
+        firings = self._result.firings
+        by_rule = self._by_rule
 
-        def declare(fact: Any) -> Any:
+        def declare(fact: Any, source: FactIn | None = None) -> Any:
             """FactList.declare without duplication: a fact equal to one declared is dropped."""
-            nonlocal count
             if fact.has_field_constraints():
                 raise TypeError("Declared facts cannot contain conditional elements")
             key = frozenset([fact.__class__, *((k, v) for k, v in fact.items() if not _special(k))])
             if key in seen:
                 return None
             seen.add(key)
-            dict.__setitem__(fact, "__factid__", count)
-            count += 1
+            dict.__setitem__(fact, "__factid__", len(plain))
+            plain.append(source)
             pending.append(fact)
             return fact
+
+        def declare_in(fact: FactIn) -> None:
+            """declare(SymptomFact.of(...)) for the fields of `fact`."""
+            built = SymptomFact.as_is(fact.id, fact.value, fact.cf, fact.source)
+            if built is None:
+                declare(SymptomFact(id=fact.id, value=fact.value, cf=fact.cf, source=fact.source))
+                return
+            key = frozenset(
+                (
+                    SymptomFact,
+                    ("id", fact.id),
+                    ("value", fact.value),
+                    ("cf", fact.cf),
+                    ("source", fact.source),
+                )
+            )
+            if key in seen:
+                return
+            seen.add(key)
+            dict.__setitem__(built, "__factid__", len(plain))
+            plain.append(fact)
+            pending.append(built)
 
         def settle() -> None:
             """The matcher's changes since the last call, into the agenda."""
             if pending:
-                added, removed = matcher.changes(pending[:], [])
+                added, removed = matcher.add(pending)
                 pending.clear()
                 update(agenda, added, removed)
+
+        def fire(spec: RuleSpec, facts: list[Any]) -> None:
+            """_fire, with each fact's evidence the FactIn it was built from."""
+            premise = min((f["cf"] for f in facts), default=1.0)
+            then = spec.then
+            cf = round(then.certainty * premise, 6)
+            evidence = tuple(
+                plain[f["__factid__"]] or _plain(f) for f in {id(f): f for f in facts}.values()
+            )
+            firings.append(Firing(spec.id, then.fault, then.derive, cf, evidence))
+            if then.derive is not None:
+                declare_in(FactIn(then.derive, then.value, cf, by_rule(spec.id)))
 
         self._declare = declare
         for deffacts in ke.get_deffacts():  # reset(): InitialFact, and any other deffacts
             for fact in deffacts():
                 declare(fact)
         settle()
-        for fact in declared:
-            declare(fact)
+        for fact in given:
+            declare_in(fact)
         settle()
         steps = self._compiled.max_firings
         activations = agenda.activations
-        fire = self._fire
         while steps > 0:
             settle()
             if not activations:
