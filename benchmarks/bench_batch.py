@@ -237,7 +237,8 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
 # Where the CPU time of one ticket goes, in one process over the backlog: reading and mapping
 # the input and validating the Ticket (read+parse), intake (the text read and the facts made),
 # the engine runs, the rest of the record (ranking, triage, the record itself), encoding the
-# JSONL and writing it, and pickling what a worker receives and sends back. Each stage is timed
+# JSONL and writing it, and pickling what a worker receives (the chunk as the runner sends it:
+# JSONL lines unparsed, where the workers parse and map them) and sends back. Each stage is timed
 # by wrapping the function that does it (CPU time; a wrapper counts only its outermost call).
 STAGES_SCRIPT = r"""
 import json, pickle, sys, time
@@ -302,9 +303,12 @@ for i in range(0, n, 500):
     out.write(runner.encode_records(records[i : i + 500], how).out)
 out.discard()
 encode = cpu() - start
+# what crosses the process boundary: the chunks out (JSONL lines as the main process decoded
+# them, where the runner leaves parsing and mapping to the workers), encoded text back
+sent = list(runner._read(config, None, True))[200:] if hasattr(runner, "_read") else items
 start = cpu()
-for i in range(0, n, 500):  # what crosses the process boundary: items out, encoded text back
-    pickle.loads(pickle.dumps(items[i : i + 500]))
+for i in range(0, n, 500):
+    pickle.loads(pickle.dumps(sent[i : i + 500]))
     pickle.loads(pickle.dumps(runner.encode_records(records[i : i + 500], how)))
 transfer = cpu() - start - encode
 intake_ = spent["intake"]
