@@ -13,7 +13,9 @@ and --big tickets; where the CPU time of a ticket goes, stage by stage (read+par
 engine, record build, encode+write, pickling to and from the workers), measured in one process
 over the first --stages tickets of the backlog, with the share of tickets whose record body
 and engine run were made rather than taken from the caches keyed by the facts; the main
-process's CPU per ticket and share of the run (reading, dispatch, writing). With --old PATH
+process's CPU per ticket and share of the run (reading, dispatch, writing), split into what it
+spent before the workers started (imports, the knowledge base, compiling the vocabulary: a
+cost per run) and per ticket after. With --old PATH
 (a checkout of an earlier diagnoser), its batch runs in turn with this one's and its stages
 beside them. Medians of
 --runs; the machine may be shared and noisy, so compare ratios and CPU times rather than single
@@ -341,29 +343,42 @@ def stages(backlog: Path, count: int, env: dict[str, str] | None = None) -> dict
 
 
 # The main process's share of the CPU time of a batch run: the CLI run in this process, the
-# workers its children (reaped when the pool shuts down).
+# workers its children (reaped when the pool shuts down); and how much of the main process's
+# time went before the workers started (imports, loading the knowledge base, compiling the
+# vocabulary: Diagnoser.prepare, called just before the pool forks), a cost per run, not per
+# ticket.
 _SHARE = (
     "import os, resource, sys\n"
     "os.environ.setdefault('PYDANTIC_DISABLE_PLUGINS', '__all__')\n"
+    "def used(who):\n"
+    "    u = resource.getrusage(who)\n"
+    "    return u.ru_utime + u.ru_stime\n"
+    "from diagnoser import service\n"
+    "prepare, ready = service.Diagnoser.prepare, []\n"
+    "def prepared(self):\n"
+    "    done = prepare(self)\n"
+    "    ready.append(used(resource.RUSAGE_SELF))\n"
+    "    return done\n"
+    "service.Diagnoser.prepare = prepared\n"
     "from diagnoser.cli import main\n"
     "sys.argv = ['diagnoser', *sys.argv[1:]]\n"
     "try:\n"
     "    main()\n"
     "except SystemExit:\n"
     "    pass\n"
-    "me = resource.getrusage(resource.RUSAGE_SELF)\n"
-    "kids = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "print(me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, file=sys.stderr)\n"
+    "me, kids = used(resource.RUSAGE_SELF), used(resource.RUSAGE_CHILDREN)\n"
+    "print(me, kids, ready[0] if ready else 0.0, file=sys.stderr)\n"
 )
 
 
-def main_share(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """(CPU seconds of the main process, of its workers) of one `diagnoser batch ARGS` run."""
+def main_share(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """(CPU seconds of the main process, of its workers, of the main process before the
+    workers started) of one `diagnoser batch ARGS` run."""
     done = subprocess.run(
         [sys.executable, "-c", _SHARE, *args], check=True, capture_output=True, text=True, env=env
     )
-    me, kids = done.stderr.strip().splitlines()[-1].split()
-    return float(me), float(kids)
+    me, kids, start = done.stderr.strip().splitlines()[-1].split()
+    return float(me), float(kids), float(start)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -518,11 +533,19 @@ def main() -> None:
         )
         line = (
             f"main process:           {share[0] / args.tickets * 1e6:,.0f} µs CPU per ticket, "
-            f"{share[0] / sum(share):.0%} of the run's CPU (reading, dispatch, writing)"
+            f"{share[0] / sum(share[:2]):.0%} of the run's CPU (reading, dispatch, writing)"
         )
         if old_share is not None:
             old_us = old_share[0] / args.tickets * 1e6
-            line += f"; old {old_us:,.0f} µs, {old_share[0] / sum(old_share):.0%}"
+            line += f"; old {old_us:,.0f} µs, {old_share[0] / sum(old_share[:2]):.0%}"
+        print(line)
+        line = (
+            f"  of it, before workers: {share[2]:.2f} s (imports, knowledge base, vocabulary); "
+            f"after: {(share[0] - share[2]) / args.tickets * 1e6:,.1f} µs per ticket"
+        )
+        if old_share is not None:
+            old_after = (old_share[0] - old_share[2]) / args.tickets * 1e6
+            line += f"; old {old_share[2]:.2f} s, {old_after:,.1f} µs"
         print(line)
         print(f"stages, µs CPU per ticket (one process, {staged:,} tickets):")
         for name in STAGES:
