@@ -98,3 +98,22 @@ def test_two_workers_write_what_one_process_writes(tmp_path):
         outs.append((out.read_bytes(), rejects.read_bytes(), result.records, result.rejected))
     assert outs[0] == outs[1]
     assert outs[0][3] > 0
+
+
+def test_deep_nesting_is_judged_alike_in_the_main_process_and_in_a_worker(tmp_path):
+    # the decoder's own limit depends on the caller's stack: a fixed one makes every worker
+    # count give the same records; 500 levels with the ticket's own object parse, 501 do not
+    path = tmp_path / "deep.jsonl"
+    depths = [*range(495, 506), *range(970, 1000, 3)]
+    rows = [f'{{"id": "D{d}", "text": "printer jammed", "x": {"[" * d + "]" * d}}}' for d in depths]
+    rows.append(f'{{"id": "S", "text": "{"[" * 2000}"}}')  # brackets in a string do not count
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    outs = []
+    for workers in (1, 2):
+        out = tmp_path / f"deep{workers}.jsonl"
+        run_batch(BatchConfig([str(path)], workers=workers, chunk_size=4), output=out)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    status = {r["id"] or r["line"]: r["status"] for r in map(json.loads, outs[0].splitlines())}
+    assert status["D499"] == "ok" and status["S"] == "ok"
+    assert status[6] == "error" and list(status.values()).count("ok") == 6

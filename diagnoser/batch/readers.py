@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections import deque
 from collections.abc import Generator, Iterator
@@ -312,12 +313,39 @@ def _jsonl_records(lines: Lines, defer: bool = False) -> Iterator[Raw]:
 
 
 _LOADS = json.JSONDecoder(strict=False).decode  # raw tabs and CRs inside strings
+MAX_DEPTH = 500  # arrays and objects nested in one JSONL line; deeper is that record's error
+_NESTING = re.compile(r'\\.|["\[\]{}]', re.DOTALL)  # an escape, a quote or a bracket
+
+
+def _too_deep(line: str) -> bool:
+    """Whether the JSON of `line` nests more than MAX_DEPTH arrays and objects, counted outside
+    strings without recursion. The decoder's own limit is the interpreter's recursion limit
+    less the depth of its caller's stack, which differs between the main process and a worker;
+    a fixed limit below it makes a line's record the same wherever it is parsed."""
+    if line.count("[") + line.count("{") <= MAX_DEPTH:
+        return False
+    depth, in_string = 0, False
+    for token in _NESTING.finditer(line):
+        char = token.group()
+        if char == '"':
+            in_string = not in_string
+        elif in_string or len(char) == 2:
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 def jsonl_raw(number: int, line: str, notes: tuple[str, ...] = ()) -> Raw:
     """The record of one decoded, non-blank JSONL line (its physical line `number`)."""
     if len(line) > MAX_RECORD:
         return Raw(number, None, f"line too long ({len(line)} characters; limit {MAX_RECORD})")
+    if _too_deep(line):
+        return Raw(number, None, "invalid JSON: nested too deeply")
     try:
         value = _LOADS(line)
     except json.JSONDecodeError as exc:
