@@ -13,7 +13,9 @@ and --big tickets; where the CPU time of a ticket goes, stage by stage (read+par
 engine, record build, encode+write, pickling to and from the workers), measured in one process
 over the first --stages tickets of the backlog, with the share of tickets whose record body
 and engine run were made rather than taken from the caches keyed by the facts; the main
-process's CPU per ticket and share of the run (reading, dispatch, writing). With --old PATH
+process's CPU per ticket and share of the run (reading, dispatch, writing), split into what it
+spent before the workers started (imports, the knowledge base, compiling the vocabulary: a
+cost per run) and per ticket after. With --old PATH
 (a checkout of an earlier diagnoser), its batch runs in turn with this one's and its stages
 beside them. Medians of
 --runs; the machine may be shared and noisy, so compare ratios and CPU times rather than single
@@ -237,7 +239,8 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
 # Where the CPU time of one ticket goes, in one process over the backlog: reading and mapping
 # the input and validating the Ticket (read+parse), intake (the text read and the facts made),
 # the engine runs, the rest of the record (ranking, triage, the record itself), encoding the
-# JSONL and writing it, and pickling what a worker receives and sends back. Each stage is timed
+# JSONL and writing it, and pickling what a worker receives (the chunk as the runner sends it:
+# JSONL lines unparsed, where the workers parse and map them) and sends back. Each stage is timed
 # by wrapping the function that does it (CPU time; a wrapper counts only its outermost call).
 STAGES_SCRIPT = r"""
 import json, pickle, sys, time
@@ -302,9 +305,12 @@ for i in range(0, n, 500):
     out.write(runner.encode_records(records[i : i + 500], how).out)
 out.discard()
 encode = cpu() - start
+# what crosses the process boundary: the chunks out (JSONL lines as the main process decoded
+# them, where the runner leaves parsing and mapping to the workers), encoded text back
+sent = list(runner._read(config, None, True))[200:] if hasattr(runner, "_read") else items
 start = cpu()
-for i in range(0, n, 500):  # what crosses the process boundary: items out, encoded text back
-    pickle.loads(pickle.dumps(items[i : i + 500]))
+for i in range(0, n, 500):
+    pickle.loads(pickle.dumps(sent[i : i + 500]))
     pickle.loads(pickle.dumps(runner.encode_records(records[i : i + 500], how)))
 transfer = cpu() - start - encode
 intake_ = spent["intake"]
@@ -337,29 +343,42 @@ def stages(backlog: Path, count: int, env: dict[str, str] | None = None) -> dict
 
 
 # The main process's share of the CPU time of a batch run: the CLI run in this process, the
-# workers its children (reaped when the pool shuts down).
+# workers its children (reaped when the pool shuts down); and how much of the main process's
+# time went before the workers started (imports, loading the knowledge base, compiling the
+# vocabulary: Diagnoser.prepare, called just before the pool forks), a cost per run, not per
+# ticket.
 _SHARE = (
     "import os, resource, sys\n"
     "os.environ.setdefault('PYDANTIC_DISABLE_PLUGINS', '__all__')\n"
+    "def used(who):\n"
+    "    u = resource.getrusage(who)\n"
+    "    return u.ru_utime + u.ru_stime\n"
+    "from diagnoser import service\n"
+    "prepare, ready = service.Diagnoser.prepare, []\n"
+    "def prepared(self):\n"
+    "    done = prepare(self)\n"
+    "    ready.append(used(resource.RUSAGE_SELF))\n"
+    "    return done\n"
+    "service.Diagnoser.prepare = prepared\n"
     "from diagnoser.cli import main\n"
     "sys.argv = ['diagnoser', *sys.argv[1:]]\n"
     "try:\n"
     "    main()\n"
     "except SystemExit:\n"
     "    pass\n"
-    "me = resource.getrusage(resource.RUSAGE_SELF)\n"
-    "kids = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "print(me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, file=sys.stderr)\n"
+    "me, kids = used(resource.RUSAGE_SELF), used(resource.RUSAGE_CHILDREN)\n"
+    "print(me, kids, ready[0] if ready else 0.0, file=sys.stderr)\n"
 )
 
 
-def main_share(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """(CPU seconds of the main process, of its workers) of one `diagnoser batch ARGS` run."""
+def main_share(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """(CPU seconds of the main process, of its workers, of the main process before the
+    workers started) of one `diagnoser batch ARGS` run."""
     done = subprocess.run(
         [sys.executable, "-c", _SHARE, *args], check=True, capture_output=True, text=True, env=env
     )
-    me, kids = done.stderr.strip().splitlines()[-1].split()
-    return float(me), float(kids)
+    me, kids, start = done.stderr.strip().splitlines()[-1].split()
+    return float(me), float(kids), float(start)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -514,11 +533,19 @@ def main() -> None:
         )
         line = (
             f"main process:           {share[0] / args.tickets * 1e6:,.0f} µs CPU per ticket, "
-            f"{share[0] / sum(share):.0%} of the run's CPU (reading, dispatch, writing)"
+            f"{share[0] / sum(share[:2]):.0%} of the run's CPU (reading, dispatch, writing)"
         )
         if old_share is not None:
             old_us = old_share[0] / args.tickets * 1e6
-            line += f"; old {old_us:,.0f} µs, {old_share[0] / sum(old_share):.0%}"
+            line += f"; old {old_us:,.0f} µs, {old_share[0] / sum(old_share[:2]):.0%}"
+        print(line)
+        line = (
+            f"  of it, before workers: {share[2]:.2f} s (imports, knowledge base, vocabulary); "
+            f"after: {(share[0] - share[2]) / args.tickets * 1e6:,.1f} µs per ticket"
+        )
+        if old_share is not None:
+            old_after = (old_share[0] - old_share[2]) / args.tickets * 1e6
+            line += f"; old {old_share[2]:.2f} s, {old_after:,.1f} µs"
         print(line)
         print(f"stages, µs CPU per ticket (one process, {staged:,} tickets):")
         for name in STAGES:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections import deque
 from collections.abc import Generator, Iterator
@@ -44,6 +45,7 @@ class Raw:
     error: str | None = None
     columns: list[str] | None = None  # the header, for tabular inputs
     warnings: tuple[str, ...] = ()
+    text: str | None = None  # a JSONL line left to be parsed where it is used (see jsonl_raw)
 
 
 def _checked(raw: Raw, lines: Lines, first: int, last: int) -> Raw:
@@ -290,8 +292,10 @@ def _kind(value: Any) -> str:
     )
 
 
-def _jsonl_records(lines: Lines) -> Iterator[Raw]:
-    loads = json.JSONDecoder(strict=False).decode  # raw tabs and CRs inside strings
+def _jsonl_records(lines: Lines, defer: bool = False) -> Iterator[Raw]:
+    """One record per line that is not blank. With `defer`, a line that decodes is handed on
+    unparsed (Raw.text) for jsonl_raw to parse where the record is used: a batch's workers, so
+    that the main process does not build the objects it would only pickle to them."""
     for line in lines:
         number = lines.line_no
         if number == 1 and line.startswith("\ufeff"):
@@ -302,24 +306,57 @@ def _jsonl_records(lines: Lines) -> Iterator[Raw]:
             continue
         if not line.strip():
             continue
-        if len(line) > MAX_RECORD:
-            yield Raw(number, None, f"line too long ({len(line)} characters; limit {MAX_RECORD})")
-            continue
-        try:
-            value = loads(line)
-        except json.JSONDecodeError as exc:
-            yield Raw(number, None, f"invalid JSON: {exc.msg} (column {exc.colno})")
-            continue
-        except RecursionError:
-            yield Raw(number, None, "invalid JSON: nested too deeply")
-            continue
-        except ValueError as exc:  # e.g. an integer over the conversion limit
-            yield Raw(number, None, f"invalid JSON: {str(exc)[:120]}")
-            continue
-        if isinstance(value, dict):
-            yield Raw(number, value, None, None, tuple(notes))
+        if defer:
+            yield Raw(number, None, None, None, tuple(notes), line)
         else:
-            yield Raw(number, None, f"a ticket must be a JSON object, got {_kind(value)}")
+            yield jsonl_raw(number, line, tuple(notes))
+
+
+_LOADS = json.JSONDecoder(strict=False).decode  # raw tabs and CRs inside strings
+MAX_DEPTH = 500  # arrays and objects nested in one JSONL line; deeper is that record's error
+_NESTING = re.compile(r'\\.|["\[\]{}]', re.DOTALL)  # an escape, a quote or a bracket
+
+
+def _too_deep(line: str) -> bool:
+    """Whether the JSON of `line` nests more than MAX_DEPTH arrays and objects, counted outside
+    strings without recursion. The decoder's own limit is the interpreter's recursion limit
+    less the depth of its caller's stack, which differs between the main process and a worker;
+    a fixed limit below it makes a line's record the same wherever it is parsed."""
+    if line.count("[") + line.count("{") <= MAX_DEPTH:
+        return False
+    depth, in_string = 0, False
+    for token in _NESTING.finditer(line):
+        char = token.group()
+        if char == '"':
+            in_string = not in_string
+        elif in_string or len(char) == 2:
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def jsonl_raw(number: int, line: str, notes: tuple[str, ...] = ()) -> Raw:
+    """The record of one decoded, non-blank JSONL line (its physical line `number`)."""
+    if len(line) > MAX_RECORD:
+        return Raw(number, None, f"line too long ({len(line)} characters; limit {MAX_RECORD})")
+    if _too_deep(line):
+        return Raw(number, None, "invalid JSON: nested too deeply")
+    try:
+        value = _LOADS(line)
+    except json.JSONDecodeError as exc:
+        return Raw(number, None, f"invalid JSON: {exc.msg} (column {exc.colno})")
+    except RecursionError:
+        return Raw(number, None, "invalid JSON: nested too deeply")
+    except ValueError as exc:  # e.g. an integer over the conversion limit
+        return Raw(number, None, f"invalid JSON: {str(exc)[:120]}")
+    if isinstance(value, dict):
+        return Raw(number, value, None, None, notes)
+    return Raw(number, None, f"a ticket must be a JSON object, got {_kind(value)}")
 
 
 def _delimiter(header_line: str, fmt: str) -> str:
@@ -448,8 +485,11 @@ def _sniff_jsonl(first: str) -> str:
 SHEETS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
 
-def read_records(path: str, fmt: str | None = None, encoding: str | None = None) -> Iterator[Raw]:
-    """Raw records of one input ('-' is stdin; .gz is decompressed)."""
+def read_records(
+    path: str, fmt: str | None = None, encoding: str | None = None, defer: bool = False
+) -> Iterator[Raw]:
+    """Raw records of one input ('-' is stdin; .gz is decompressed); `defer` leaves JSONL
+    lines unparsed (Raw.text, for jsonl_raw)."""
     name = path.lower()
     if fmt == "xlsx" or (fmt is None and name.endswith(SHEETS)):
         yield from _sheet_records(path)
@@ -458,7 +498,7 @@ def read_records(path: str, fmt: str | None = None, encoding: str | None = None)
         yield from _parquet_records(path)
         return
     with open_text(path, encoding) as (lines, _):
-        yield from records_from(lines, path, format_of(path, fmt))
+        yield from records_from(lines, path, format_of(path, fmt), defer)
 
 
 def _cell(value: Any) -> Any:
@@ -527,13 +567,14 @@ def _parquet_records(path: str) -> Iterator[Raw]:
         raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
 
 
-def records_from(lines: Lines, name: str, fmt: str | None) -> Iterator[Raw]:
-    """Raw records of decoded lines in a given format (None: look at the content)."""
+def records_from(lines: Lines, name: str, fmt: str | None, defer: bool = False) -> Iterator[Raw]:
+    """Raw records of decoded lines in a given format (None: look at the content); `defer`:
+    JSONL lines unparsed, as in read_records."""
     if fmt in ("csv", "tsv"):
         yield from _csv_records(lines, fmt, name)
         return
     if fmt == "jsonl":
-        yield from _jsonl_records(lines)
+        yield from _jsonl_records(lines, defer)
         return
     if fmt == "json":
         yield from _json_records(lines, name)
@@ -552,7 +593,7 @@ def records_from(lines: Lines, name: str, fmt: str | None) -> Iterator[Raw]:
         yield from _json_records(lines, name)
     elif char == "{":
         if _sniff_jsonl(line) == "jsonl":
-            yield from _jsonl_records(lines)
+            yield from _jsonl_records(lines, defer)
         else:
             yield from _json_records(lines, name)
     elif fmt == "json?":

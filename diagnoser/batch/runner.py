@@ -1,10 +1,11 @@
 """Running a batch: inputs -> mapped tickets -> chunks -> executors -> records, in input order.
 
-Exactly one output record per input record. The main process reads and maps; workers (local
-processes, or Dask workers) each build one Diagnoser from the knowledge-base paths and diagnose
-whole chunks. At most a few chunks per worker are in flight, so memory does not grow with the
-backlog, and results are taken in submission order, so the output does not depend on the number
-of workers.
+Exactly one output record per input record. The main process reads; workers (local processes,
+or Dask workers) each build one Diagnoser from the knowledge-base paths and diagnose whole
+chunks. A JSONL line crosses to a worker as the text the main process decoded, and the worker
+parses and maps it (the other formats are mapped in the main process). At most a few chunks
+per worker are in flight, so memory does not grow with the backlog, and results are taken
+in submission order, so the output does not depend on the number of workers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from .._files import fsync_directory, write_atomic
 from ..errors import DiagnoserError
@@ -30,10 +31,12 @@ from ..service import Diagnoser
 from .errors import InputError
 from .mapping import BoundMap, ColumnMap
 from .output import AtomicFile, Encoder, OutputError, io_message, partial_path
-from .readers import read_records
+from .readers import jsonl_raw, read_records
 
 # (source, line, ticket, label, error, warnings, extra)
 Item = tuple[str, int, dict[str, Any] | None, Any, str | None, list[str], dict[str, Any]]
+# a JSONL line decoded but not parsed: (source, line, text, warnings); see resolve_items
+Pending = tuple[str, int, str, tuple[str, ...]]
 EXECUTORS = ("local", "dask")
 
 
@@ -90,6 +93,49 @@ def diagnoser_for(spec: KbSpec) -> Diagnoser:
             rules=rules, knowledge=knowledge, cache_size=cache_size, site=site
         )
     return diagnoser
+
+
+_BOUND: dict[tuple[Any, ...], BoundMap] = {}
+
+
+def _bound(columns: ColumnMap) -> BoundMap:
+    """`columns` bound for records without a header (JSONL), once per process and mapping:
+    the bound map remembers the key sets it has met (BoundMap._plan)."""
+    key = (
+        tuple(columns.fields.items()),
+        tuple(columns.metric_columns.items()),
+        columns.preset,
+        columns.keep,
+    )
+    bound = _BOUND.get(key)
+    if bound is None:
+        if len(_BOUND) >= 8:
+            _BOUND.clear()
+        bound = _BOUND[key] = columns.bind(None)
+    return bound
+
+
+def resolve_items(chunk: list[Item | Pending], columns: ColumnMap) -> list[Item]:
+    """The items of a chunk, its Pending JSONL lines parsed and mapped with `columns`: the
+    item iter_items would have made of the line in the main process."""
+    out: list[Item] = []
+    bound: BoundMap | None = None
+    for entry in chunk:
+        if len(entry) != 4:
+            out.append(entry)  # an Item (7 fields)
+            continue
+        source, line, text, notes = entry
+        raw = jsonl_raw(line, text, notes)
+        if raw.data is None:
+            out.append((source, line, None, None, raw.error, list(raw.warnings), {}))
+            continue
+        if bound is None:
+            bound = _bound(columns)
+        m = bound.apply(raw.data)
+        out.append(
+            (source, line, m.ticket, m.label, m.error, [*raw.warnings, *m.warnings], m.extra)
+        )
+    return out
 
 
 def diagnose_items(diagnoser: Diagnoser, items: list[Item]) -> list[dict[str, Any]]:
@@ -217,9 +263,13 @@ def _init_worker(spec: KbSpec, parent: int) -> None:
 
 
 def _work(
-    spec: KbSpec, items: list[Item], how: Encoding | None = None
+    spec: KbSpec,
+    chunk: list[Item | Pending],
+    how: Encoding | None = None,
+    columns: ColumnMap | None = None,
 ) -> list[dict[str, Any]] | Encoded:
-    records = diagnose_items(diagnoser_for(spec), items)
+    items = resolve_items(chunk, columns) if columns is not None else chunk
+    records = diagnose_items(diagnoser_for(spec), items)  # type: ignore[arg-type]
     return records if how is None else encode_records(records, how)
 
 
@@ -228,6 +278,12 @@ def _work(
 
 def iter_items(config: BatchConfig, progress: Progress | None = None) -> Iterator[Item]:
     """Every input record, mapped to a ticket (or carrying the reason it cannot be)."""
+    yield from cast(Iterator[Item], _read(config, progress, defer=False))  # no Pending
+
+
+def _read(config: BatchConfig, progress: Progress | None, defer: bool) -> Iterator[Item | Pending]:
+    """Every input record as an Item, or with `defer` a JSONL line as Pending (one per record
+    either way, so a --resume skips the same records)."""
     if progress is not None:
         sizes = [
             os.path.getsize(p) if p != "-" and os.path.isfile(p) else None for p in config.inputs
@@ -236,7 +292,10 @@ def iter_items(config: BatchConfig, progress: Progress | None = None) -> Iterato
     done_bytes = 0
     for path in config.inputs:
         bound: BoundMap | None = None
-        for raw in read_records(path, config.fmt, config.encoding):
+        for raw in read_records(path, config.fmt, config.encoding, defer):
+            if raw.text is not None:
+                yield path, raw.line, raw.text, raw.warnings
+                continue
             if raw.data is None:
                 yield path, raw.line, None, None, raw.error, list(raw.warnings), {}
                 continue
@@ -249,8 +308,8 @@ def iter_items(config: BatchConfig, progress: Progress | None = None) -> Iterato
             progress.bytes_read = done_bytes
 
 
-def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
-    chunk: list[Item] = []
+def _chunks(items: Iterator[Item | Pending], size: int) -> Iterator[list[Item | Pending]]:
+    chunk: list[Item | Pending] = []
     for item in items:
         chunk.append(item)
         if len(chunk) >= size:
@@ -260,7 +319,7 @@ def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def _skip(items: Iterator[Item], count: int) -> Iterator[Item]:
+def _skip(items: Iterator[Item | Pending], count: int) -> Iterator[Item | Pending]:
     for _ in range(count):
         if next(items, None) is None:
             raise InputError(
@@ -273,7 +332,7 @@ def _skip(items: Iterator[Item], count: int) -> Iterator[Item]:
 
 
 def _local(
-    config: BatchConfig, chunks: Iterator[list[Item]], how: Encoding | None
+    config: BatchConfig, chunks: Iterator[list[Item | Pending]], how: Encoding | None
 ) -> Iterator[Any]:
     workers = config.worker_count()
     spec = config.kb_spec()
@@ -285,7 +344,7 @@ def _local(
         diagnoser = diagnoser_for(spec)
         with _long_lived():
             for chunk in itertools.chain((first,), () if second is None else (second,), chunks):
-                records = diagnose_items(diagnoser, chunk)
+                records = diagnose_items(diagnoser, resolve_items(chunk, config.columns))
                 yield records if how is None else encode_records(records, how)
         return
     chunks = itertools.chain((first, second), chunks)
@@ -304,7 +363,7 @@ def _local(
         pending: deque[Future[Any]] = deque()
         try:
             for chunk in chunks:
-                pending.append(pool.submit(_work, spec, chunk, how))
+                pending.append(pool.submit(_work, spec, chunk, how, config.columns))
                 if len(pending) >= workers * 3:
                     yield pending.popleft().result()
             while pending:
@@ -315,7 +374,9 @@ def _local(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask(config: BatchConfig, chunks: Iterator[list[Item]], how: Encoding | None) -> Iterator[Any]:
+def _dask(
+    config: BatchConfig, chunks: Iterator[list[Item | Pending]], how: Encoding | None
+) -> Iterator[Any]:
     try:
         from distributed import Client
     except ImportError:
@@ -333,7 +394,7 @@ def _dask(config: BatchConfig, chunks: Iterator[list[Item]], how: Encoding | Non
         window = max(4, 3 * max(1, sum(client.nthreads().values())))
         pending: deque[Any] = deque()
         for chunk in chunks:
-            pending.append(client.submit(_work, spec, chunk, how, pure=False))
+            pending.append(client.submit(_work, spec, chunk, how, config.columns, pure=False))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
@@ -352,7 +413,7 @@ def iter_results(
     the first `skip` records."""
     if config.executor not in EXECUTORS:
         raise InputError(f"unknown executor {config.executor!r}; use one of {', '.join(EXECUTORS)}")
-    items = iter_items(config, progress)
+    items = _read(config, progress, defer=True)  # JSONL lines are parsed where diagnosed
     if skip:
         items = _skip(items, skip)
     chunks = _chunks(items, config.chunk_size)
