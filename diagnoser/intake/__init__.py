@@ -230,19 +230,20 @@ class _Compiled:
             for k, carry in enumerate(entry.carries):
                 slot = len(entry.combinations) + len(entry.regexes) + k
                 file(place, slot, _carry_groups(carry))
-        # every literal of the automaton has a row (those no candidate needs, such as context
-        # triggers, an empty one), so a text's literals are looked up without a test each
         slots = max((_slot_count(e) for e in self.entries), default=0)
         if slots > SLOT_MASK:
             raise ValueError(f"an entry has {slots} combinations and regexes: over {SLOT_MASK}")
 
-        def row(lit: str) -> tuple[int, frozenset[int], tuple[tuple[int, int], ...]]:
-            under = self.index.get(lit, ())
+        empty: tuple[int, frozenset[int], tuple[tuple[int, int], ...]] = (0, frozenset(), ())
+        # every literal of the automaton has a row (those no candidate needs, such as context
+        # triggers, the one empty row), so a text's literals are looked up without a test each
+        self.table = dict.fromkeys(self.literals, empty)
+        for lit, mask in self.bits.items():
+            self.table[lit] = (mask, frozenset(), ())
+        for lit, under in self.index.items():
             free = frozenset(p << SLOT_BITS | s for p, s, need in under if not need)
             needy = tuple((p << SLOT_BITS | s, need) for p, s, need in under if need)
-            return self.bits.get(lit, 0), free, needy
-
-        self.table = {lit: row(lit) for lit in {*self.bits, *self.index, *self.literals}}
+            self.table[lit] = (self.bits.get(lit, 0), free, needy)
         self.always_keys = frozenset(p << SLOT_BITS | s for p, s in self.always)
 
     def candidates(self, hits: Hits) -> list[tuple[int, _Entry, list[int]]]:
