@@ -180,8 +180,13 @@ class _Compiled:
     always: list[tuple[int, int]] = field(default_factory=list)  # regexes with no literal
     entries: list[_Entry] = field(default_factory=list)  # systems, then symptoms
     literals: frozenset[str] = frozenset()  # every literal the finder looks for
-    # literal → (its bits, what is filed under it): one look-up per literal of a text
-    table: dict[str, tuple[int, list[tuple[int, int, int]]]] = field(default_factory=dict)
+    # literal → (its bits, the candidates filed under it that need nothing more, those that
+    # need bits, as (key, bits)); a candidate's key is its place << SLOT_BITS | its slot, so
+    # the chosen ones are a set of ints, sorted by entry then slot
+    table: dict[str, tuple[int, frozenset[int], tuple[tuple[int, int], ...]]] = field(
+        default_factory=dict
+    )
+    always_keys: frozenset[int] = frozenset()
     # the phrases of every object (a carried one, or one a combination opens with): a clause
     # with one names an object of its own, and no object is carried into it or past it
     objects: frozenset[str] = frozenset()
@@ -225,41 +230,65 @@ class _Compiled:
             for k, carry in enumerate(entry.carries):
                 slot = len(entry.combinations) + len(entry.regexes) + k
                 file(place, slot, _carry_groups(carry))
+        slots = max((_slot_count(e) for e in self.entries), default=0)
+        if slots > SLOT_MASK:
+            raise ValueError(f"an entry has {slots} combinations and regexes: over {SLOT_MASK}")
+
+        empty: tuple[int, frozenset[int], tuple[tuple[int, int], ...]] = (0, frozenset(), ())
         # every literal of the automaton has a row (those no candidate needs, such as context
-        # triggers, an empty one), so a text's literals are looked up without a test each
-        self.table = {
-            lit: (self.bits.get(lit, 0), self.index.get(lit, []))
-            for lit in {*self.bits, *self.index, *self.literals}
-        }
+        # triggers, the one empty row), so a text's literals are looked up without a test each
+        self.table = dict.fromkeys(self.literals, empty)
+        for lit, mask in self.bits.items():
+            self.table[lit] = (mask, frozenset(), ())
+        for lit, under in self.index.items():
+            free = frozenset(p << SLOT_BITS | s for p, s, need in under if not need)
+            needy = tuple((p << SLOT_BITS | s, need) for p, s, need in under if need)
+            self.table[lit] = (self.bits.get(lit, 0), free, needy)
+        self.always_keys = frozenset(p << SLOT_BITS | s for p, s in self.always)
 
     def candidates(self, hits: Hits) -> list[tuple[int, _Entry, list[int]]]:
         """The entries (in order: systems, then symptoms) with the combinations and regexes
         (by slot, in order) worth trying: those whose literal sets the text all has (a
         combination lacking one cannot match, nor a regex lacking all its required ones)."""
         have = 0
-        filed = []
+        chosen = set(self.always_keys)
+        needy = []
         # the finder's rows are this table's (attached in _compile_all)
-        rows: Iterable[tuple[int, list[tuple[int, int, int]]]] = (
+        rows: Iterable[tuple[int, frozenset[int], tuple[tuple[int, int], ...]]] = (
             hits.rows if hits.rows is not None else map(self.table.__getitem__, hits.by_literal)
         )
-        for bits, under in rows:
+        for bits, free, under in rows:
             if bits:
                 have |= bits
+            if free:  # a candidate filed with no other set to need: chosen outright
+                chosen |= free
             if under:
-                filed.append(under)
-        chosen = set(self.always)
-        for under in filed:
-            for place, slot, need in under:
+                needy.append(under)
+        for under in needy:
+            for key, need in under:
                 if need & have == need:
-                    chosen.add((place, slot))
+                    chosen.add(key)
         out: list[tuple[int, _Entry, list[int]]] = []
         last = -1
-        for place, slot in sorted(chosen):
+        entries = self.entries
+        slots: list[int] = []
+        for key in sorted(chosen):
+            place = key >> SLOT_BITS
             if place != last:
-                out.append((place, self.entries[place], []))
+                slots = []
+                out.append((place, entries[place], slots))
                 last = place
-            out[-1][2].append(slot)
+            slots.append(key & SLOT_MASK)
         return out
+
+
+SLOT_BITS = 16  # a candidate's key: its entry's place, then its slot in these low bits
+SLOT_MASK = (1 << SLOT_BITS) - 1
+
+
+def _slot_count(entry: _Entry) -> int:
+    """How many slots an entry has: combinations, regexes, then carries."""
+    return len(entry.combinations) + len(entry.regexes) + len(entry.carries)
 
 
 def _carry_groups(carry: Carry) -> list[frozenset[str]]:

@@ -271,13 +271,16 @@ def _latin_piece(piece: Piece) -> bool:
 class Hits:
     """Where each literal occurs in one text: literal → sorted start positions."""
 
-    __slots__ = ("by_literal", "has", "memo", "rows", "text")
+    __slots__ = ("by_literal", "found", "has", "memo", "rows", "text")
 
     def __init__(
         self, text: str, by_literal: dict[str, list[int]], rows: list[Any] | None = None
     ) -> None:
         self.text = text
         self.by_literal = by_literal
+        # the literals found, as a set: a set intersects another by walking the smaller one
+        # (a dict is walked whole), and most parts lead with fewer literals than a text has
+        self.found = frozenset(by_literal)
         # the row attached to each literal found (AhoCorasickFinder.attach), in the order
         # first found; None when the finder has none
         self.rows = rows
@@ -410,10 +413,9 @@ def part_spans_fast(part: Part, hits: Hits) -> list[tuple[int, int]]:
     text = hits.text
     if lead is None:  # vague all through: the index let the combination by on its other parts
         return [m.span() for m in part._regex.finditer(text)]  # type: ignore[attr-defined]
-    # the part's lead literals the text has: the text's few literals looked up in the part's
-    # set (`keys() & frozenset` would walk the part's set, hundreds of phrases for @printer,
-    # and look each up in the hits: a view intersects by the smaller side only with a set)
-    present = lead.intersection(by_literal)
+    # the part's lead literals the text has: two sets intersect by walking the smaller one
+    # (a part's few lead literals or the text's few dozen; @printer leads with hundreds)
+    present = lead & hits.found
     if not present:
         return []
     if lead is part._firsts:  # type: ignore[attr-defined]
@@ -571,11 +573,20 @@ def combination_spans(
     if not checked and not could_match(combination, hits):
         return []
     spans_of = part_spans_fast if checked else part_spans
-    spans = spans_of(combination.parts[0], hits)
-    for part, gap in zip(combination.parts[1:], combination.gaps, strict=True):
+    parts = combination.parts
+    spans = spans_of(parts[0], hits)
+    if len(parts) == 1:
+        return spans
+    # two positions are in one clause when as many clause starts come at or before each:
+    # bisect on the starts themselves (ClauseIndex's numbers, less one), no call of its own
+    clause_starts = clause_of.starts
+    one_clause = len(clause_starts) == 1
+    for part, gap in zip(parts[1:], combination.gaps, strict=True):
         if not spans:
             return []
         nexts = spans_of(part, hits)
+        if not nexts:
+            return []
         starts = [s for s, _ in nexts]
         joined = []
         for start, end in spans:
@@ -585,7 +596,9 @@ def combination_spans(
             n_start, n_end = nexts[j]
             if gap is not None and n_start - end > gap:
                 continue
-            if clause_of(n_start) != clause_of(start):
+            if not one_clause and bisect.bisect_right(
+                clause_starts, n_start
+            ) != bisect.bisect_right(clause_starts, start):
                 continue
             joined.append((start, n_end))
         spans = joined
