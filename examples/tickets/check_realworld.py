@@ -47,6 +47,7 @@ FILES = [
     "realworld-dev14.jsonl",
     "realworld-dev16.jsonl",
     "realworld-holdout10.jsonl",
+    "realworld-dev18.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
