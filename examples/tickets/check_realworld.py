@@ -48,6 +48,7 @@ FILES = [
     "realworld-dev16.jsonl",
     "realworld-holdout10.jsonl",
     "realworld-dev17.jsonl",
+    "realworld-dev18.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
