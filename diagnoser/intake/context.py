@@ -611,6 +611,10 @@ class Context:
             if self._voided_resolution(hits, pos, max(s_lo, pos - _REACH)):
                 continue
             t_end = pos + len(phrase)
+            # inside a pseudo-trigger it resolves nothing: "cleared by zatca" is an invoice
+            # the clearance platform accepted, no fix
+            if any(s <= pos and t_end <= e for s, e in self._pseudo_spans(hits, pos - 32, pos + 1)):
+                continue
             if any(_inside(hits.starts(r), t_end, s_hi) for r in recur):
                 continue
             # a problem named in its own clause before it: the resolution is about that one,
