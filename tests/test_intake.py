@@ -407,6 +407,18 @@ def test_a_box_named_as_another_device_is_no_server(shipped):
     assert "server_down" in dict(read_text("the db box is dead since 3am", shipped._vocab).symptoms)
 
 
+def test_a_resolution_inside_a_pseudo_trigger_resolves_nothing(shipped):
+    # "cleared by" a clearance platform is the invoice accepted, not the mistake fixed
+    said = read_text(
+        "the clerk keyed the exempt rate instead of 15% and it is already cleared by zatca",
+        shipped._vocab,
+    )
+    assert "user_error" in dict(said.symptoms) and not said.set_aside
+    # cleared by someone who fixed it still resolves
+    said = read_text("the jam cleared by a restart, all fine", shipped._vocab)
+    assert "paper_jam" not in dict(said.symptoms)
+
+
 def test_a_connection_to_the_server_that_failed_is_no_server_failure(shipped):
     # the client's message of a failed connection: the server itself is not said to fail
     assert "server_down" not in dict(
