@@ -49,6 +49,7 @@ FILES = [
     "realworld-holdout10.jsonl",
     "realworld-dev17.jsonl",
     "realworld-dev18.jsonl",
+    "realworld-dev19.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
