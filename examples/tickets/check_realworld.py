@@ -50,6 +50,7 @@ FILES = [
     "realworld-dev17.jsonl",
     "realworld-dev18.jsonl",
     "realworld-dev19.jsonl",
+    "realworld-dev20.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
