@@ -48,7 +48,10 @@ def test_a_how_many_question_reports_nothing(shipped, text, marker):
         # how long it has lasted: it still does
         ("停电了多久了？", "external.power_outage"),
         # a bare "how" asks how to deal with what the caller has
-        ("how do I get the receipt printer out of the paper jam state?", "hardware.printer_failure"),
+        (
+            "how do I get the receipt printer out of the paper jam state?",
+            "hardware.printer_failure",
+        ),
     ],
 )
 def test_a_fault_asked_about_still_counts(shipped, text, fault):

@@ -467,8 +467,8 @@ class Context:
             if marker is None:
                 lead = _LEAD.match(text, lo, q)
                 if lead is not None:
-                    two = f"{lead.group(1)} {lead.group(2)}"
-                    marker = next((w for w in (lead.group(1), two) if w in self.question_leads), None)
+                    words = (lead.group(1), f"{lead.group(1)} {lead.group(2)}")
+                    marker = next((w for w in words if w in self.question_leads), None)
             if marker is None or any(self._has_word(hits, r, lo, q) for r in reports):
                 continue
             out.append((lo, q, marker))
