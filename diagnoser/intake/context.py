@@ -23,7 +23,8 @@ _REACH = 120  # no window reaches further than this many characters
 _SENTENCE = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
 _QUESTION = re.compile(r"\?+")  # the text is NFKC-normalised: ？ is ?
 _WORDS = re.compile(r"[^\W\d_]")  # a letter or a hanzi: a sentence with words in it
-_LEAD = re.compile(r"[^a-z]*([a-z][a-z']*)")  # the first word of a clause
+# the first word of a clause, and the second: "how many …?" opens with two
+_LEAD = re.compile(r"[^a-z]*([a-z][a-z']*)(?: ([a-z][a-z']*))?")
 # A short follow-up ask after a question, written without its question mark: "开错的数电票要走
 # 红字确认单吗？步骤是啥", "…? steps please". Few, fixed words of asking; a short sentence only.
 _FOLLOW_UP = re.compile(r"步骤|流程|怎么弄|怎么做|怎么操作|如何操作|是啥|是什么|咋弄|steps|how to")
@@ -465,8 +466,9 @@ class Context:
             marker = next((p for p in asks if self._has_word(hits, p, lo, q)), None)
             if marker is None:
                 lead = _LEAD.match(text, lo, q)
-                if lead is not None and lead.group(1) in self.question_leads:
-                    marker = lead.group(1)
+                if lead is not None:
+                    words = (lead.group(1), f"{lead.group(1)} {lead.group(2)}")
+                    marker = next((w for w in words if w in self.question_leads), None)
             if marker is None or any(self._has_word(hits, r, lo, q) for r in reports):
                 continue
             out.append((lo, q, marker))
