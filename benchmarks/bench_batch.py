@@ -345,8 +345,9 @@ def stages(backlog: Path, count: int, env: dict[str, str] | None = None) -> dict
 # The main process's share of the CPU time of a batch run: the CLI run in this process, the
 # workers its children (reaped when the pool shuts down); and how much of the main process's
 # time went before the workers started (imports, loading the knowledge base, compiling the
-# vocabulary: Diagnoser.prepare, called just before the pool forks), a cost per run, not per
-# ticket.
+# vocabulary, building the rule network: Diagnoser.prepare, called just before the pool forks),
+# a cost per run, not per ticket. The tickets the main process diagnoses itself after that, to
+# warm what the workers inherit (runner.WARM_UP), count in its part per ticket.
 _SHARE = (
     "import os, resource, sys\n"
     "os.environ.setdefault('PYDANTIC_DISABLE_PLUGINS', '__all__')\n"
@@ -355,19 +356,20 @@ _SHARE = (
     "    return u.ru_utime + u.ru_stime\n"
     "from diagnoser import service\n"
     "prepare, ready = service.Diagnoser.prepare, []\n"
-    "def prepared(self):\n"
-    "    done = prepare(self)\n"
+    "def prepared(self, *args, **kwargs):\n"
+    "    done = prepare(self, *args, **kwargs)\n"
     "    ready.append(used(resource.RUSAGE_SELF))\n"
     "    return done\n"
     "service.Diagnoser.prepare = prepared\n"
     "from diagnoser.cli import main\n"
     "sys.argv = ['diagnoser', *sys.argv[1:]]\n"
+    "code = 0\n"
     "try:\n"
     "    main()\n"
-    "except SystemExit:\n"
-    "    pass\n"
+    "except SystemExit as exc:\n"
+    "    code = exc.code if isinstance(exc.code, int) else 1\n"
     "me, kids = used(resource.RUSAGE_SELF), used(resource.RUSAGE_CHILDREN)\n"
-    "print(me, kids, ready[0] if ready else 0.0, file=sys.stderr)\n"
+    "print(me, kids, ready[0] if ready else 0.0, code, file=sys.stderr)\n"
 )
 
 
@@ -377,7 +379,9 @@ def main_share(args: list[str], env: dict[str, str] | None = None) -> tuple[floa
     done = subprocess.run(
         [sys.executable, "-c", _SHARE, *args], check=True, capture_output=True, text=True, env=env
     )
-    me, kids, start = done.stderr.strip().splitlines()[-1].split()
+    me, kids, start, code = done.stderr.strip().splitlines()[-1].split()
+    if int(code) not in (0, 4, 5):  # a failed run would be timed as a fast one
+        raise SystemExit(f"diagnoser {' '.join(args)} failed with exit code {code}")
     return float(me), float(kids), float(start)
 
 

@@ -235,10 +235,15 @@ class Diagnoser:
         )
         return cls(kb, **options)
 
-    def prepare(self) -> Diagnoser:
+    def prepare(self, engine: bool = False) -> Diagnoser:
         """Compile now what is otherwise compiled on first use (the text vocabulary), so that
-        processes forked from this one share it instead of each compiling it."""
+        processes forked from this one share it instead of each compiling it. With `engine`,
+        also build this thread's network of every rule (`Engine.prepare`): worth it before
+        many tickets, which would build it anyway after the partial networks of the first
+        few hundred (a forked process inherits the network of the thread that forks)."""
         self._vocab.compile()
+        if engine:
+            self._engine().prepare()
         return self
 
     def _engine(self) -> EngineProtocol:

@@ -38,6 +38,8 @@ Item = tuple[str, int, dict[str, Any] | None, Any, str | None, list[str], dict[s
 # a JSONL line decoded but not parsed: (source, line, text, warnings); see resolve_items
 Pending = tuple[str, int, str, tuple[str, ...]]
 EXECUTORS = ("local", "dask")
+# tickets the main process diagnoses itself before it forks the workers (see _local)
+WARM_UP = 100
 
 
 # (rules, knowledge, cache size, site profile): what a worker builds its Diagnoser from
@@ -269,7 +271,9 @@ def _work(
     columns: ColumnMap | None = None,
 ) -> list[dict[str, Any]] | Encoded:
     items = resolve_items(chunk, columns) if columns is not None else chunk
-    records = diagnose_items(diagnoser_for(spec), items)  # type: ignore[arg-type]
+    # a worker diagnoses many chunks: the full rule network at once (inherited when forked)
+    diagnoser = diagnoser_for(spec).prepare(engine=True)
+    records = diagnose_items(diagnoser, items)  # type: ignore[arg-type]
     return records if how is None else encode_records(records, how)
 
 
@@ -342,12 +346,13 @@ def _local(
         return
     if workers == 1 or second is None:  # one chunk is not worth starting processes for
         diagnoser = diagnoser_for(spec)
+        if second is not None and len(first) >= WARM_UP:  # many tickets: the full network now
+            diagnoser.prepare(engine=True)
         with _long_lived():
             for chunk in itertools.chain((first,), () if second is None else (second,), chunks):
                 records = diagnose_items(diagnoser, resolve_items(chunk, config.columns))
                 yield records if how is None else encode_records(records, how)
         return
-    chunks = itertools.chain((first, second), chunks)
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -355,8 +360,16 @@ def _local(
     fork = "fork" in methods
     if fork:
         # built and compiled once, here: forked workers inherit it instead of each loading the
-        # knowledge base and compiling the vocabulary again (a second or so of CPU apiece)
-        diagnoser_for(spec).prepare()
+        # knowledge base, compiling the vocabulary and building the rule network again
+        diagnoser = diagnoser_for(spec).prepare(engine=True)
+        # and warmed on the first tickets, diagnosed here: what they compile on first use
+        # (the regexes of the vocabulary parts they meet) and the cache entries they make are
+        # inherited too, instead of each worker making its own
+        head, first = first[:WARM_UP], first[WARM_UP:]
+        with _long_lived():
+            records = diagnose_items(diagnoser, resolve_items(head, config.columns))
+        yield records if how is None else encode_records(records, how)
+    chunks = itertools.chain((first, second) if first else (second,), chunks)
     context = multiprocessing.get_context("fork" if fork else "spawn")
     with _long_lived():
         pool = ProcessPoolExecutor(workers, context, _init_worker, (spec, os.getpid()))
