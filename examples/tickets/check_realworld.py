@@ -51,6 +51,7 @@ FILES = [
     "realworld-dev18.jsonl",
     "realworld-dev19.jsonl",
     "realworld-dev20.jsonl",
+    "realworld-dev21.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
