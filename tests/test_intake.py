@@ -497,6 +497,10 @@ def test_spans_apart_are_painted_as_every_span_character_by_character_is():
             spans.append((start, end, rng.choice(["", " ", "\n"])))
         expected = noise._painted_by_char(text, spans)
         assert noise._painted(text, spans) == expected, (text, spans)
+        # spans apart paint a blank filler once: the same once runs of blanks are collapsed
+        # (a text without spans is handed back as it is)
+        if spans:
+            assert noise.strip_noise(text, spans) == noise._collapsed(*expected), (text, spans)
         ordered = sorted(spans)
         if all(b[0] >= a[1] for a, b in itertools.pairwise(ordered)):
             took_slices += 1
