@@ -816,10 +816,15 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
             )
             symptoms, kept_codes = {}, []
     similar: list[tuple[str, Source, float]] = []
+    # the clauses nothing covered: what the fallback reads, and (when it reads nothing in
+    # them, as on most texts) what is reported as not understood, found once for both
+    left: list[tuple[int, int]] | None = None
     if compiled.similar is not None:
-        uncovered = _similar.uncovered_clauses(folded, clause_starts, found)
+        left = list(_matcher.clauses_uncovered(clause_starts, found, len(folded)))
+        uncovered = _similar.uncovered_clauses(folded, clause_starts, found, left)
         for s in compiled.similar.read(hits, clauses, uncovered, compiled.context):
             found.append((s.start, s.end))
+            left = None
             if s.symptom not in symptoms:
                 where_ = source(s.start, s.end).similar(s.example, s.score)
                 similar.append((s.symptom, where_, round(TEXT_CF * s.score, 4)))
@@ -828,7 +833,7 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         tuple(symptoms.items()),
         tuple(kept_codes),
         tuple(systems.items()),
-        _unrecognised(cleaned, clause_starts, found),
+        _unrecognised(cleaned, clause_starts, found, left),
         tuple(set_aside),
         tuple(similar),
     )
@@ -846,11 +851,17 @@ def _resolution_of(resolved: list[tuple[int, int, str]], span: tuple[int, int]) 
 
 
 def _unrecognised(
-    text: str, clause_starts: list[int], covered: list[tuple[int, int]]
+    text: str,
+    clause_starts: list[int],
+    covered: list[tuple[int, int]],
+    uncovered: list[tuple[int, int]] | None = None,
 ) -> tuple[Unrecognised, ...]:
-    """Clauses (with words left after noise was blanked) that nothing covered."""
+    """Clauses (with words left after noise was blanked) that nothing covered (`uncovered`:
+    those clauses, `clauses_uncovered`'s answer, when the caller has it already)."""
     out = []
-    for start, end in _matcher.clauses_uncovered(clause_starts, covered, len(text)):
+    if uncovered is None:
+        uncovered = list(_matcher.clauses_uncovered(clause_starts, covered, len(text)))
+    for start, end in uncovered:
         if not _wordish().search(text, start, end):
             continue
         sep = _CLAUSE.search(text, start, end)

@@ -69,12 +69,18 @@ def grams(text: str) -> set[str]:
 
 
 def uncovered_clauses(
-    text: str, clause_starts: list[int], covered: list[tuple[int, int]]
+    text: str,
+    clause_starts: list[int],
+    covered: list[tuple[int, int]],
+    uncovered: Iterable[tuple[int, int]] | None = None,
 ) -> list[tuple[int, int]]:
     """The clauses (start, end without the separator) no span of `covered` touches, with a
-    word in them: what the fallback may read."""
+    word in them: what the fallback may read (`uncovered`: those clauses with their
+    separators, `clauses_uncovered`'s answer, when the caller has it already)."""
     out = []
-    for start, end in clauses_uncovered(clause_starts, covered, len(text)):
+    if uncovered is None:
+        uncovered = clauses_uncovered(clause_starts, covered, len(text))
+    for start, end in uncovered:
         while end > start and not text[end - 1].isalnum():
             end -= 1  # the separator and trailing punctuation
         if end - start >= 2:
