@@ -169,6 +169,31 @@ def test_a_mail_header_on_top_keeps_its_message_a_quote_under_a_reply_goes(text,
     assert gone not in clean
 
 
+def test_full_width_forms_are_put_back_as_nfkc_puts_them_back():
+    """_nfkc puts each full-width form back by itself before it asks the quick check again:
+    each is, under NFKC, the one character it is put back as, which decomposes no further; and
+    on texts mixing them with what NFKC composes or changes otherwise (a combining accent after
+    a full-width letter, a ligature, a compatibility ideograph, half-width katakana) the result
+    is NFKC's."""
+    import random
+    import unicodedata
+
+    from diagnoser import intake
+
+    forms = [chr(c) for c in [0x3000, *range(0xFF01, 0xFF5F)]]
+    assert all(intake._FULL_WIDTH.fullmatch(c) for c in forms)
+    assert not intake._FULL_WIDTH.search("".join(map(chr, range(0x3001, 0xFF01))))
+    for c in forms:
+        half = intake._FULL_WIDTH.sub(intake._half_width, c)
+        assert unicodedata.normalize("NFKD", c) == half
+        assert unicodedata.normalize("NFKD", half) == half and len(half) == 1
+    rng = random.Random(3)
+    pool = [*forms, "\u0301", "\u0308", "\u0327", "ﬁ", "\uf900", "ｶ", "\uff9e", "a", "e", "打", " "]
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 12)))
+        assert intake._nfkc(text) == unicodedata.normalize("NFKC", text), text
+
+
 def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_the_same(shipped):
     from diagnoser.intake import normalise_text
 
