@@ -530,3 +530,35 @@ def test_spans_apart_are_painted_as_every_span_character_by_character_is():
         if all(b[0] >= a[1] for a, b in itertools.pairwise(ordered)):
             took_slices += 1
     assert took_slices > 1000  # the slice path was exercised, not only the fallback
+
+
+def test_the_split_patterns_led_by_a_class_find_what_they_stand_for():
+    """The clause, sentence and sentence-stop patterns and the run of blanks, written to open
+    with a class (diagnoser._text.marks_or_dot), find what their plain forms find: in whole
+    texts and between a start and an end, as the readers search windows."""
+    import random
+    import re
+
+    from diagnoser._text import plain_marks_or_dot
+    from diagnoser.intake import _CLAUSE, _CLAUSE_MARKS, context, noise, similar
+
+    pairs = [
+        (_CLAUSE, plain_marks_or_dot(_CLAUSE_MARKS, r"\s|$")),
+        (context._SENTENCE, plain_marks_or_dot(context._SENTENCE_MARKS, r"\s|$")),
+        (similar._SENTENCE_STOP, plain_marks_or_dot(similar._STOP_MARKS, r" |\Z", run=False)),
+        (noise._WS_RUN, r"[ \n]{2,}"),
+    ]
+    # the clause split as it was written before
+    assert pairs[0][1] == "[。！？!?；;，,、\n]+|\\.(?=\\s|$)"
+    rng = random.Random(7)
+    alphabet = "ab .。,，、;；!！?？\n\t"
+    for fast, plain_source in pairs:
+        plain = re.compile(plain_source)
+        for _ in range(3000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 16)))
+            lo = rng.randrange(0, len(text) + 1)
+            hi = rng.randrange(lo, len(text) + 1)
+            for args in ((), (lo,), (lo, hi)):
+                assert [m.span() for m in fast.finditer(text, *args)] == [
+                    m.span() for m in plain.finditer(text, *args)
+                ], (plain_source, text, args)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._text import marks_or_dot
 from ..errors import Issue, KnowledgeBaseError, Location
 from ..facts import FactIn
 from ..kb.models import Patterns, SymptomKind, fold_case
@@ -48,7 +49,8 @@ _similar: Any = None
 
 TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an explicit symptom
 
-_CLAUSE = re.compile(r"[。！？!?；;，,、\n]+|\.(?=\s|$)")
+_CLAUSE_MARKS = "。！？!?；;，,、\n"
+_CLAUSE = re.compile(marks_or_dot(_CLAUSE_MARKS, r"\s|$"))  # [。…、\n]+|\.(?=\s|$)
 
 
 @functools.cache

@@ -310,7 +310,9 @@ def _overlaps(start: int, end: int, kept: list[tuple[int, int]]) -> bool:
     return i > 0 and kept[i - 1][1] > start
 
 
-_WS_RUN = re.compile(r"[ \n]{2,}")
+# two blanks or more, written to open with a class (`[ \n]{2,}` has none for the regex engine to
+# skip to: a match would be tried at every position)
+_WS_RUN = re.compile(r"[ \n][ \n]+")
 _BLANKS = (" ", "\n")  # what _WS_RUN collapses
 
 

@@ -28,6 +28,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
+from .._text import marks_or_dot
 from ..kb.models import MIN_EXAMPLE, Symptom, SymptomKind, fold_case
 from ._hanzi import to_simplified
 from .context import Context, Decision
@@ -39,7 +40,9 @@ MAX_CLAUSE = 160  # characters of one clause compared (the rest of a longer one 
 MAX_CANDIDATES = 6  # examples scored per clause, those sharing the most n-grams
 # what ends the sentence of a clause: a question mark, or another sentence end ('.' followed by
 # a space or the end of the text)
-_SENTENCE_STOP = re.compile(r"[?？。！!\n]|\.(?= |\Z)")
+_STOP_MARKS = "?？。！!\n"
+# ([?？。！!\n]|\.(?= |\Z), written to open with a class: see marks_or_dot)
+_SENTENCE_STOP = re.compile(marks_or_dot(_STOP_MARKS, r" |\Z", run=False))
 _second = itemgetter(1)  # the (gram, postings) value of an automaton hit
 
 
