@@ -243,3 +243,21 @@ def test_noise_spans_read_the_class_led_patterns():
     assert set(noise._BY_CLASS) == {id(noise._POLITE_ZH), id(noise._LOWERED[id(noise._POLITE_EN)])}
     spans = noise.noise_spans("您好，打印机卡纸了 Hi team, the printer jams. Thanks!")
     assert [(s, e) for s, e, _ in spans] == [(0, 2), (10, 17), (37, 43)]
+
+
+def test_the_line_start_cue_is_asked_at_line_starts_as_a_search_asks_it():
+    cue = noise._PATTERNS[0][1][1]
+    assert cue.pattern.startswith("^") and cue.flags & re.MULTILINE
+
+    @settings(max_examples=400, deadline=None)
+    @given(
+        st.lists(st.sampled_from(["\n", " ", "\t", "# ", "- ", "h1. ", "12. ", "a", "*", "#"])).map(
+            "".join
+        ),
+        st.integers(min_value=0, max_value=30),
+    )
+    def agree(text: str, cut: int) -> None:
+        for end in (len(text), min(cut, len(text))):
+            assert noise._at_a_line_start(cue, text, end) == (cue.search(text, 0, end) is not None)
+
+    agree()

@@ -258,7 +258,7 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
     for pattern, cues in _PATTERNS:
         # a cheap look first: most texts have no markup
         if cues[0].search(text, 0, text_end) or (
-            len(cues) > 1 and cues[1].search(text, 0, text_end)
+            len(cues) > 1 and _at_a_line_start(cues[1], text, text_end)
         ):
             if pattern is _NUMBERS and not _has_unit(text, text_end):
                 pattern = _NUMBERS_LEAN
@@ -280,6 +280,19 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
     if not kept:
         return spans
     return [s for s in spans if not _overlaps(s[0], s[1], kept)]
+
+
+def _at_a_line_start(cue: re.Pattern[str], text: str, end: int) -> bool:
+    """Whether `cue`, a pattern of line starts only (opening with ^ under re.M), finds something
+    in text[:end]: tried at the text's start and after each newline, where a search would try
+    it at every position (the ^ failing at all but a few)."""
+    pos = 0
+    while True:
+        if cue.match(text, pos, end):
+            return True
+        pos = text.find("\n", pos, end) + 1
+        if not pos:
+            return False
 
 
 def _quoted_from(text: str, spans: list[tuple[int, int, str]]) -> int:
