@@ -169,6 +169,31 @@ def test_a_mail_header_on_top_keeps_its_message_a_quote_under_a_reply_goes(text,
     assert gone not in clean
 
 
+def test_full_width_forms_are_put_back_as_nfkc_puts_them_back():
+    """_nfkc puts each full-width form back by itself before it asks the quick check again:
+    each is, under NFKC, the one character it is put back as, which decomposes no further; and
+    on texts mixing them with what NFKC composes or changes otherwise (a combining accent after
+    a full-width letter, a ligature, a compatibility ideograph, half-width katakana) the result
+    is NFKC's."""
+    import random
+    import unicodedata
+
+    from diagnoser import intake
+
+    forms = [chr(c) for c in [0x3000, *range(0xFF01, 0xFF5F)]]
+    assert all(intake._FULL_WIDTH.fullmatch(c) for c in forms)
+    assert not intake._FULL_WIDTH.search("".join(map(chr, range(0x3001, 0xFF01))))
+    for c in forms:
+        half = intake._FULL_WIDTH.sub(intake._half_width, c)
+        assert unicodedata.normalize("NFKD", c) == half
+        assert unicodedata.normalize("NFKD", half) == half and len(half) == 1
+    rng = random.Random(3)
+    pool = [*forms, "\u0301", "\u0308", "\u0327", "ﬁ", "\uf900", "ｶ", "\uff9e", "a", "e", "打", " "]
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 12)))
+        assert intake._nfkc(text) == unicodedata.normalize("NFKC", text), text
+
+
 def test_a_contraction_typed_without_its_apostrophe_or_with_a_curly_one_reads_the_same(shipped):
     from diagnoser.intake import normalise_text
 
@@ -509,7 +534,43 @@ def test_spans_apart_are_painted_as_every_span_character_by_character_is():
             spans.append((start, end, rng.choice(["", " ", "\n"])))
         expected = noise._painted_by_char(text, spans)
         assert noise._painted(text, spans) == expected, (text, spans)
+        # spans apart paint a blank filler once: the same once runs of blanks are collapsed
+        # (a text without spans is handed back as it is)
+        if spans:
+            assert noise.strip_noise(text, spans) == noise._collapsed(*expected), (text, spans)
         ordered = sorted(spans)
         if all(b[0] >= a[1] for a, b in itertools.pairwise(ordered)):
             took_slices += 1
     assert took_slices > 1000  # the slice path was exercised, not only the fallback
+
+
+def test_the_split_patterns_led_by_a_class_find_what_they_stand_for():
+    """The clause, sentence and sentence-stop patterns and the run of blanks, written to open
+    with a class (diagnoser._text.marks_or_dot), find what their plain forms find: in whole
+    texts and between a start and an end, as the readers search windows."""
+    import random
+    import re
+
+    from diagnoser._text import plain_marks_or_dot
+    from diagnoser.intake import _CLAUSE, _CLAUSE_MARKS, context, noise, similar
+
+    pairs = [
+        (_CLAUSE, plain_marks_or_dot(_CLAUSE_MARKS, r"\s|$")),
+        (context._SENTENCE, plain_marks_or_dot(context._SENTENCE_MARKS, r"\s|$")),
+        (similar._SENTENCE_STOP, plain_marks_or_dot(similar._STOP_MARKS, r" |\Z", run=False)),
+        (noise._WS_RUN, r"[ \n]{2,}"),
+    ]
+    # the clause split as it was written before
+    assert pairs[0][1] == "[。！？!?；;，,、\n]+|\\.(?=\\s|$)"
+    rng = random.Random(7)
+    alphabet = "ab .。,，、;；!！?？\n\t"
+    for fast, plain_source in pairs:
+        plain = re.compile(plain_source)
+        for _ in range(3000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 16)))
+            lo = rng.randrange(0, len(text) + 1)
+            hi = rng.randrange(lo, len(text) + 1)
+            for args in ((), (lo,), (lo, hi)):
+                assert [m.span() for m in fast.finditer(text, *args)] == [
+                    m.span() for m in plain.finditer(text, *args)
+                ], (plain_source, text, args)

@@ -211,3 +211,53 @@ def test_the_lowered_patterns_find_what_the_case_blind_ones_find(name, fast, bod
 
     agree()
     assert seen["alike"] > 100
+
+
+_BY_CLASS = [
+    ("polite zh", noise._POLITE_ZH, noise._POLITE_ZH_BODY, 0),
+    ("polite en", noise._LOWERED[id(noise._POLITE_EN)], noise._POLITE_EN_BODY, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "fast", "body", "flags"), _BY_CLASS, ids=[c[0] for c in _BY_CLASS]
+)
+def test_the_class_led_patterns_find_what_the_lookahead_led_ones_find(name, fast, body, flags):
+    """A pattern found by its first character's class (noise._BY_CLASS) gives the spans its
+    lookahead-led form gives, in the whole text and in a text cut short (noise_spans scans
+    up to where a quoted reply starts)."""
+    led = noise._BY_CLASS[id(fast)]
+
+    @settings(max_examples=400, deadline=None)
+    @given(_texts(body, flags), st.integers(min_value=0, max_value=40))
+    def agree(text: str, cut: int) -> None:
+        for end in (len(text), min(cut, len(text))):
+            assert noise._class_spans(led, text, end) == [
+                m.span() for m in fast.finditer(text, 0, end)
+            ], (text, end)
+
+    agree()
+
+
+def test_noise_spans_read_the_class_led_patterns():
+    assert set(noise._BY_CLASS) == {id(noise._POLITE_ZH), id(noise._LOWERED[id(noise._POLITE_EN)])}
+    spans = noise.noise_spans("您好，打印机卡纸了 Hi team, the printer jams. Thanks!")
+    assert [(s, e) for s, e, _ in spans] == [(0, 2), (10, 17), (37, 43)]
+
+
+def test_the_line_start_cue_is_asked_at_line_starts_as_a_search_asks_it():
+    cue = noise._PATTERNS[0][1][1]
+    assert cue.pattern.startswith("^") and cue.flags & re.MULTILINE
+
+    @settings(max_examples=400, deadline=None)
+    @given(
+        st.lists(st.sampled_from(["\n", " ", "\t", "# ", "- ", "h1. ", "12. ", "a", "*", "#"])).map(
+            "".join
+        ),
+        st.integers(min_value=0, max_value=30),
+    )
+    def agree(text: str, cut: int) -> None:
+        for end in (len(text), min(cut, len(text))):
+            assert noise._at_a_line_start(cue, text, end) == (cue.search(text, 0, end) is not None)
+
+    agree()

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._text import marks_or_dot
 from ..errors import Issue, KnowledgeBaseError, Location
 from ..facts import FactIn
 from ..kb.models import Patterns, SymptomKind, fold_case
@@ -48,7 +49,8 @@ _similar: Any = None
 
 TEXT_CF = 0.9  # a phrase found in free text is a little less certain than an explicit symptom
 
-_CLAUSE = re.compile(r"[。！？!?；;，,、\n]+|\.(?=\s|$)")
+_CLAUSE_MARKS = "。！？!?；;，,、\n"
+_CLAUSE = re.compile(marks_or_dot(_CLAUSE_MARKS, r"\s|$"))  # [。…、\n]+|\.(?=\s|$)
 
 
 @functools.cache
@@ -101,12 +103,37 @@ def _restore_nt(text: str) -> str:
     return "".join((*pieces, text[last:])) if pieces else text
 
 
+# The full-width forms of ASCII (，：！？ in nearly every Chinese ticket) and the ideographic
+# space: each decomposes, under NFKC, to the one ASCII character it stands for, which
+# decomposes no further (tests/test_intake.py checks every one). Put in their place, they
+# leave a text whose NFKC form is the text's own: NFKC composes what the compatibility
+# decomposition gives, and that is the same for both.
+_FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e]")
+
+
+def _half_width(m: re.Match[str]) -> str:
+    c = m.group()
+    return " " if c == "\u3000" else chr(ord(c) - 0xFEE0)
+
+
+def _nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), cheaper for a text whose only characters NFKC
+    changes are full-width forms (most Chinese tickets): those put back by a regex, and the
+    rest asked of the quick check again (normalising a whole text costs about four times
+    that)."""
+    if unicodedata.is_normalized("NFKC", text):  # most texts are: a quick check
+        return text
+    text = _FULL_WIDTH.sub(_half_width, text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
 def normalise_text(text: str) -> str:
     """NFKC (full-width to half-width, compatibility forms), the apostrophe of "n't" restored
     (doesnt, doesn’t -> doesn't), traditional Chinese characters converted to simplified ones
     (OpenCC), and collapsed spaces."""
-    if not unicodedata.is_normalized("NFKC", text):  # most texts are: a quick check
-        text = unicodedata.normalize("NFKC", text)
+    text = _nfkc(text)
     if "\u2019" in text:
         text = text.replace("\u2019", "'")
     text = to_simplified(_restore_nt(text))
@@ -816,10 +843,15 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
             )
             symptoms, kept_codes = {}, []
     similar: list[tuple[str, Source, float]] = []
+    # the clauses nothing covered: what the fallback reads, and (when it reads nothing in
+    # them, as on most texts) what is reported as not understood, found once for both
+    left: list[tuple[int, int]] | None = None
     if compiled.similar is not None:
-        uncovered = _similar.uncovered_clauses(folded, clause_starts, found)
+        left = list(_matcher.clauses_uncovered(clause_starts, found, len(folded)))
+        uncovered = _similar.uncovered_clauses(folded, clause_starts, found, left)
         for s in compiled.similar.read(hits, clauses, uncovered, compiled.context):
             found.append((s.start, s.end))
+            left = None
             if s.symptom not in symptoms:
                 where_ = source(s.start, s.end).similar(s.example, s.score)
                 similar.append((s.symptom, where_, round(TEXT_CF * s.score, 4)))
@@ -828,7 +860,7 @@ def read_text(raw: str, vocab: Vocabulary) -> TextReading:
         tuple(symptoms.items()),
         tuple(kept_codes),
         tuple(systems.items()),
-        _unrecognised(cleaned, clause_starts, found),
+        _unrecognised(cleaned, clause_starts, found, left),
         tuple(set_aside),
         tuple(similar),
     )
@@ -846,11 +878,17 @@ def _resolution_of(resolved: list[tuple[int, int, str]], span: tuple[int, int]) 
 
 
 def _unrecognised(
-    text: str, clause_starts: list[int], covered: list[tuple[int, int]]
+    text: str,
+    clause_starts: list[int],
+    covered: list[tuple[int, int]],
+    uncovered: list[tuple[int, int]] | None = None,
 ) -> tuple[Unrecognised, ...]:
-    """Clauses (with words left after noise was blanked) that nothing covered."""
+    """Clauses (with words left after noise was blanked) that nothing covered (`uncovered`:
+    those clauses, `clauses_uncovered`'s answer, when the caller has it already)."""
     out = []
-    for start, end in _matcher.clauses_uncovered(clause_starts, covered, len(text)):
+    if uncovered is None:
+        uncovered = list(_matcher.clauses_uncovered(clause_starts, covered, len(text)))
+    for start, end in uncovered:
         if not _wordish().search(text, start, end):
             continue
         sep = _CLAUSE.search(text, start, end)

@@ -14,13 +14,15 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from .._text import marks_or_dot
 from ..kb.models import ContextFile, Phrases, Scope
 from .matcher import ClauseIndex, Combination, Hits, has_latin, part_spans, part_spans_fast
 
 SCOPES = ("negation", "hypothetical", "history")
 _EN_GAP = re.compile(r"[\s\w'’:-]*")  # "quick question: is …" is one stretch
 _REACH = 120  # no window reaches further than this many characters
-_SENTENCE = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
+_SENTENCE_MARKS = "。！？!?\n"
+_SENTENCE = re.compile(marks_or_dot(_SENTENCE_MARKS, r"\s|$"))  # [。！？!?\n]+|\.(?=\s|$)
 _QUESTION = re.compile(r"\?+")  # the text is NFKC-normalised: ？ is ?
 _WORDS = re.compile(r"[^\W\d_]")  # a letter or a hanzi: a sentence with words in it
 # the first word of a clause, and the second: "how many …?" opens with two

@@ -311,10 +311,11 @@ class AhoCorasickFinder:
         import ahocorasick  # here: built for the first ticket with text, never for codes only
 
         self._automaton = ahocorasick.Automaton()
-        # each literal's value: its length, itself and the row a reader attached to it
+        # each literal's value: its length less one (the automaton gives where a hit ends:
+        # that much before it, it starts), itself and the row a reader attached to it
         self._values: dict[str, list[object]] = {}
         for literal in sorted(set(literals)):
-            value: list[object] = [len(literal), literal, None]
+            value: list[object] = [len(literal) - 1, literal, None]
             self._values[literal] = value
             self._automaton.add_word(literal, value)
         self._empty = len(self._automaton) == 0
@@ -338,13 +339,13 @@ class AhoCorasickFinder:
         if not self._empty:
             get = found.get
             add = rows.append
-            for end, (length, literal, row) in self._automaton.iter(text):
+            for end, (back, literal, row) in self._automaton.iter(text):
                 at = get(literal)
                 if at is None:
-                    found[literal] = [end - length + 1]
+                    found[literal] = [end - back]
                     add(row)
                 else:
-                    at.append(end - length + 1)
+                    at.append(end - back)
         return Hits(text, found, rows if self._rows else None)
 
 

@@ -128,7 +128,8 @@ _NUMBERS_BODY = (
 )
 
 # the first characters of each: checked against the bodies by a test
-_POLITE_ZH = _led("您你大早下晚在麻请谢多感辛急求紧拜尽客老师各", _POLITE_ZH_BODY)
+_POLITE_ZH_FIRST = "您你大早下晚在麻请谢多感辛急求紧拜尽客老师各"
+_POLITE_ZH = _led(_POLITE_ZH_FIRST, _POLITE_ZH_BODY)
 _POLITE_EN_FIRST = "hdgtmcrbksap"
 _POLITE_EN = _led(_POLITE_EN_FIRST, _POLITE_EN_BODY, re.IGNORECASE)
 # the letters start a label (ticket, case, order, incident, ref, req) or a currency (rmb, usd,
@@ -167,6 +168,38 @@ for _fast, _first, _body, _starts in (
 ):
     if _caseless(_first, _body, _starts):
         _LOWERED[id(_fast)] = _led(_first, _body, starts=_starts)
+
+
+# The same again, found by their first character: a pattern that opens with a lookahead gets
+# no first-character table from the regex engine, which then starts a match attempt at every
+# position of a text; one that opens with a class is skipped through the text in C to the
+# characters of that class, and the body is tried (in a lookahead, captured) only there. For
+# the patterns whose first characters are rare in a text: the greetings (about half the cost;
+# the numbers pattern, led by digits and common letters, is not, as its every start would pay
+# for the lookbehind). `_class_spans` reads them; tests/test_noise_patterns.py checks that
+# they find what the lookahead-led ones find.
+def _class_led(first: str, body: str) -> re.Pattern[str]:
+    return re.compile(f"[{first}](?<=(?=({body}))(?s:.))")
+
+
+_BY_CLASS: dict[int, re.Pattern[str]] = {
+    id(_POLITE_ZH): _class_led(_POLITE_ZH_FIRST, _POLITE_ZH_BODY)
+}
+if id(_POLITE_EN) in _LOWERED:
+    _BY_CLASS[id(_LOWERED[id(_POLITE_EN)])] = _class_led(_POLITE_EN_FIRST, _POLITE_EN_BODY)
+
+
+def _class_spans(led: re.Pattern[str], text: str, end: int) -> list[tuple[int, int]]:
+    """What the pattern `led` stands for finds in text[:end]: its body's match at each start
+    the class finds, a start inside the last match passed by (as a scan resumes after it)."""
+    out = []
+    last = 0
+    for m in led.finditer(text, 0, end):
+        start, stop = m.span(1)
+        if start >= last:
+            out.append((start, stop))
+            last = stop
+    return out
 
 
 def _lowered_alike(text: str, lower: str) -> bool:
@@ -225,7 +258,7 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
     for pattern, cues in _PATTERNS:
         # a cheap look first: most texts have no markup
         if cues[0].search(text, 0, text_end) or (
-            len(cues) > 1 and cues[1].search(text, 0, text_end)
+            len(cues) > 1 and _at_a_line_start(cues[1], text, text_end)
         ):
             if pattern is _NUMBERS and not _has_unit(text, text_end):
                 pattern = _NUMBERS_LEAN
@@ -237,10 +270,29 @@ def noise_spans(text: str, keep: Iterable[tuple[int, int]] = ()) -> list[tuple[i
                     lower = lower if _lowered_alike(text, lower) else ""
                 if lower:
                     pattern, target = lowered, lower
-            spans.extend((m.start(), m.end(), " ") for m in pattern.finditer(target, 0, text_end))
+            led = _BY_CLASS.get(id(pattern))
+            if led is not None:
+                spans.extend((s, e, " ") for s, e in _class_spans(led, target, text_end))
+            else:
+                spans.extend(
+                    (m.start(), m.end(), " ") for m in pattern.finditer(target, 0, text_end)
+                )
     if not kept:
         return spans
     return [s for s in spans if not _overlaps(s[0], s[1], kept)]
+
+
+def _at_a_line_start(cue: re.Pattern[str], text: str, end: int) -> bool:
+    """Whether `cue`, a pattern of line starts only (opening with ^ under re.M), finds something
+    in text[:end]: tried at the text's start and after each newline, where a search would try
+    it at every position (the ^ failing at all but a few)."""
+    pos = 0
+    while True:
+        if cue.match(text, pos, end):
+            return True
+        pos = text.find("\n", pos, end) + 1
+        if not pos:
+            return False
 
 
 def _quoted_from(text: str, spans: list[tuple[int, int, str]]) -> int:
@@ -271,14 +323,25 @@ def _overlaps(start: int, end: int, kept: list[tuple[int, int]]) -> bool:
     return i > 0 and kept[i - 1][1] > start
 
 
-_WS_RUN = re.compile(r"[ \n]{2,}")
+# two blanks or more, written to open with a class (`[ \n]{2,}` has none for the regex engine to
+# skip to: a match would be tried at every position)
+_WS_RUN = re.compile(r"[ \n][ \n]+")
+_BLANKS = (" ", "\n")  # what _WS_RUN collapses
 
 
-def _painted(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, list[int]]:
+def _painted(
+    text: str, spans: list[tuple[int, int, str]], *, once: bool = False
+) -> tuple[str, list[int]]:
     """`text` with each span painted over by its filler (one per character, none for ""), and
     for each character left its offset in `text`. Spans apart from each other (most texts:
     a date, a number, a greeting) are painted slice by slice; overlapping ones character by
-    character (`_painted_by_char`, where the order of painting decides)."""
+    character (`_painted_by_char`, where the order of painting decides).
+
+    `once`: a blank filler (a space or a newline) written once per span of spans apart, at
+    the span's start, for `_collapsed` to read: a run of blanks ends up as one character,
+    its first newline or else its first character, so one filler character with the span's
+    first offset gives what a filler per character gives (the run it stands in is the same
+    but for its length, and a lone span of several blanks is collapsed to one anyway)."""
     order = sorted(spans)
     for (_, end, _), (start, _, _) in itertools.pairwise(order):
         if start < end:
@@ -292,8 +355,12 @@ def _painted(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, list[in
         pieces.append(text[last:start])
         where.extend(range(last, start))
         if filler:
-            pieces.append(filler * (end - start))
-            where.extend(range(start, end))
+            if once and filler in _BLANKS:
+                pieces.append(filler)
+                where.append(start)
+            else:
+                pieces.append(filler * (end - start))
+                where.extend(range(start, end))
         last = end
     pieces.append(text[last:])
     where.extend(range(last, len(text)))
@@ -325,7 +392,12 @@ def strip_noise(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[str, 
     spans = list(spans)
     if not spans:  # the usual case: intake's text has its spaces collapsed already
         return text, list(range(len(text)))
-    painted, where = _painted(text, spans)
+    return _collapsed(*_painted(text, spans, once=True))
+
+
+def _collapsed(painted: str, where: list[int]) -> tuple[str, list[int]]:
+    """The painted text with each run of blanks made one character (a newline, at the run's
+    first newline, if it has one, else a space at its first space), and the offsets kept."""
     out: list[str] = []
     at: list[int] = []
     last = 0

@@ -28,6 +28,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
+from .._text import marks_or_dot
 from ..kb.models import MIN_EXAMPLE, Symptom, SymptomKind, fold_case
 from ._hanzi import to_simplified
 from .context import Context, Decision
@@ -39,7 +40,9 @@ MAX_CLAUSE = 160  # characters of one clause compared (the rest of a longer one 
 MAX_CANDIDATES = 6  # examples scored per clause, those sharing the most n-grams
 # what ends the sentence of a clause: a question mark, or another sentence end ('.' followed by
 # a space or the end of the text)
-_SENTENCE_STOP = re.compile(r"[?？。！!\n]|\.(?= |\Z)")
+_STOP_MARKS = "?？。！!\n"
+# ([?？。！!\n]|\.(?= |\Z), written to open with a class: see marks_or_dot)
+_SENTENCE_STOP = re.compile(marks_or_dot(_STOP_MARKS, r" |\Z", run=False))
 _second = itemgetter(1)  # the (gram, postings) value of an automaton hit
 
 
@@ -69,12 +72,18 @@ def grams(text: str) -> set[str]:
 
 
 def uncovered_clauses(
-    text: str, clause_starts: list[int], covered: list[tuple[int, int]]
+    text: str,
+    clause_starts: list[int],
+    covered: list[tuple[int, int]],
+    uncovered: Iterable[tuple[int, int]] | None = None,
 ) -> list[tuple[int, int]]:
     """The clauses (start, end without the separator) no span of `covered` touches, with a
-    word in them: what the fallback may read."""
+    word in them: what the fallback may read (`uncovered`: those clauses with their
+    separators, `clauses_uncovered`'s answer, when the caller has it already)."""
     out = []
-    for start, end in clauses_uncovered(clause_starts, covered, len(text)):
+    if uncovered is None:
+        uncovered = clauses_uncovered(clause_starts, covered, len(text))
+    for start, end in uncovered:
         while end > start and not text[end - 1].isalnum():
             end -= 1  # the separator and trailing punctuation
         if end - start >= 2:
