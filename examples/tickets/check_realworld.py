@@ -52,6 +52,7 @@ FILES = [
     "realworld-dev19.jsonl",
     "realworld-dev20.jsonl",
     "realworld-dev21.jsonl",
+    "realworld-dev22.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
