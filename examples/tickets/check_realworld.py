@@ -53,6 +53,7 @@ FILES = [
     "realworld-dev20.jsonl",
     "realworld-dev21.jsonl",
     "realworld-dev22.jsonl",
+    "realworld-dev23.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
