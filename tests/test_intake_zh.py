@@ -332,6 +332,18 @@ READS = [
     ("所有分店的 POS 都連不上伺服器", "own_branches_affected"),
     ("其他分店都正常，只有我們不能上傳", "upload_failure"),
     ("平台今天暫停服務", "maintenance_notice"),
+    # a host unreachable for every store; the link's own on-and-off; a blank test page
+    ("监控报 srv-03 主机不可达 全部门店收不了款", "server_down"),
+    ("店裡的 WiFi 一下有一下沒有", "link_flapping"),
+    ("印表機自我測試頁整張空白", "faint_print"),
+    # a certificate locked, keys pressed one too few, an invoice type with its holder between
+    ("自然人憑證被鎖了", "password_locked"),
+    ("打統編的時候少按了一個數字", "user_error"),
+    ("票种我们单位还没核定", "invoice_type_not_approved"),
+    # a program quitting on one page; a data folder deleted; a rate a branch cannot issue at
+    ("点进报表那页程序就直接退掉", "app_crash"),
+    ("不小心把 data 文件夹删了", "data_files_deleted"),
+    ("分店開不出 5% 的稅率", "tax_rate_unavailable"),
 ]
 
 # (text, a symptom it must not read)
@@ -358,6 +370,9 @@ NOT_READ = [
     # a rate chosen wrong while issuing is the clerk's act, not a setting (设错 is)
     ("发票开错了，税率选错了", "config_wrong"),
     ("開票時稅率選錯", "config_wrong"),
+    # goods sent back are no program quitting; a lock date close at hand is no lock yet
+    ("客户说这批货要直接退掉", "app_crash"),
+    ("眼看就到锁死日了，清卡还没做", "device_locked"),
 ]
 
 # texts with the same words that report nothing
@@ -396,6 +411,10 @@ NOTHING = [
     "之前 server down 咗，而家已經好返",
     "请问怎么让同事用我们的账号登录？",
     "上個禮拜條線斷咗，而家已經好返",
+    # invoices of an outage reissued and done; nothing to handle; the network fine after all
+    "停电那天漏开的票今天都补开完了",
+    "群里都在说大平台挂了，我们照常开票，不用处理",
+    "中午网络断了一下，网络其实早就恢复了",
 ]
 
 

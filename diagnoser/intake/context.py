@@ -51,8 +51,9 @@ _SUBJECT_LEAD = re.compile(
     r"[\s,]{0,2}){0,3}"
 )
 _SUBJECT_GAP = re.compile(
-    # a time it came back at may stand between too: "網路上週就修好了", "网络早就好了"
-    r"\s{0,2}(?:上周|上星期|上礼拜|昨天|昨晚|前天|今早|早上|刚才|刚刚|之前|早)?"
+    # a time it came back at may stand between too: "網路上週就修好了", "网络早就好了", and an
+    # adverb of fact before it: "网络其实早就好了"
+    r"\s{0,2}(?:其实|实际上|确实)?\s{0,2}(?:上周|上星期|上礼拜|昨天|昨晚|前天|今早|早上|刚才|刚刚|之前|早)?"
     r"\s{0,2}[已经现在也都就又终于总算目前而家]{0,4}\s{0,2}"
     r"|(?:\s{0,2}(?:is|are|was|were|has|have|been|now|all|finally|also|'s)\b){0,3}\s{0,2}"
 )
