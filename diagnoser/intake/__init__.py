@@ -308,6 +308,35 @@ class _Compiled:
             slots.append(key & SLOT_MASK)
         return out
 
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled (the compiled vocabulary cache, intake/_cache.py) as plain data: the finder as
+        # its name, built again from `literals` (its automaton cannot be pickled with the rows
+        # attached to its values, and building it costs less than unpickling a dump of it);
+        # without `bits` and `index`, which serve only to make `table` (two fifths of the
+        # entry, and of the time to load it)
+        state = self.__dict__.copy()
+        state["finder"] = self.finder.name
+        state["bits"], state["index"] = {}, {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from .matcher import AhoCorasickFinder, ReferenceFinder
+
+        self.__dict__.update(state)
+        if state["finder"] == ReferenceFinder.name:
+            self.finder = ReferenceFinder(self.literals)
+        else:
+            self.finder = AhoCorasickFinder(self.literals)
+            self.finder.attach(self.table)  # type: ignore[arg-type]
+
+
+def _import_readers() -> None:
+    """Import the text machinery for the readers of a text (see _matcher above)."""
+    global _matcher, _noise, _similar
+    from . import matcher as _matcher
+    from . import noise as _noise
+    from . import similar as _similar
+
 
 SLOT_BITS = 16  # a candidate's key: its entry's place, then its slot in these low bits
 SLOT_MASK = (1 << SLOT_BITS) - 1
@@ -348,11 +377,16 @@ class Vocabulary:
     _compiled_: _Compiled | None = field(default=None, repr=False)
 
     def _compiled(self) -> _Compiled:
-        # compiled on first use: a ticket with only codes or metrics never needs it
+        # compiled on first use: a ticket with only codes or metrics never needs it; what an
+        # earlier process compiled from the same knowledge base is read from the cache
+        # (intake/_cache.py)
         if self._compiled_ is None:
             with self._lock:
                 if self._compiled_ is None:
-                    self._compiled_ = self._compile_all()
+                    from ._cache import cached
+
+                    _import_readers()
+                    self._compiled_ = cached(self, self._compile_all)
         return self._compiled_
 
     def compile(self) -> None:
@@ -360,10 +394,7 @@ class Vocabulary:
         self._compiled()
 
     def _compile_all(self) -> _Compiled:
-        global _matcher, _noise, _similar
-        from . import matcher as _matcher
-        from . import noise as _noise
-        from . import similar as _similar
+        _import_readers()
         from .context import Context
         from .matcher import AhoCorasickFinder, ReferenceFinder, combination_groups
         from .similar import SimilarIndex
