@@ -169,13 +169,47 @@ class TextReading:
     similar: tuple[tuple[str, Source, float], ...] = ()
 
 
+class _Regex:
+    """A kept regex as tried on a text (`finditer`): compiled when the vocabulary is, and when a
+    vocabulary read from the cache first tries it. Pickled as its pattern and flags: unpickling
+    a compiled pattern compiles it again, and a start that read the cache would compile every
+    one of them (some 260, a tenth of loading the entry) where a text tries four or five."""
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int, compiled: re.Pattern[str] | None = None) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled = compiled
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        compiled = self._compiled
+        if compiled is None:  # two threads may both compile it: to the same regex
+            compiled = self._compiled = re.compile(self.pattern, self.flags)
+        return compiled.finditer(text)
+
+    def __reduce__(self) -> tuple[type[_Regex], tuple[str, int]]:
+        return _Regex, (self.pattern, self.flags)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Regex):
+            return NotImplemented
+        return (self.pattern, self.flags) == (other.pattern, other.flags)
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self.flags))
+
+    def __repr__(self) -> str:
+        return f"_Regex({self.pattern!r}, {self.flags})"
+
+
 @dataclass(frozen=True)
 class _Entry:
     """How one symptom or system is recognised: combinations, and regexes kept for shapes."""
 
     id: str
     combinations: tuple[Combination, ...]
-    regexes: tuple[re.Pattern[str], ...]
+    regexes: tuple[_Regex, ...]
     needs: tuple[tuple[str, ...] | None, ...]  # per regex: literals it cannot match without
     # per regex: every literal set it needs one of (the fast path's sharper test)
     need_all: tuple[tuple[tuple[str, ...], ...], ...] = ()
@@ -464,8 +498,9 @@ class Vocabulary:
         regexes = []
         for lang in ("zh", "en"):
             for i, p in enumerate(getattr(patterns, lang)):
+                flags = re.IGNORECASE if _has_upper(p) else 0
                 try:
-                    regexes.append(re.compile(p, re.IGNORECASE if _has_upper(p) else 0))
+                    regexes.append(_Regex(p, flags, re.compile(p, flags)))
                 except re.error as exc:
                     problem = f"{lang}[{i}]: invalid regular expression: {exc}"
                     raise KnowledgeBaseError(
