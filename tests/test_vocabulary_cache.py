@@ -238,3 +238,26 @@ def test_processes_writing_one_entry_at_once_leave_a_whole_one(cache, shipped):
     loaded = kb_cache.read_entry(path, form, key)
     assert isinstance(loaded, _Compiled)
     assert loaded.literals == compiled.literals and loaded.table == compiled.table
+
+
+def test_two_processes_filling_an_empty_cache_at_once_leave_one_whole_entry(tmp_path):
+    directory = tmp_path / "cache"
+    env = {**os.environ, "DIAGNOSER_CACHE_DIR": str(directory)}
+    env.pop("DIAGNOSER_CACHE", None)
+    texts = [TEXT, "the printer is offline", "税控盘插上去没反应"]
+    both = [
+        subprocess.Popen(
+            [sys.executable, "-c", _READER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(pickle.dumps(texts), timeout=600)[0] for p in both]
+    assert [p.returncode for p in both] == [0, 0]
+    first, second = (pickle.loads(out)[1] for out in outputs)
+    assert first == second
+    names = sorted(p.name for p in directory.iterdir())
+    assert len(_entries(directory)) == 1 and len(names) == 2  # and the knowledge base's
+    assert _read_in_process(texts, env) == first
