@@ -6,7 +6,10 @@ their ratio to a bare python, and the median CPU time (user + system) of the pro
 figure on a shared, loaded machine. The knowledge-base cache is measured warm (the usual case: the
 first run of a version fills it), cold (an empty cache directory at every run: the first start
 of a new version, which loads the files and fills the cache) and off (DIAGNOSER_CACHE=0, what
-every start cost before the cache). `--baseline DIR` adds the same commands run from another
+every start cost before the cache). The caches are the knowledge base's and, for a text, the
+compiled vocabulary's; "batch parent" is what `diagnoser batch` does before its workers start
+(the knowledge base, the vocabulary and the full rule network: Diagnoser().prepare(engine=True)).
+`--baseline DIR` adds the same commands run from another
 source tree (e.g. a worktree of an older commit: `git worktree add --detach /tmp/base main`),
 side by side in the same run; both run as `python -m diagnoser`, the installed command's entry.
 
@@ -30,6 +33,9 @@ import time
 
 # a ticket's own words (intake's text machinery loads with it): a printer that will not print
 TEXT = "开票时打印机不出纸，提示错误代码1001"
+# what `diagnoser batch` does before it starts its workers: the knowledge base loaded, the
+# vocabulary compiled (or read from its cache) and the full rule network built
+BATCH_PARENT = "from diagnoser import Diagnoser; Diagnoser().prepare(engine=True)"
 COLD = os.path.join(tempfile.gettempdir(), f"diagnoser-bench-cold-{os.getpid()}")
 
 # the stack alone, in a bare process: experta needs collections.Mapping while its frozendict 1.2
@@ -92,6 +98,12 @@ def main() -> None:
             warm,
         ),
         "diagnose --text '...' (cache warm)": ([exe, "diagnose", "--text", TEXT], warm),
+        "diagnose --text '...' (cache cold)": ([exe, "diagnose", "--text", TEXT], cold),
+        "diagnose --text '...' (DIAGNOSER_CACHE=0)": ([exe, "diagnose", "--text", TEXT], off),
+        "batch parent before its workers (cache warm)": (
+            [sys.executable, "-c", BATCH_PARENT],
+            warm,
+        ),
     }
     if args.baseline:
         # both from source through the same entry, so that only the tree differs
@@ -108,6 +120,10 @@ def main() -> None:
                 )
             commands[f"diagnose --text '...', {label} (cache warm)"] = (
                 [*entry, "diagnose", "--text", TEXT],
+                env,
+            )
+            commands[f"batch parent before its workers, {label} (cache warm)"] = (
+                [sys.executable, "-c", BATCH_PARENT],
                 env,
             )
     try:

@@ -169,13 +169,47 @@ class TextReading:
     similar: tuple[tuple[str, Source, float], ...] = ()
 
 
+class _Regex:
+    """A kept regex as tried on a text (`finditer`): compiled when the vocabulary is, and when a
+    vocabulary read from the cache first tries it. Pickled as its pattern and flags: unpickling
+    a compiled pattern compiles it again, and a start that read the cache would compile every
+    one of them (some 260, a tenth of loading the entry) where a text tries four or five."""
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int, compiled: re.Pattern[str] | None = None) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled = compiled
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        compiled = self._compiled
+        if compiled is None:  # two threads may both compile it: to the same regex
+            compiled = self._compiled = re.compile(self.pattern, self.flags)
+        return compiled.finditer(text)
+
+    def __reduce__(self) -> tuple[type[_Regex], tuple[str, int]]:
+        return _Regex, (self.pattern, self.flags)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Regex):
+            return NotImplemented
+        return (self.pattern, self.flags) == (other.pattern, other.flags)
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self.flags))
+
+    def __repr__(self) -> str:
+        return f"_Regex({self.pattern!r}, {self.flags})"
+
+
 @dataclass(frozen=True)
 class _Entry:
     """How one symptom or system is recognised: combinations, and regexes kept for shapes."""
 
     id: str
     combinations: tuple[Combination, ...]
-    regexes: tuple[re.Pattern[str], ...]
+    regexes: tuple[_Regex, ...]
     needs: tuple[tuple[str, ...] | None, ...]  # per regex: literals it cannot match without
     # per regex: every literal set it needs one of (the fast path's sharper test)
     need_all: tuple[tuple[tuple[str, ...], ...], ...] = ()
@@ -308,6 +342,35 @@ class _Compiled:
             slots.append(key & SLOT_MASK)
         return out
 
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled (the compiled vocabulary cache, intake/_cache.py) as plain data: the finder as
+        # its name, built again from `literals` (its automaton cannot be pickled with the rows
+        # attached to its values, and building it costs less than unpickling a dump of it);
+        # without `bits` and `index`, which serve only to make `table` (two fifths of the
+        # entry, and of the time to load it)
+        state = self.__dict__.copy()
+        state["finder"] = self.finder.name
+        state["bits"], state["index"] = {}, {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from .matcher import AhoCorasickFinder, ReferenceFinder
+
+        self.__dict__.update(state)
+        if state["finder"] == ReferenceFinder.name:
+            self.finder = ReferenceFinder(self.literals)
+        else:
+            self.finder = AhoCorasickFinder(self.literals)
+            self.finder.attach(self.table)  # type: ignore[arg-type]
+
+
+def _import_readers() -> None:
+    """Import the text machinery for the readers of a text (see _matcher above)."""
+    global _matcher, _noise, _similar
+    from . import matcher as _matcher
+    from . import noise as _noise
+    from . import similar as _similar
+
 
 SLOT_BITS = 16  # a candidate's key: its entry's place, then its slot in these low bits
 SLOT_MASK = (1 << SLOT_BITS) - 1
@@ -348,11 +411,16 @@ class Vocabulary:
     _compiled_: _Compiled | None = field(default=None, repr=False)
 
     def _compiled(self) -> _Compiled:
-        # compiled on first use: a ticket with only codes or metrics never needs it
+        # compiled on first use: a ticket with only codes or metrics never needs it; what an
+        # earlier process compiled from the same knowledge base is read from the cache
+        # (intake/_cache.py)
         if self._compiled_ is None:
             with self._lock:
                 if self._compiled_ is None:
-                    self._compiled_ = self._compile_all()
+                    from ._cache import cached
+
+                    _import_readers()
+                    self._compiled_ = cached(self, self._compile_all)
         return self._compiled_
 
     def compile(self) -> None:
@@ -360,10 +428,7 @@ class Vocabulary:
         self._compiled()
 
     def _compile_all(self) -> _Compiled:
-        global _matcher, _noise, _similar
-        from . import matcher as _matcher
-        from . import noise as _noise
-        from . import similar as _similar
+        _import_readers()
         from .context import Context
         from .matcher import AhoCorasickFinder, ReferenceFinder, combination_groups
         from .similar import SimilarIndex
@@ -433,8 +498,9 @@ class Vocabulary:
         regexes = []
         for lang in ("zh", "en"):
             for i, p in enumerate(getattr(patterns, lang)):
+                flags = re.IGNORECASE if _has_upper(p) else 0
                 try:
-                    regexes.append(re.compile(p, re.IGNORECASE if _has_upper(p) else 0))
+                    regexes.append(_Regex(p, flags, re.compile(p, flags)))
                 except re.error as exc:
                     problem = f"{lang}[{i}]: invalid regular expression: {exc}"
                     raise KnowledgeBaseError(

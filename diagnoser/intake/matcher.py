@@ -63,6 +63,13 @@ class Part:
                 return compiled
             raise AttributeError(name)
 
+    def __getstate__(self) -> dict[str, object]:
+        # pickled (the compiled vocabulary cache) without its regex: compiled again when first
+        # tried, as it was here
+        state = self.__dict__.copy()
+        state.pop("_regex", None)
+        return state
+
     def regex(self) -> re.Pattern[str]:
         """The part as a regex over a finite language (alternations of escaped literals, longest
         first; optional pieces as `?`): no nested repeat, so matching is linear in the text."""

@@ -139,14 +139,32 @@ class SimilarIndex:
         # its occurrences of them (whether a position starts an n-gram, and which, depends on
         # the n-gram's own characters only), found in one pass instead of the clause's every
         # n-gram made and looked up (most uncovered clauses are names and places: few hits)
-        self._grams: Any = None
-        if self._by_gram:
-            import ahocorasick
+        self._grams: Any = self._automaton()
 
-            self._grams = ahocorasick.Automaton()
-            for gram, places in self._by_gram.items():
-                self._grams.add_word(gram, (gram, places))
-            self._grams.make_automaton()
+    def _automaton(self) -> Any:
+        if not self._by_gram:
+            return None
+        import ahocorasick
+
+        grams = ahocorasick.Automaton()
+        for gram, places in self._by_gram.items():
+            grams.add_word(gram, (gram, places))
+        grams.make_automaton()
+        return grams
+
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled as its examples and n-grams (the compiled vocabulary cache): the module and
+        # the automaton are found and built again
+        state = self.__dict__.copy()
+        del state["_fuzz"], state["_grams"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from rapidfuzz import fuzz
+
+        self.__dict__.update(state)
+        self._fuzz = fuzz
+        self._grams = self._automaton()
 
     def __len__(self) -> int:
         return len(self.examples)

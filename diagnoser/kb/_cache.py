@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("diagnoser.cache")
 
 MAX_ENTRIES = 8
-_FORMAT = b"diagnoser-kb-cache 1\n"
+_FORMAT = b"diagnoser-kb-cache 2\n"
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -83,12 +83,18 @@ def cache_key(rules: Path, knowledge: Path, check_patterns: bool) -> str:
             with open(full, "rb") as file:
                 digest.update(hashlib.sha256(file.read()).digest())
     # a changed loader or model gives another key too (a source checkout changes under one
-    # version); the stat of each module is enough for that
+    # version)
+    package_stamp(digest)
+    return digest.hexdigest()
+
+
+def package_stamp(digest: hashlib._Hash) -> None:
+    """Add the package's own source files to `digest`: the stat of each module is enough to
+    tell a changed one (a source checkout changes under one version)."""
     for relative, full in _files(str(_PACKAGE)):
         if relative.endswith(".py"):
             stat = os.stat(full)
             digest.update(f"{relative}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
-    return digest.hexdigest()
 
 
 def _pydantic_version() -> str:
@@ -125,44 +131,81 @@ def cached(
 def _read(path: Path, key: str) -> KnowledgeBase | None:
     from .knowledge import KnowledgeBase
 
+    kb = read_entry(path, _FORMAT, key)
+    return kb if isinstance(kb, KnowledgeBase) else None
+
+
+def _write(directory: Path, path: Path, key: str, kb: KnowledgeBase) -> None:
+    write_entry(directory, path, _FORMAT, key, kb, "kb-*.pickle")
+
+
+# An entry is its format line, then a line of its key and the digest of what follows, then
+# the pickle: an entry of another format or key is never unpickled, and one whose pickle was
+# cut short or changed (a full disk, a bad sector) is never trusted half.
+
+
+def read_entry(path: Path, form: bytes, key: str) -> object | None:
+    """What the entry at `path` holds, when it is one of format `form` for `key` and whole;
+    None otherwise (no entry, another key, truncated, corrupt: rebuilt, never an error)."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
-    header = _FORMAT + key.encode() + b"\n"
-    if not data.startswith(header):
+    header = form + key.encode() + b" "
+    end = data.find(b"\n", len(header))
+    if not data.startswith(header) or end < 0:
         log.debug("cache entry %s is not for this key: ignored", path)
         return None
-    # the collector off while the some 25,000 containers of an entry are made: every 700 start
-    # a collection, every tenth of those traverses what was unpickled so far, all of it kept
+    body = memoryview(data)[end + 1 :]
+    if data[len(header) : end] != _digest(body):
+        log.debug("cache entry %s is damaged: rebuilt", path)
+        return None
+    # the collector off while the tens of thousands of containers of an entry are made: every
+    # 700 start a collection, every tenth of those traverses what was unpickled so far, all of
+    # it kept
     collecting = gc.isenabled()
     gc.disable()
     try:
-        kb = pickle.loads(data[len(header) :])
-    except Exception as exc:  # a truncated or foreign entry is rebuilt, never trusted half
+        value: object = pickle.loads(body)
+    except Exception as exc:  # a foreign entry (its classes changed) is rebuilt
         log.debug("cache entry %s unreadable (%s): rebuilt", path, exc)
         return None
     finally:
         if collecting:
             gc.enable()
-    return kb if isinstance(kb, KnowledgeBase) else None
+    return value
 
 
-def _write(directory: Path, path: Path, key: str, kb: KnowledgeBase) -> None:
+def _digest(body: bytes | memoryview) -> bytes:
+    return hashlib.sha256(body).hexdigest()[:32].encode()
+
+
+def write_entry(
+    directory: Path, path: Path, form: bytes, key: str, value: object, pattern: str
+) -> None:
+    """Store `value` at `path` (in `directory`, created private) as an entry of format `form`
+    for `key`, atomically: a reader sees the whole entry or none, and of processes writing the
+    same entry at once the last one's stays. Then keep the newest MAX_ENTRIES entries that
+    match `pattern`. A directory that cannot be written means no cache, never an error."""
     try:
-        data = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_atomic_bytes(path, _FORMAT + key.encode() + b"\n" + data)
-        _prune(directory)
+        write_atomic_bytes(path, form + key.encode() + b" " + _digest(data) + b"\n" + data)
+        _prune(directory, pattern)
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
         # a read-only home or an unpicklable custom value: run without the cache
-        log.debug("knowledge base not cached in %s: %s", directory, exc)
+        log.debug("%s not cached in %s: %s", path.name, directory, exc)
 
 
-def _prune(directory: Path) -> None:
-    entries = sorted(
-        directory.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True
-    )
+def _prune(directory: Path, pattern: str) -> None:
+    entries = sorted(directory.glob(pattern), key=_mtime, reverse=True)
     for old in entries[MAX_ENTRIES:]:
         with contextlib.suppress(OSError):  # another process may have removed it first
             old.unlink()
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # removed by another process since it was listed: the oldest
+        return 0
