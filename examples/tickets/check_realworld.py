@@ -54,6 +54,7 @@ FILES = [
     "realworld-dev21.jsonl",
     "realworld-dev22.jsonl",
     "realworld-dev23.jsonl",
+    "realworld-dev24.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
