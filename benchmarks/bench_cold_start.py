@@ -35,7 +35,14 @@ import time
 TEXT = "开票时打印机不出纸，提示错误代码1001"
 # what `diagnoser batch` does before it starts its workers: the knowledge base loaded, the
 # vocabulary compiled (or read from its cache) and the full rule network built
-BATCH_PARENT = "from diagnoser import Diagnoser; Diagnoser().prepare(engine=True)"
+# what a batch parent does before it forks its workers; a tree from before 0.5 had no
+# prepare(engine=...) and compiled only the vocabulary there
+BATCH_PARENT = (
+    "from diagnoser import Diagnoser\n"
+    "d = Diagnoser()\n"
+    "try:\n    d.prepare(engine=True)\n"
+    "except TypeError:\n    d.prepare()\n"
+)
 COLD = os.path.join(tempfile.gettempdir(), f"diagnoser-bench-cold-{os.getpid()}")
 
 # the stack alone, in a bare process: experta needs collections.Mapping while its frozendict 1.2
