@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .triage.rank import combine
 
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 __all__ = [
     "SCHEMA_VERSION",
