@@ -28,6 +28,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_CACHE, ignore_errors=True)
 
 
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache directory of its own for the test, the cache turned on."""
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("DIAGNOSER_CACHE_DIR", str(directory))
+    monkeypatch.delenv("DIAGNOSER_CACHE", raising=False)
+    return directory
+
+
 @pytest.fixture(scope="session")
 def mini() -> Diagnoser:
     """A Diagnoser over tests/fixtures/mini (three faults, two systems)."""

@@ -13,14 +13,6 @@ from diagnoser.kb import _cache
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cache"
-    monkeypatch.setenv("DIAGNOSER_CACHE_DIR", str(directory))
-    monkeypatch.delenv("DIAGNOSER_CACHE", raising=False)
-    return directory
-
-
-@pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The YAML files parsed from now on."""
     import diagnoser._yaml as yaml_module

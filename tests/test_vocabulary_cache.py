@@ -48,14 +48,6 @@ def _texts() -> list[str]:
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cache"
-    monkeypatch.setenv("DIAGNOSER_CACHE_DIR", str(directory))
-    monkeypatch.delenv("DIAGNOSER_CACHE", raising=False)
-    return directory
-
-
-@pytest.fixture
 def compiles(monkeypatch: pytest.MonkeyPatch) -> list[Vocabulary]:
     """The vocabularies compiled (not read from the cache) from now on."""
     seen: list[Vocabulary] = []
