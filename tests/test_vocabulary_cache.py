@@ -3,7 +3,6 @@ their own; damaged entries rebuilt; keys that follow the knowledge base; the opt
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import subprocess
@@ -12,39 +11,15 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
 from diagnoser import load_knowledge_base
 from diagnoser.intake import Vocabulary, _Compiled, read_text
 from diagnoser.intake import _cache as vocab_cache
 from diagnoser.kb import _cache as kb_cache
+from tests.test_vocabulary import _all_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "开票时打印机不出纸，提示错误代码1001"
-
-
-def _texts() -> list[str]:
-    """Every ticket text of the rule fixture cases, the example tickets (the development sets;
-    never a held-out one) and the benchmark phrases."""
-    texts: list[str] = []
-    for path in sorted((ROOT / "rules" / "cases").rglob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for case in data.get("cases", []):
-            text = (case.get("ticket") or {}).get("text")
-            if text:
-                texts.append(text)
-    tickets = ROOT / "examples" / "tickets"
-    for path in [tickets / "tickets.jsonl", *sorted(tickets.glob("realworld-dev*.jsonl"))]:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                texts.append(json.loads(line).get("text") or "")
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench_batch
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    texts += [t for canned in bench_batch.CANNED.values() for t in canned]
-    return texts
 
 
 @pytest.fixture
@@ -93,7 +68,7 @@ def _read_in_process(texts: list[str], env: dict[str, str]) -> list[object]:
 
 
 def test_a_process_reading_the_cache_reads_every_text_as_one_that_compiles(tmp_path):
-    texts = _texts()
+    texts = _all_texts()
     assert len(texts) > 500
     env = {**os.environ, "DIAGNOSER_CACHE_DIR": str(tmp_path / "cache")}
     env.pop("DIAGNOSER_CACHE", None)
@@ -120,7 +95,7 @@ def test_a_vocabulary_from_the_cache_reads_as_the_compiled_one(cache, shipped, c
     assert len(_entries(cache)) == 2  # the reference path is an entry of its own
     again = Vocabulary.build(shipped.kb, finder="reference")
     assert again.finder_name == "reference" and len(compiles) == 2
-    for text in _texts()[::7]:
+    for text in _all_texts()[::7]:
         assert read_text(text, loaded) == read_text(text, compiled) == read_text(text, again)
 
 
