@@ -55,6 +55,7 @@ FILES = [
     "realworld-dev22.jsonl",
     "realworld-dev23.jsonl",
     "realworld-dev24.jsonl",
+    "realworld-dev25.jsonl",
     "realworld-dev26.jsonl",
 ]
 FAULTS = [
