@@ -400,6 +400,9 @@ NOT_READ = [
     # one test upload to the sandbox on purpose; people watching videos is no congestion by itself
     ("先传一张到测试环境试试", "config_wrong"),
     ("员工中午在刷视频", "network_slow"),
+    # a colleague who did not come over, a chat group one is kicked from
+    ("以前的同事今天没过来", "data_lost"),
+    ("又被踢出群了", "session_expired"),
 ]
 
 # texts with the same words that report nothing
