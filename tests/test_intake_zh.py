@@ -344,6 +344,27 @@ READS = [
     ("点进报表那页程序就直接退掉", "app_crash"),
     ("不小心把 data 文件夹删了", "data_files_deleted"),
     ("分店開不出 5% 的稅率", "tax_rate_unavailable"),
+    # drops counted per so many minutes; kicked out said short; the remaining credit bottomed out
+    ("收银台的网络二十分钟就掉一次", "intermittent_connection"),
+    ("后台登录总被踢", "session_expired"),
+    ("本月可用額度見底了", "quota_insufficient"),
+    # SMART before the disk; a drive gone red or a few megabytes left; a register stored full
+    ("开机跳出 SMART 告警", "disk_failure"),
+    ("系统盘变红了", "disk_full_message"),
+    ("D槽空間只剩不到300MB", "disk_full_message"),
+    ("收款机提示机器里存满了", "disk_full_message"),
+    # a program gone in one go; the sum the software made itself
+    ("一点开具整个软件就不见了", "app_crash"),
+    ("税额是系统自动算的，跟明细差一分", "program_bug"),
+    # a till's screen lines told with a verb between; a spare that works
+    ("收銀機螢幕上跑出好多彩色條紋", "terminal_hardware_fault"),
+    ("備用機正常", "only_this_terminal"),
+    # lists not brought over to a new machine; issued invoices not found said with 着
+    ("换电脑以后客户资料没导过来", "data_lost"),
+    ("以前开的票查不着了", "data_lost"),
+    # a stretch of street without power, no 都; a buyer not set up to receive
+    ("整条巷子停电了", "power_outage"),
+    ("平台說對方公司沒有設定接收", "receiver_gone"),
 ]
 
 # (text, a symptom it must not read)
@@ -373,6 +394,15 @@ NOT_READ = [
     # goods sent back are no program quitting; a lock date close at hand is no lock yet
     ("客户说这批货要直接退掉", "app_crash"),
     ("眼看就到锁死日了，清卡还没做", "device_locked"),
+    # 不匹配 said of data is no version clash; plenty of space left is no full disk
+    ("商品编码和税率不匹配", "version_mismatch"),
+    ("硬盘空间还剩两百多G", "disk_full_message"),
+    # one test upload to the sandbox on purpose; people watching videos is no congestion by itself
+    ("先传一张到测试环境试试", "config_wrong"),
+    ("员工中午在刷视频", "network_slow"),
+    # a colleague who did not come over, a chat group one is kicked from
+    ("以前的同事今天没过来", "data_lost"),
+    ("又被踢出群了", "session_expired"),
 ]
 
 # texts with the same words that report nothing
@@ -415,6 +445,9 @@ NOTHING = [
     "停电那天漏开的票今天都补开完了",
     "群里都在说大平台挂了，我们照常开票，不用处理",
     "中午网络断了一下，网络其实早就恢复了",
+    # a threat said to be rampant, asked about; lists brought over fine
+    "新闻说勒索病毒很猖獗，我们要怎么防？目前没问题",
+    "换了新主机，客户资料都带过来了，谢谢",
 ]
 
 
