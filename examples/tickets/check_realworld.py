@@ -57,6 +57,7 @@ FILES = [
     "realworld-dev24.jsonl",
     "realworld-dev25.jsonl",
     "realworld-dev26.jsonl",
+    "realworld-dev28.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
