@@ -58,6 +58,7 @@ FILES = [
     "realworld-dev25.jsonl",
     "realworld-dev26.jsonl",
     "realworld-dev27.jsonl",
+    "realworld-dev28.jsonl",
 ]
 FAULTS = [
     "external.cyber_attack",
