@@ -365,6 +365,24 @@ READS = [
     # a stretch of street without power, no 都; a buyer not set up to receive
     ("整条巷子停电了", "power_outage"),
     ("平台說對方公司沒有設定接收", "receiver_gone"),
+    # a screen gone dark a word on, the next till in Cantonese; reboots without end
+    ("收銀機個螢幕成個黑晒", "terminal_hardware_fault"),
+    ("隔離嗰部照用", "only_this_terminal"),
+    ("收银机一直无限重启", "terminal_hardware_fault"),
+    ("开票服务器从昨晚开始反复自己重启", "server_down"),
+    # the merchant's own stores across the country; a risk list and the supply said short
+    ("全国二十家门店都开不了票", "own_branches_affected"),
+    ("我们上了风险名单", "taxpayer_risk_flagged"),
+    ("被暂停供票了", "taxpayer_risk_flagged"),
+    # records gone counted; hail and a flash flood; a filing nobody did
+    ("商品编码一个都没有了", "local_data_damaged"),
+    ("客户档案少了两百多户", "local_data_damaged"),
+    ("冰雹把窗户砸了", "natural_disaster"),
+    ("山洪冲进了店里", "natural_disaster"),
+    ("那几天没人弄抄报", "overdue_filing"),
+    # a line cut outright; a line shared
+    ("网路完全断线", "network_down"),
+    ("整层柜位共用一条线", "bandwidth_shared"),
 ]
 
 # (text, a symptom it must not read)
@@ -403,6 +421,11 @@ NOT_READ = [
     # a colleague who did not come over, a chat group one is kicked from
     ("以前的同事今天没过来", "data_lost"),
     ("又被踢出群了", "session_expired"),
+    # a line cut outright is not on and off; what shares a line is not yet slow
+    ("网路完全断线", "intermittent_connection"),
+    ("仓库在传监控录像", "network_slow"),
+    # the merchant's own stores across the country are not the city
+    ("全国二十家门店都开不了票", "citywide_reports"),
 ]
 
 # texts with the same words that report nothing
@@ -448,6 +471,10 @@ NOTHING = [
     # a threat said to be rampant, asked about; lists brought over fine
     "新闻说勒索病毒很猖獗，我们要怎么防？目前没问题",
     "换了新主机，客户资料都带过来了，谢谢",
+    # what shares the line with nothing failing; fine again now with 都; how it would come about
+    "店里在上传监控录像，开票一切正常",
+    "前幾天加值中心卡住的事，現在都正常囉",
+    "怎样才会被列入风险名单？",
 ]
 
 
